@@ -1,0 +1,464 @@
+//===- GraphOps.cpp - Ops of the graph dialect ------------------------------===//
+//
+// Result type inference and verifiers. Inference is the single source of
+// truth for shapes: importers build ops without result types where they can,
+// and the verifier of every InferTypeOpAdaptor op re-checks declared types.
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/graph/IR/GraphOps.h"
+
+#include "mlir/Dialect/CommonFolders.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace smelt::graph;
+
+#include "dialects/graph/IR/GraphDialect.cpp.inc"
+
+void GraphDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/graph/IR/GraphOps.cpp.inc"
+      >();
+}
+
+Operation *GraphDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                             Type type, Location loc) {
+  auto elements = dyn_cast<ElementsAttr>(value);
+  if (!elements || elements.getType() != type)
+    return nullptr;
+  return ConstantOp::create(builder, loc, type, elements);
+}
+
+//===----------------------------------------------------------------------===//
+// Shape helpers
+//===----------------------------------------------------------------------===//
+
+FailureOr<SmallVector<int64_t>>
+smelt::graph::broadcastShapes(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {
+  size_t rank = std::max(lhs.size(), rhs.size());
+  SmallVector<int64_t> result(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t l = i < rank - lhs.size() ? 1 : lhs[i - (rank - lhs.size())];
+    int64_t r = i < rank - rhs.size() ? 1 : rhs[i - (rank - rhs.size())];
+    if (l == 1) {
+      result[i] = r;
+    } else if (r == 1) {
+      result[i] = l;
+    } else if (ShapedType::isDynamic(l) || ShapedType::isDynamic(r)) {
+      result[i] = ShapedType::isDynamic(l) ? r : l;
+    } else if (l == r) {
+      result[i] = l;
+    } else {
+      return failure();
+    }
+  }
+  return result;
+}
+
+static std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::interleave(
+      shape, os,
+      [&](int64_t d) {
+        if (ShapedType::isDynamic(d))
+          os << "?";
+        else
+          os << d;
+      },
+      "x");
+  return text;
+}
+
+static LogicalResult inferBroadcastType(std::optional<Location> location, Type lhs,
+                                        Type rhs, Type elementType,
+                                        SmallVectorImpl<Type> &inferred) {
+  auto lhsType = cast<RankedTensorType>(lhs);
+  auto rhsType = cast<RankedTensorType>(rhs);
+  FailureOr<SmallVector<int64_t>> shape =
+      broadcastShapes(lhsType.getShape(), rhsType.getShape());
+  if (failed(shape))
+    return emitOptionalError(location, "operand shapes ", shapeString(lhsType.getShape()),
+                             " and ", shapeString(rhsType.getShape()),
+                             " do not broadcast");
+  inferred.push_back(RankedTensorType::get(*shape, elementType));
+  return success();
+}
+
+LogicalResult smelt::graph::inferBroadcastArithmeticType(
+    MLIRContext *, std::optional<Location> location, Type lhs, Type rhs,
+    SmallVectorImpl<Type> &inferred) {
+  Type element = getElementTypeOrSelf(lhs);
+  if (element != getElementTypeOrSelf(rhs))
+    return emitOptionalError(location, "operand element types differ: ", element,
+                             " vs ", getElementTypeOrSelf(rhs));
+  return inferBroadcastType(location, lhs, rhs, element, inferred);
+}
+
+LogicalResult smelt::graph::inferBroadcastPredicateType(
+    MLIRContext *context, std::optional<Location> location, Type lhs, Type rhs,
+    SmallVectorImpl<Type> &inferred) {
+  if (getElementTypeOrSelf(lhs) != getElementTypeOrSelf(rhs))
+    return emitOptionalError(location, "operand element types differ: ",
+                             getElementTypeOrSelf(lhs), " vs ",
+                             getElementTypeOrSelf(rhs));
+  return inferBroadcastType(location, lhs, rhs, IntegerType::get(context, 1),
+                            inferred);
+}
+
+LogicalResult smelt::graph::inferBroadcastPowType(MLIRContext *,
+                                                  std::optional<Location> location,
+                                                  Type lhs, Type rhs,
+                                                  SmallVectorImpl<Type> &inferred) {
+  return inferBroadcastType(location, lhs, rhs, getElementTypeOrSelf(lhs), inferred);
+}
+
+LogicalResult smelt::graph::verifyReduceAxes(Operation *op, Type input,
+                                             ArrayRef<int64_t> axes) {
+  int64_t rank = cast<RankedTensorType>(input).getRank();
+  for (size_t i = 0; i < axes.size(); ++i) {
+    if (axes[i] < 0 || axes[i] >= rank)
+      return op->emitOpError("axis ") << axes[i] << " is out of range for rank " << rank;
+    if (i > 0 && axes[i] <= axes[i - 1])
+      return op->emitOpError("axes must be sorted and unique");
+  }
+  return success();
+}
+
+LogicalResult smelt::graph::inferReduceType(std::optional<Location> location,
+                                            Type input, ArrayRef<int64_t> axes,
+                                            bool keepDims,
+                                            SmallVectorImpl<Type> &inferred) {
+  auto type = cast<RankedTensorType>(input);
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    bool reduced = llvm::is_contained(axes, i);
+    if (!reduced)
+      shape.push_back(type.getDimSize(i));
+    else if (keepDims)
+      shape.push_back(1);
+  }
+  for (int64_t axis : axes)
+    if (axis < 0 || axis >= type.getRank())
+      return emitOptionalError(location, "reduction axis ", axis,
+                               " is out of range for rank ", type.getRank());
+  inferred.push_back(RankedTensorType::get(shape, type.getElementType()));
+  return success();
+}
+
+int64_t smelt::graph::windowOutputSize(int64_t input, int64_t kernel, int64_t stride,
+                                       int64_t dilation, int64_t padBegin,
+                                       int64_t padEnd, bool ceilMode) {
+  if (ShapedType::isDynamic(input))
+    return ShapedType::kDynamic;
+  int64_t span = (kernel - 1) * dilation + 1;
+  int64_t extent = input + padBegin + padEnd - span;
+  if (extent < 0)
+    return 0;
+  int64_t count = (ceilMode ? (extent + stride - 1) / stride : extent / stride) + 1;
+  // A window must start inside the input or the begin padding (PyTorch and
+  // ONNX Runtime drop a last window that would start in the end padding).
+  if (ceilMode && (count - 1) * stride >= input + padBegin)
+    --count;
+  return count;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+LogicalResult SelectOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  Type onTrue = adaptor.getOnTrue().getType();
+  Type onFalse = adaptor.getOnFalse().getType();
+  if (getElementTypeOrSelf(onTrue) != getElementTypeOrSelf(onFalse))
+    return emitOptionalError(location, "select branches have different element types");
+  auto conditionShape = cast<RankedTensorType>(adaptor.getCondition().getType()).getShape();
+  FailureOr<SmallVector<int64_t>> valuesShape = broadcastShapes(
+      cast<RankedTensorType>(onTrue).getShape(), cast<RankedTensorType>(onFalse).getShape());
+  if (failed(valuesShape))
+    return emitOptionalError(location, "select branches do not broadcast");
+  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(conditionShape, *valuesShape);
+  if (failed(shape))
+    return emitOptionalError(location, "select condition does not broadcast");
+  inferred.push_back(RankedTensorType::get(*shape, getElementTypeOrSelf(onTrue)));
+  return success();
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+//===----------------------------------------------------------------------===//
+// Linear algebra and convolution
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto lhs = cast<RankedTensorType>(adaptor.getLhs().getType());
+  auto rhs = cast<RankedTensorType>(adaptor.getRhs().getType());
+  if (lhs.getRank() < 2 || rhs.getRank() < 2)
+    return emitOptionalError(location, "matmul operands must have rank >= 2");
+  if (lhs.getElementType() != rhs.getElementType())
+    return emitOptionalError(location, "matmul operand element types differ");
+  int64_t k = lhs.getShape().back();
+  int64_t rhsK = rhs.getDimSize(rhs.getRank() - 2);
+  if (!ShapedType::isDynamic(k) && !ShapedType::isDynamic(rhsK) && k != rhsK)
+    return emitOptionalError(location, "matmul contraction sizes differ: ", k,
+                             " vs ", rhsK);
+  FailureOr<SmallVector<int64_t>> batch = broadcastShapes(
+      lhs.getShape().drop_back(2), rhs.getShape().drop_back(2));
+  if (failed(batch))
+    return emitOptionalError(location, "matmul batch dimensions do not broadcast");
+  SmallVector<int64_t> shape = *batch;
+  shape.push_back(lhs.getDimSize(lhs.getRank() - 2));
+  shape.push_back(rhs.getShape().back());
+  inferred.push_back(RankedTensorType::get(shape, lhs.getElementType()));
+  return success();
+}
+
+LogicalResult ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto weight = cast<RankedTensorType>(adaptor.getWeight().getType());
+  int64_t spatial = input.getRank() - 2;
+  if (spatial < 1 || weight.getRank() != input.getRank())
+    return emitOptionalError(location, "conv input and weight must have the same rank >= 3");
+  ArrayRef<int64_t> strides = adaptor.getStrides(), dilations = adaptor.getDilations(),
+                    pads = adaptor.getPads();
+  if ((int64_t)strides.size() != spatial || (int64_t)dilations.size() != spatial ||
+      (int64_t)pads.size() != 2 * spatial)
+    return emitOptionalError(location, "conv needs ", spatial, " strides and dilations and ",
+                             2 * spatial, " pads");
+  int64_t group = adaptor.getGroup();
+  if (group < 1)
+    return emitOptionalError(location, "conv group must be positive");
+  int64_t channels = input.getDimSize(1), filters = weight.getDimSize(0);
+  if (!ShapedType::isDynamic(channels) && channels != weight.getDimSize(1) * group)
+    return emitOptionalError(location, "conv input has ", channels,
+                             " channels but weight expects ", weight.getDimSize(1) * group);
+  if (filters % group != 0)
+    return emitOptionalError(location, "conv filters (", filters,
+                             ") not divisible by group (", group, ")");
+  if (Value bias = adaptor.getBias()) {
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    if (biasType.getRank() != 1 || biasType.getDimSize(0) != filters)
+      return emitOptionalError(location, "conv bias must have shape [", filters, "]");
+  }
+  SmallVector<int64_t> shape = {input.getDimSize(0), filters};
+  for (int64_t i = 0; i < spatial; ++i) {
+    if (strides[i] < 1 || dilations[i] < 1 || pads[i] < 0 || pads[i + spatial] < 0)
+      return emitOptionalError(location, "conv strides/dilations must be positive and pads non-negative");
+    shape.push_back(windowOutputSize(input.getDimSize(i + 2), weight.getDimSize(i + 2),
+                                     strides[i], dilations[i], pads[i], pads[i + spatial],
+                                     /*ceilMode=*/false));
+  }
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+static LogicalResult inferPoolType(std::optional<Location> location, Type inputType,
+                                   ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                                   ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads,
+                                   bool ceilMode, SmallVectorImpl<Type> &inferred) {
+  auto input = cast<RankedTensorType>(inputType);
+  int64_t spatial = input.getRank() - 2;
+  if (spatial < 1)
+    return emitOptionalError(location, "pooling input must have rank >= 3");
+  if ((int64_t)kernel.size() != spatial || (int64_t)strides.size() != spatial ||
+      (int64_t)dilations.size() != spatial || (int64_t)pads.size() != 2 * spatial)
+    return emitOptionalError(location, "pooling needs ", spatial,
+                             " kernel sizes, strides and dilations and ", 2 * spatial, " pads");
+  SmallVector<int64_t> shape = {input.getDimSize(0), input.getDimSize(1)};
+  for (int64_t i = 0; i < spatial; ++i) {
+    if (kernel[i] < 1 || strides[i] < 1 || dilations[i] < 1 || pads[i] < 0 ||
+        pads[i + spatial] < 0)
+      return emitOptionalError(location, "pooling sizes must be positive and pads non-negative");
+    shape.push_back(windowOutputSize(input.getDimSize(i + 2), kernel[i], strides[i],
+                                     dilations[i], pads[i], pads[i + spatial], ceilMode));
+  }
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult MaxPoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  return inferPoolType(location, adaptor.getInput().getType(), adaptor.getKernelShape(),
+                       adaptor.getStrides(), adaptor.getDilations(), adaptor.getPads(),
+                       adaptor.getCeilMode(), inferred);
+}
+
+LogicalResult AvgPoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  SmallVector<int64_t> ones(adaptor.getKernelShape().size(), 1);
+  return inferPoolType(location, adaptor.getInput().getType(), adaptor.getKernelShape(),
+                       adaptor.getStrides(), ones, adaptor.getPads(), adaptor.getCeilMode(),
+                       inferred);
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and normalizations
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t rank = getType().getRank();
+  if (getAxis() < 0 || getAxis() >= rank)
+    return emitOpError("axis ") << getAxis() << " is out of range for rank " << rank;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> location,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  ArrayRef<int64_t> perm = adaptor.getPerm();
+  if ((int64_t)perm.size() != input.getRank())
+    return emitOptionalError(location, "transpose permutation has ", perm.size(),
+                             " entries for rank ", input.getRank());
+  SmallVector<bool> seen(perm.size(), false);
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= input.getRank() || seen[p])
+      return emitOptionalError(location, "transpose permutation is not a permutation");
+    seen[p] = true;
+    shape.push_back(input.getDimSize(p));
+  }
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto input = getInput().getType();
+  auto output = getType();
+  if (input.getElementType() != output.getElementType())
+    return emitOpError("reshape cannot change the element type");
+  if (input.hasStaticShape() && output.hasStaticShape() &&
+      input.getNumElements() != output.getNumElements())
+    return emitOpError("reshape from ") << shapeString(input.getShape()) << " ("
+                                        << input.getNumElements() << " elements) to "
+                                        << shapeString(output.getShape()) << " ("
+                                        << output.getNumElements() << " elements)";
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto elements = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
+    return elements.reshape(getType());
+  return {};
+}
+
+LogicalResult BroadcastOp::verify() {
+  auto input = getInput().getType();
+  auto output = getType();
+  if (input.getElementType() != output.getElementType())
+    return emitOpError("broadcast cannot change the element type");
+  FailureOr<SmallVector<int64_t>> shape =
+      broadcastShapes(input.getShape(), output.getShape());
+  if (input.getRank() > output.getRank() || failed(shape) ||
+      ArrayRef<int64_t>(*shape) != output.getShape())
+    return emitOpError("cannot broadcast ")
+           << shapeString(input.getShape()) << " to " << shapeString(output.getShape());
+  return success();
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  if (adaptor.getInputs().empty())
+    return emitOptionalError(location, "concat needs at least one input");
+  auto first = cast<RankedTensorType>(adaptor.getInputs()[0].getType());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= first.getRank())
+    return emitOptionalError(location, "concat axis ", axis, " is out of range");
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  for (Value input : adaptor.getInputs()) {
+    auto type = cast<RankedTensorType>(input.getType());
+    if (type.getRank() != first.getRank() || type.getElementType() != first.getElementType())
+      return emitOptionalError(location, "concat inputs differ in rank or element type");
+    for (int64_t i = 0; i < type.getRank(); ++i) {
+      if (i == axis)
+        continue;
+      if (type.getDimSize(i) != first.getDimSize(i))
+        return emitOptionalError(location, "concat inputs differ in dimension ", i);
+    }
+    if (ShapedType::isDynamic(type.getDimSize(axis)) || ShapedType::isDynamic(shape[axis]))
+      shape[axis] = ShapedType::kDynamic;
+    else
+      shape[axis] += type.getDimSize(axis);
+  }
+  inferred.push_back(RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  ArrayRef<int64_t> starts = adaptor.getStarts(), limits = adaptor.getLimits(),
+                    strides = adaptor.getStrides();
+  int64_t rank = input.getRank();
+  if ((int64_t)starts.size() != rank || (int64_t)limits.size() != rank ||
+      (int64_t)strides.size() != rank)
+    return emitOptionalError(location, "slice needs ", rank,
+                             " starts, limits and strides");
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t stride = strides[i];
+    if (stride == 0)
+      return emitOptionalError(location, "slice stride must not be zero");
+    int64_t size = stride > 0 ? (limits[i] - starts[i] + stride - 1) / stride
+                              : (starts[i] - limits[i] - stride - 1) / -stride;
+    size = std::max<int64_t>(size, 0);
+    int64_t dim = input.getDimSize(i);
+    if (size > 0 && !ShapedType::isDynamic(dim) &&
+        (starts[i] < 0 || starts[i] >= dim || starts[i] + (size - 1) * stride < 0 ||
+         starts[i] + (size - 1) * stride >= dim))
+      return emitOptionalError(location, "slice of dimension ", i, " is out of bounds");
+    shape.push_back(size);
+  }
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto indices = cast<RankedTensorType>(adaptor.getIndices().getType());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= input.getRank())
+    return emitOptionalError(location, "gather axis ", axis, " is out of range");
+  SmallVector<int64_t> shape(input.getShape().take_front(axis));
+  llvm::append_range(shape, indices.getShape());
+  llvm::append_range(shape, input.getShape().drop_front(axis + 1));
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dialects/graph/IR/GraphOps.cpp.inc"

@@ -1,0 +1,333 @@
+//===- GraphOps.td - Ops of the graph dialect --------------*- tablegen -*-===//
+#ifndef SMELT_GRAPH_OPS
+#define SMELT_GRAPH_OPS
+
+include "dialects/graph/IR/GraphDialect.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Graph_FloatTensor : RankedTensorOf<[AnyFloat]>;
+def Graph_IndexTensor : RankedTensorOf<[I32, I64]>;
+def Graph_BoolTensor : RankedTensorOf<[I1]>;
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+class Graph_UnaryOp<string mnemonic, Type operandType, list<Trait> traits = []>
+    : Graph_Op<mnemonic, !listconcat(traits,
+          [Pure, Elementwise, SameOperandsAndResultType])> {
+  let arguments = (ins operandType:$input);
+  let results = (outs operandType:$output);
+  let assemblyFormat = "$input attr-dict `:` type($output)";
+}
+
+def Graph_NegOp : Graph_UnaryOp<"neg", AnyRankedTensor> {
+  let summary = "elementwise negation";
+}
+def Graph_AbsOp : Graph_UnaryOp<"abs", AnyRankedTensor> {
+  let summary = "elementwise absolute value";
+}
+def Graph_ReluOp : Graph_UnaryOp<"relu", AnyRankedTensor> {
+  let summary = "elementwise max(x, 0)";
+}
+def Graph_SigmoidOp : Graph_UnaryOp<"sigmoid", Graph_FloatTensor> {
+  let summary = "elementwise 1 / (1 + exp(-x))";
+}
+def Graph_TanhOp : Graph_UnaryOp<"tanh", Graph_FloatTensor> {
+  let summary = "elementwise hyperbolic tangent";
+}
+def Graph_ExpOp : Graph_UnaryOp<"exp", Graph_FloatTensor> {
+  let summary = "elementwise e^x";
+}
+def Graph_LogOp : Graph_UnaryOp<"log", Graph_FloatTensor> {
+  let summary = "elementwise natural logarithm";
+}
+def Graph_SqrtOp : Graph_UnaryOp<"sqrt", Graph_FloatTensor> {
+  let summary = "elementwise square root";
+}
+def Graph_ErfOp : Graph_UnaryOp<"erf", Graph_FloatTensor> {
+  let summary = "elementwise Gauss error function";
+}
+def Graph_NotOp : Graph_UnaryOp<"not", Graph_BoolTensor> {
+  let summary = "elementwise logical not";
+}
+
+// Binary ops broadcast their operands like NumPy; the result shape is inferred.
+class Graph_BinaryOp<string mnemonic, string inferFunction, list<Trait> traits = []>
+    : Graph_Op<mnemonic, !listconcat(traits,
+          [Pure, InferTypeOpAdaptor])> {
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      return }] # inferFunction # [{(context, location, adaptor.getLhs().getType(),
+                                      adaptor.getRhs().getType(), inferred);
+    }
+  }];
+}
+
+// Arithmetic: both operands share the element type; so does the result.
+class Graph_ArithmeticOp<string mnemonic, list<Trait> traits = []>
+    : Graph_BinaryOp<mnemonic, "inferBroadcastArithmeticType", traits>;
+// Comparison and logic: the result is i1.
+class Graph_PredicateOp<string mnemonic, list<Trait> traits = []>
+    : Graph_BinaryOp<mnemonic, "inferBroadcastPredicateType", traits>;
+
+def Graph_AddOp : Graph_ArithmeticOp<"add", [Commutative]> {
+  let summary = "elementwise addition";
+}
+def Graph_SubOp : Graph_ArithmeticOp<"sub"> {
+  let summary = "elementwise subtraction";
+}
+def Graph_MulOp : Graph_ArithmeticOp<"mul", [Commutative]> {
+  let summary = "elementwise multiplication";
+}
+def Graph_DivOp : Graph_ArithmeticOp<"div"> {
+  let summary = "elementwise division (integer division truncates)";
+}
+def Graph_MaxOp : Graph_ArithmeticOp<"max", [Commutative]> {
+  let summary = "elementwise maximum (NaN propagates)";
+}
+def Graph_MinOp : Graph_ArithmeticOp<"min", [Commutative]> {
+  let summary = "elementwise minimum (NaN propagates)";
+}
+def Graph_PowOp : Graph_BinaryOp<"pow", "inferBroadcastPowType"> {
+  let summary = "elementwise lhs^rhs; the result has lhs's element type";
+}
+
+def Graph_EqualOp : Graph_PredicateOp<"equal", [Commutative]> {
+  let summary = "elementwise ==";
+}
+def Graph_LessOp : Graph_PredicateOp<"less"> {
+  let summary = "elementwise <";
+}
+def Graph_LessEqualOp : Graph_PredicateOp<"less_equal"> {
+  let summary = "elementwise <=";
+}
+def Graph_GreaterOp : Graph_PredicateOp<"greater"> {
+  let summary = "elementwise >";
+}
+def Graph_GreaterEqualOp : Graph_PredicateOp<"greater_equal"> {
+  let summary = "elementwise >=";
+}
+def Graph_AndOp : Graph_PredicateOp<"and", [Commutative]> {
+  let summary = "elementwise logical and of i1 tensors";
+}
+def Graph_OrOp : Graph_PredicateOp<"or", [Commutative]> {
+  let summary = "elementwise logical or of i1 tensors";
+}
+def Graph_XorOp : Graph_PredicateOp<"xor", [Commutative]> {
+  let summary = "elementwise logical xor of i1 tensors";
+}
+
+def Graph_SelectOp : Graph_Op<"select", [Pure, InferTypeOpAdaptor]> {
+  let summary = "elementwise condition ? on_true : on_false, broadcasting";
+  let arguments = (ins Graph_BoolTensor:$condition, AnyRankedTensor:$on_true,
+                       AnyRankedTensor:$on_false);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = [{
+    $condition `,` $on_true `,` $on_false attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def Graph_CastOp : Graph_Op<"cast", [Pure, Elementwise, SameOperandsAndResultShape]> {
+  let summary = "elementwise conversion to another element type";
+  let description = [{
+    Float to integer truncates toward zero; to i1 tests for non-zero;
+    integer extension is signed unless the source is unsigned.
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
+  let hasFolder = 1;
+}
+
+def Graph_ConstantOp : Graph_Op<"constant", [Pure, ConstantLike,
+    AllTypesMatch<["value", "output"]>]> {
+  let summary = "a constant tensor (model weights and literals)";
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra and convolution
+//===----------------------------------------------------------------------===//
+
+def Graph_MatMulOp : Graph_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
+  let summary = "batched matrix product with NumPy broadcasting of batch dims";
+  let description = [{
+    Both operands have rank >= 2: `[..., M, K] x [..., K, N] -> [..., M, N]`,
+    batch dimensions broadcast. (Importers reshape 1-D operands.)
+  }];
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def Graph_ConvOp : Graph_Op<"conv", [Pure, InferTypeOpAdaptor]> {
+  let summary = "N-d grouped convolution, channels first";
+  let description = [{
+    input `[N, C, D1..Dk]`, weight `[F, C/group, K1..Kk]`, optional bias `[F]`.
+    `pads` holds k begin paddings then k end paddings.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$weight,
+                       Optional<Graph_FloatTensor>:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads, I64Attr:$group);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`bias` $bias^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+class Graph_PoolOp<string mnemonic> : Graph_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Graph_MaxPoolOp : Graph_PoolOp<"max_pool"> {
+  let summary = "N-d max pooling, channels first";
+  let arguments = (ins Graph_FloatTensor:$input,
+                       DenseI64ArrayAttr:$kernel_shape, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$dilations, DenseI64ArrayAttr:$pads,
+                       BoolAttr:$ceil_mode);
+}
+
+def Graph_AvgPoolOp : Graph_PoolOp<"avg_pool"> {
+  let summary = "N-d average pooling, channels first";
+  let description = [{
+    With `count_include_pad`, the explicit padding counts toward the divisor;
+    the extra end cells of `ceil_mode` never do.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input,
+                       DenseI64ArrayAttr:$kernel_shape, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$pads, BoolAttr:$ceil_mode,
+                       BoolAttr:$count_include_pad);
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and normalizations
+//===----------------------------------------------------------------------===//
+
+class Graph_ReduceOp<string mnemonic> : Graph_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$axes,
+                       BoolAttr:$keep_dims);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      return inferReduceType(location, adaptor.getInput().getType(),
+                             adaptor.getAxes(), adaptor.getKeepDims(), inferred);
+    }
+    ::llvm::LogicalResult $cppClass::verify() {
+      return verifyReduceAxes(getOperation(), getInput().getType(), getAxes());
+    }
+  }];
+}
+
+def Graph_ReduceSumOp : Graph_ReduceOp<"reduce_sum"> {
+  let summary = "sum over `axes` (sorted, unique, non-negative)";
+}
+def Graph_ReduceMeanOp : Graph_ReduceOp<"reduce_mean"> {
+  let summary = "arithmetic mean over `axes`";
+}
+def Graph_ReduceMaxOp : Graph_ReduceOp<"reduce_max"> {
+  let summary = "maximum over `axes`";
+}
+def Graph_ReduceMinOp : Graph_ReduceOp<"reduce_min"> {
+  let summary = "minimum over `axes`";
+}
+def Graph_ReduceProdOp : Graph_ReduceOp<"reduce_prod"> {
+  let summary = "product over `axes`";
+}
+
+def Graph_SoftmaxOp : Graph_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "softmax along one axis (composite)";
+  let description = [{
+    `exp(x - max(x)) / sum(exp(x - max(x)))` along `axis`; with `log`, the
+    logarithm of that. Backends without a library kernel use the
+    decomposition into reductions and elementwise ops.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "false">:$log);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($output)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+def Graph_TransposeOp : Graph_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
+  let summary = "permutes dimensions: output dim i is input dim perm[i]";
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Graph_ReshapeOp : Graph_Op<"reshape", [Pure]> {
+  let summary = "same elements in row-major order, new shape";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Graph_BroadcastOp : Graph_Op<"broadcast", [Pure]> {
+  let summary = "broadcasts to the result shape with NumPy rules";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
+  let hasVerifier = 1;
+}
+
+def Graph_ConcatOp : Graph_Op<"concat", [Pure, InferTypeOpAdaptor]> {
+  let summary = "joins tensors along `axis`";
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+}
+
+def Graph_SliceOp : Graph_Op<"slice", [Pure, InferTypeOpAdaptor]> {
+  let summary = "strided slice with per-dimension start, limit and stride";
+  let description = [{
+    For every dimension: elements `start, start + stride, ...` strictly before
+    `limit` (after `limit` for a negative stride). Values are normalized:
+    `0 <= start < dim` when the result is non-empty, `-1 <= limit <= dim`.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$starts,
+                       DenseI64ArrayAttr:$limits, DenseI64ArrayAttr:$strides);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Graph_GatherOp : Graph_Op<"gather", [Pure, InferTypeOpAdaptor]> {
+  let summary = "takes slices of `input` along `axis` at `indices`";
+  let description = [{
+    `output[i..., j..., k...] = input[i..., indices[j...], k...]`; negative
+    indices count from the end; out-of-range indices are clamped.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Graph_IndexTensor:$indices,
+                       I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat =
+      "$input `,` $indices attr-dict `:` functional-type(operands, results)";
+}
+
+#endif

@@ -1,0 +1,31 @@
+//===- KernelDialect.h - The kernel dialect ---------------------*- C++ -*-===//
+#ifndef SMELT_DIALECTS_KERNEL_IR_KERNELDIALECT_H
+#define SMELT_DIALECTS_KERNEL_IR_KERNELDIALECT_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/OpImplementation.h"
+
+#include "dialects/kernel/IR/KernelEnums.h.inc"
+#include "dialects/kernel/IR/KernelDialect.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/kernel/IR/KernelAttrs.h.inc"
+
+namespace smelt::kernel {
+/// The memory space attribute `#kernel.space<space>`.
+MemorySpaceAttr getMemorySpace(mlir::MLIRContext *context, MemorySpace space);
+} // namespace smelt::kernel
+
+#endif

@@ -1,0 +1,83 @@
+//===- KernelDialect.td - The kernel dialect ---------------*- tablegen -*-===//
+//
+// One `kernel.func` is one device kernel (a fusion group). Its parallel
+// strategy and the memory spaces its buffers live in are explicit, after the
+// instruction-level graph IR of PowerFusion (arXiv 2307.04995).
+//
+//===----------------------------------------------------------------------===//
+#ifndef SMELT_KERNEL_DIALECT
+#define SMELT_KERNEL_DIALECT
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+def Kernel_Dialect : Dialect {
+  let name = "kernel";
+  let cppNamespace = "::smelt::kernel";
+  let summary = "Device kernels with explicit parallel strategy and memory spaces";
+  let description = [{
+    A kernel runs as a grid of *groups*, each of `units` cooperating units
+    (thread blocks x warps on NVIDIA, workgroups x wavefronts on AMD, worker
+    threads x 1 on a CPU). The body is written for one group: it reads its
+    position with `kernel.group_id` and addresses its share of the work with
+    affine functions of it. Buffers carry a `#kernel.space<...>` memory space:
+    `global` (device memory, visible to all groups), `shared` (on-chip, one
+    group), `local` (one unit: registers or stack).
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+class Kernel_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Kernel_Dialect, mnemonic, traits>;
+
+class Kernel_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<Kernel_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+def Kernel_MemorySpaceGlobal : I32EnumAttrCase<"Global", 0, "global">;
+def Kernel_MemorySpaceShared : I32EnumAttrCase<"Shared", 1, "shared">;
+def Kernel_MemorySpaceLocal : I32EnumAttrCase<"Local", 2, "local">;
+def Kernel_MemorySpace : I32EnumAttr<"MemorySpace", "level of the memory hierarchy",
+    [Kernel_MemorySpaceGlobal, Kernel_MemorySpaceShared, Kernel_MemorySpaceLocal]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::smelt::kernel";
+}
+
+def Kernel_MemorySpaceAttr : EnumAttr<Kernel_Dialect, Kernel_MemorySpace, "space"> {
+  let summary = "memory space of a buffer: global, shared or local";
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Kernel_StrategyAttr : Kernel_Attr<"Strategy", "strategy"> {
+  let summary = "parallel strategy of a kernel";
+  let description = [{
+    `grid`: number of groups along each grid dimension; `units`: units per
+    group; `tile`: the part of the kernel's iteration space one group
+    computes, per loop of its root op (0 = the whole loop). Group `g` (after
+    delinearizing over `grid`) computes the tile starting at `g * tile`.
+
+    ```mlir
+    #kernel.strategy<grid = [64, 7], units = 1, tile = [1, 1, 8, 0]>
+    ```
+  }];
+  let parameters = (ins ArrayRefParameter<"int64_t">:$grid, "int64_t":$units,
+                        ArrayRefParameter<"int64_t">:$tile);
+  let assemblyFormat = "`<` `grid` `=` `[` $grid `]` `,` `units` `=` $units `,` `tile` `=` `[` $tile `]` `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Total number of groups.
+    int64_t getGroupCount() const;
+  }];
+}
+
+#endif

@@ -1,0 +1,34 @@
+//===- ArtifactFormat.h - The fixed header of a .smelt file -----*- C++ -*-===//
+//
+// Shared by the compiler (which writes artifacts) and the runtime (which reads
+// them). No MLIR/LLVM here.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SMELT_RUNTIME_ARTIFACTFORMAT_H
+#define SMELT_RUNTIME_ARTIFACTFORMAT_H
+
+#include <cstdint>
+
+namespace smelt::artifact {
+
+inline constexpr char kMagic[8] = {'S', 'M', 'E', 'L', 'T', 'A', 'R', 'T'};
+inline constexpr uint32_t kFormatVersion = 0;
+inline constexpr uint64_t kSectionAlignment = 64;
+
+// Little-endian, 96 bytes. `payloadSha256` covers bytes [headerSize, fileSize)
+// and is checked before the index is parsed.
+struct FileHeader {
+  char magic[8];
+  uint32_t formatVersion;
+  uint32_t headerSize;
+  uint64_t fileSize;
+  uint64_t indexOffset;
+  uint64_t indexSize;
+  uint8_t payloadSha256[32];
+  uint8_t reserved[24];
+};
+static_assert(sizeof(FileHeader) == 96, "header layout is part of the format");
+
+} // namespace smelt::artifact
+
+#endif

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything Smelt needs to build and test, from Debian's archive only.
+# Idempotent: packages already present are left alone, and apt is not touched at all
+# when nothing is missing.
+set -euo pipefail
+
+packages=(
+  # compiler toolchain and MLIR/LLVM 22 (shared libMLIR.so / libLLVM.so)
+  libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
+  cmake ninja-build ccache pkg-config
+  # model formats
+  libonnx-dev python3-onnx libonnx-testdata libprotobuf-dev protobuf-compiler
+  # runtime: threads, artifact index, checksums
+  libtbb-dev libflatbuffers-dev flatbuffers-compiler libssl-dev
+  # tests and reference models
+  googletest libgtest-dev python3 python3-numpy python3-pytest python3-torch python3-torchvision
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages (${missing[*]}); run as root or install them" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
