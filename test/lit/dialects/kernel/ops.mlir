@@ -1,0 +1,16 @@
+// RUN: smelt-opt %s | smelt-opt | FileCheck %s
+
+// CHECK-LABEL: kernel.func @scale
+// CHECK-SAME: memref<8x16xf32, #kernel.space<global>>
+// CHECK-SAME: strategy = #kernel.strategy<grid = [8], units = 1, tile = [1, 0]>
+kernel.func @scale(%x: memref<8x16xf32, #kernel.space<global>>,
+                   %y: memref<8x16xf32, #kernel.space<global>>)
+    attributes {strategy = #kernel.strategy<grid = [8], units = 1, tile = [1, 0]>, ops = ["Mul"]} {
+  // CHECK: kernel.group_id 0
+  %row = kernel.group_id 0
+  // CHECK: kernel.unit_id
+  %unit = kernel.unit_id
+  %in = memref.subview %x[%row, 0] [1, 16] [1, 1] : memref<8x16xf32, #kernel.space<global>> to memref<16xf32, strided<[1], offset: ?>, #kernel.space<global>>
+  // CHECK: kernel.return
+  kernel.return
+}
