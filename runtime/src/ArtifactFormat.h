@@ -17,6 +17,12 @@ inline constexpr uint64_t kSectionAlignment = 64;
 
 // Little-endian, 96 bytes. `payloadSha256` covers bytes [headerSize, fileSize)
 // and is checked before the index is parsed.
+//
+// Format 0 pins down every other header field, so that no damaged header byte
+// goes unnoticed although the checksum does not cover the header:
+// headerSize == 96, fileSize == the file's size, indexOffset == headerSize,
+// reserved all zero, and indexSize == 4 + the index's FlatBuffers size prefix
+// (which lies inside the checksummed payload).
 struct FileHeader {
   char magic[8];
   uint32_t formatVersion;

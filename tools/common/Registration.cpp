@@ -4,6 +4,8 @@
 #include "dialects/graph/IR/GraphOps.h"
 #include "dialects/kernel/IR/KernelOps.h"
 #include "dialects/plan/IR/PlanDialect.h"
+#include "passes/Passes.h"
+#include "dialects/kernel/Transforms/Passes.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -15,4 +17,8 @@ void smelt::registerAllDialects(mlir::DialectRegistry &registry) {
   mlir::registerAllExtensions(registry);
 }
 
-void smelt::registerAllPasses() { mlir::registerAllPasses(); }
+void smelt::registerAllPasses() {
+  mlir::registerAllPasses();
+  registerSmeltPasses();
+  kernel::registerKernelPasses();
+}

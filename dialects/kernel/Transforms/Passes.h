@@ -1,0 +1,48 @@
+//===- Passes.h - Passes on the kernel dialect ------------------*- C++ -*-===//
+#ifndef SMELT_DIALECTS_KERNEL_TRANSFORMS_PASSES_H
+#define SMELT_DIALECTS_KERNEL_TRANSFORMS_PASSES_H
+
+#include "dialects/kernel/IR/KernelOps.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace smelt::kernel {
+
+/// What the passes know about a target. Each backend supplies one.
+struct TargetDescription {
+  /// Processors that run groups concurrently (cores, SMs, NPU cores).
+  int64_t groups = 1;
+  /// Units per group (1 on CPU: one thread runs a group).
+  int64_t unitsPerGroup = 1;
+  /// Bytes one unit processes per instruction (CPU vector width).
+  int64_t simdBytes = 32;
+  /// Capacity of the group-private memory level (CPU: L2 per core).
+  int64_t localMemoryBytes = 1 << 20;
+  /// Fewest loop iterations worth a group of their own.
+  int64_t minGroupWork = 16384;
+};
+
+/// The description of this host CPU (threads from oneTBB's view of the machine
+/// is the runtime's business; here: hardware threads).
+TargetDescription hostCpuDescription();
+
+/// Tiles the root op of `func` into an scf.forall over groups and sets its
+/// strategy. Kernels whose root cannot be tiled get a one-group grid.
+llvm::LogicalResult scheduleKernel(mlir::RewriterBase &rewriter, FuncOp func,
+                                   const TargetDescription &target);
+
+/// One-shot bufferization of one kernel body.
+llvm::LogicalResult bufferizeKernel(FuncOp func);
+
+/// Replaces the kernel's scf.forall by its body for one group.
+llvm::LogicalResult distributeKernel(mlir::RewriterBase &rewriter, FuncOp func);
+
+#define GEN_PASS_DECL
+#include "dialects/kernel/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "dialects/kernel/Transforms/Passes.h.inc"
+
+} // namespace smelt::kernel
+
+#endif

@@ -1,0 +1,50 @@
+//===- Passes.td - Passes on the kernel dialect ------------*- tablegen -*-===//
+#ifndef SMELT_KERNEL_PASSES
+#define SMELT_KERNEL_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def KernelSchedule : Pass<"kernel-schedule", "mlir::ModuleOp"> {
+  let summary = "Chooses each kernel's parallel strategy and tiles it";
+  let description = [{
+    For each `kernel.func` without a strategy: the op that produces the
+    kernel's output (its root) is tiled along its outer parallel loops into an
+    `scf.forall`, and its producers are fused into the tile. Tile sizes come
+    from the target description: enough groups to keep every processor busy,
+    but not so many that a group's work is too small to amortize its launch.
+    The grid and tile are recorded in the kernel's `strategy`.
+  }];
+  let options = [
+    Option<"groups", "groups", "int64_t", /*default=*/"0",
+           "processors the grid should keep busy (0: this host's threads)">,
+    Option<"minGroupWork", "min-group-work", "int64_t", /*default=*/"16384",
+           "fewest loop iterations worth giving one group">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::affine::AffineDialect"];
+}
+
+def KernelBufferize : Pass<"kernel-bufferize", "mlir::ModuleOp"> {
+  let summary = "One-Shot bufferization of kernel bodies";
+  let description = [{
+    Tensors inside each `kernel.func` become buffers: values read from
+    arguments alias them, results are written in place into the output
+    arguments, and temporaries are allocated in `#kernel.space<local>`.
+  }];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+    "mlir::bufferization::BufferizationDialect", "mlir::linalg::LinalgDialect",
+    "mlir::memref::MemRefDialect", "mlir::tensor::TensorDialect"
+  ];
+}
+
+def KernelDistribute : Pass<"kernel-distribute", "mlir::ModuleOp"> {
+  let summary = "Rewrites a kernel's scf.forall into code for one group";
+  let description = [{
+    After scheduling, a kernel's body is one `scf.forall` over its grid. The
+    loop is replaced by its body, with the induction variables computed from
+    `kernel.group_id`: the body becomes the code one group runs.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
+#endif

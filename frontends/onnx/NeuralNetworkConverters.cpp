@@ -1,0 +1,518 @@
+//===- NeuralNetworkConverters.cpp - Linear algebra, conv, pooling, norms ---===//
+//
+// MatMul, Gemm, Conv, pooling, BatchNormalization, Softmax and the Reduce ops.
+// ONNX spells window parameters with defaults and auto_pad; the graph dialect
+// wants them all explicit, so they are resolved here against static shapes.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/onnx/NodeContext.h"
+
+#include "dialects/graph/IR/GraphOps.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace smelt::onnx_frontend {
+namespace {
+
+LogicalResult requireFloatInput(NodeContext &ctx, int i) {
+  if (isa<FloatType>(ctx.inputElementType(i)))
+    return success();
+  ctx.emitError() << "expects a float tensor but input " << i << " has element type "
+                  << ctx.inputElementType(i);
+  return failure();
+}
+
+LogicalResult requireMatchingTypes(NodeContext &ctx, ArrayRef<int> inputs) {
+  for (int i : inputs) {
+    if (!ctx.hasInput(i) || ctx.inputElementType(i) == ctx.inputElementType(inputs[0]))
+      continue;
+    ctx.emitError() << "inputs " << inputs[0] << " and " << i
+                    << " must have the same element type, got "
+                    << ctx.inputElementType(inputs[0]) << " and " << ctx.inputElementType(i);
+    return failure();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MatMul and Gemm
+//===----------------------------------------------------------------------===//
+
+/// graph.matmul needs rank >= 2; ONNX MatMul follows numpy.matmul, which
+/// promotes 1-D operands to matrices and drops the added dimension after.
+LogicalResult convertMatMul(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)) || failed(requireMatchingTypes(ctx, {0, 1})))
+    return failure();
+  Value lhs = ctx.input(0), rhs = ctx.input(1);
+  ArrayRef<int64_t> lhsShape = ctx.inputType(0).getShape();
+  ArrayRef<int64_t> rhsShape = ctx.inputType(1).getShape();
+  if (lhsShape.empty() || rhsShape.empty()) {
+    ctx.emitError() << "operands must have rank >= 1";
+    return failure();
+  }
+  bool vectorLhs = lhsShape.size() == 1, vectorRhs = rhsShape.size() == 1;
+  if (vectorLhs) {
+    FailureOr<Value> reshaped = ctx.reshape(lhs, {1, lhsShape[0]});
+    if (failed(reshaped))
+      return failure();
+    lhs = *reshaped;
+  }
+  if (vectorRhs) {
+    FailureOr<Value> reshaped = ctx.reshape(rhs, {rhsShape[0], 1});
+    if (failed(reshaped))
+      return failure();
+    rhs = *reshaped;
+  }
+  FailureOr<Value> product = ctx.createInferred<graph::MatMulOp>(lhs, rhs);
+  if (failed(product))
+    return failure();
+  Value result = *product;
+  if (vectorLhs || vectorRhs) {
+    SmallVector<int64_t> shape(cast<RankedTensorType>(result.getType()).getShape());
+    if (vectorRhs)
+      shape.pop_back();
+    if (vectorLhs)
+      shape.erase(shape.end() - 1 - (vectorRhs ? 0 : 1));
+    FailureOr<Value> reshaped = ctx.reshape(result, shape);
+    if (failed(reshaped))
+      return failure();
+    result = *reshaped;
+  }
+  ctx.setOutput(0, result);
+  return success();
+}
+
+/// alpha * op(A) x op(B) + beta * C, with C broadcast to the product.
+LogicalResult convertGemm(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)) || failed(requireMatchingTypes(ctx, {0, 1, 2})))
+    return failure();
+  float alpha = ctx.getFloat("alpha", 1.0f), beta = ctx.getFloat("beta", 1.0f);
+  bool transA = ctx.getInt("transA", 0), transB = ctx.getInt("transB", 0);
+  if (ctx.hasFailed())
+    return failure();
+  if (ctx.inputType(0).getRank() != 2 || ctx.inputType(1).getRank() != 2) {
+    ctx.emitError() << "A and B must be matrices";
+    return failure();
+  }
+  Type elementType = ctx.inputElementType(0);
+  auto operand = [&](int i, bool transpose) -> FailureOr<Value> {
+    if (!transpose)
+      return ctx.input(i);
+    return ctx.createInferred<graph::TransposeOp>(ctx.input(i), ArrayRef<int64_t>{1, 0});
+  };
+  FailureOr<Value> a = operand(0, transA), b = operand(1, transB);
+  if (failed(a) || failed(b))
+    return failure();
+  FailureOr<Value> result = ctx.createInferred<graph::MatMulOp>(*a, *b);
+  if (failed(result))
+    return failure();
+  if (alpha != 1.0f)
+    result = ctx.createInferred<graph::MulOp>(*result, ctx.scalar(alpha, elementType));
+  if (succeeded(result) && ctx.hasInput(2) && beta != 0.0f) {
+    Value c;
+    // Bias vectors are constants; fold beta into them rather than emit a mul.
+    std::optional<HostTensor> hostC = ctx.hostInput(2);
+    if (beta == 1.0f) {
+      c = ctx.input(2);
+    } else if (std::optional<HostTensor> folded =
+                   hostC && hostC->isFloat()
+                       ? evaluateBinary(BinaryFunction::Mul, *hostC,
+                                        HostTensor::fromFloats(
+                                            RankedTensorType::get({}, elementType), {beta}))
+                       : std::nullopt) {
+      c = ctx.constant(folded->toAttr());
+    } else {
+      FailureOr<Value> scaled =
+          ctx.createInferred<graph::MulOp>(ctx.input(2), ctx.scalar(beta, elementType));
+      if (failed(scaled))
+        return failure();
+      c = *scaled;
+    }
+    auto productType = cast<RankedTensorType>(result->getType());
+    FailureOr<SmallVector<int64_t>> shape = graph::broadcastShapes(
+        productType.getShape(), cast<RankedTensorType>(c.getType()).getShape());
+    if (failed(shape) || ArrayRef<int64_t>(*shape) != productType.getShape()) {
+      ctx.emitError() << "C of type " << c.getType() << " does not broadcast to the product "
+                      << productType;
+      return failure();
+    }
+    result = ctx.createInferred<graph::AddOp>(*result, c);
+  }
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Conv and pooling
+//===----------------------------------------------------------------------===//
+
+struct Window {
+  SmallVector<int64_t> strides, dilations, pads;
+};
+
+/// Resolves strides, dilations and pads (begins then ends) for a window op
+/// over `input` with `kernel`, applying ONNX defaults and auto_pad.
+FailureOr<Window> resolveWindow(NodeContext &ctx, RankedTensorType input,
+                                ArrayRef<int64_t> kernel, bool hasDilations) {
+  int64_t spatial = input.getRank() - 2;
+  Window window;
+  window.strides = ctx.getInts("strides").value_or(SmallVector<int64_t>(spatial, 1));
+  window.dilations = hasDilations
+                         ? ctx.getInts("dilations").value_or(SmallVector<int64_t>(spatial, 1))
+                         : SmallVector<int64_t>(spatial, 1);
+  window.pads = ctx.getInts("pads").value_or(SmallVector<int64_t>(2 * spatial, 0));
+  std::string autoPad = ctx.getString("auto_pad", "NOTSET");
+  if (ctx.hasFailed())
+    return failure();
+  if ((int64_t)kernel.size() != spatial || (int64_t)window.strides.size() != spatial ||
+      (int64_t)window.dilations.size() != spatial ||
+      (int64_t)window.pads.size() != 2 * spatial) {
+    ctx.emitError() << "expects " << spatial << " kernel sizes, strides and dilations and "
+                    << 2 * spatial << " pads for a rank-" << input.getRank() << " input";
+    return failure();
+  }
+  if (autoPad == "NOTSET")
+    return window;
+  if (autoPad == "VALID") {
+    window.pads.assign(2 * spatial, 0);
+    return window;
+  }
+  if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER") {
+    ctx.emitError() << "unknown auto_pad '" << autoPad << "'";
+    return failure();
+  }
+  // SAME: output = ceil(input / stride); the odd cell of padding goes at the
+  // end for SAME_UPPER and at the beginning for SAME_LOWER.
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t size = input.getDimSize(i + 2), stride = window.strides[i];
+    if (stride < 1) {
+      ctx.emitError() << "strides must be positive";
+      return failure();
+    }
+    int64_t output = (size + stride - 1) / stride;
+    int64_t span = (kernel[i] - 1) * window.dilations[i] + 1;
+    int64_t total = std::max<int64_t>(0, (output - 1) * stride + span - size);
+    int64_t small = total / 2, large = total - total / 2;
+    window.pads[i] = autoPad == "SAME_UPPER" ? small : large;
+    window.pads[i + spatial] = autoPad == "SAME_UPPER" ? large : small;
+  }
+  return window;
+}
+
+LogicalResult requireSpatialInput(NodeContext &ctx) {
+  if (ctx.inputType(0).getRank() >= 3)
+    return success();
+  ctx.emitError() << "input must have rank >= 3 (batch, channels, spatial...), got "
+                  << ctx.inputType(0);
+  return failure();
+}
+
+LogicalResult convertConv(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)) || failed(requireFloatInput(ctx, 0)) ||
+      failed(requireMatchingTypes(ctx, {0, 1, 2})) || failed(requireSpatialInput(ctx)))
+    return failure();
+  RankedTensorType input = ctx.inputType(0), weight = ctx.inputType(1);
+  if (weight.getRank() != input.getRank()) {
+    ctx.emitError() << "weight " << weight << " must have the rank of input " << input;
+    return failure();
+  }
+  ArrayRef<int64_t> kernel = weight.getShape().drop_front(2);
+  if (std::optional<SmallVector<int64_t>> declared = ctx.getInts("kernel_shape")) {
+    if (ArrayRef<int64_t>(*declared) != kernel) {
+      ctx.emitError() << "kernel_shape does not match the weight " << weight;
+      return failure();
+    }
+  }
+  int64_t group = ctx.getInt("group", 1);
+  FailureOr<Window> window = resolveWindow(ctx, input, kernel, /*hasDilations=*/true);
+  if (failed(window))
+    return failure();
+  Value bias = ctx.hasInput(2) ? ctx.input(2) : Value();
+  FailureOr<Value> result = ctx.createInferred<graph::ConvOp>(
+      ctx.input(0), ctx.input(1), bias, ArrayRef<int64_t>(window->strides),
+      ArrayRef<int64_t>(window->dilations), ArrayRef<int64_t>(window->pads),
+      static_cast<uint64_t>(group));
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+LogicalResult convertPool(NodeContext &ctx, bool isMax) {
+  if (failed(ctx.requireInputs(1)) || failed(requireFloatInput(ctx, 0)) ||
+      failed(requireSpatialInput(ctx)))
+    return failure();
+  std::optional<SmallVector<int64_t>> kernel = ctx.getInts("kernel_shape");
+  if (!kernel) {
+    if (!ctx.hasFailed())
+      ctx.emitError() << "requires the kernel_shape attribute";
+    return failure();
+  }
+  // Dilations arrived for MaxPool in opset 10; AveragePool has none before 19.
+  FailureOr<Window> window =
+      resolveWindow(ctx, ctx.inputType(0), *kernel, isMax && ctx.opset >= 10);
+  if (failed(window))
+    return failure();
+  bool ceilMode = ctx.opset >= 10 && ctx.getInt("ceil_mode", 0);
+  FailureOr<Value> result = failure();
+  if (isMax) {
+    if (ctx.getInt("storage_order", 0) != 0) {
+      ctx.emitError() << "storage_order=1 (column-major indices) is not supported";
+      return failure();
+    }
+    if (ctx.isOutputUsed(1)) {
+      ctx.emitError() << "the Indices output is not supported";
+      return failure();
+    }
+    result = ctx.createInferred<graph::MaxPoolOp>(
+        ctx.input(0), ArrayRef<int64_t>(*kernel), ArrayRef<int64_t>(window->strides),
+        ArrayRef<int64_t>(window->dilations), ArrayRef<int64_t>(window->pads), ceilMode);
+  } else {
+    bool countIncludePad = ctx.getInt("count_include_pad", 0);
+    result = ctx.createInferred<graph::AvgPoolOp>(
+        ctx.input(0), ArrayRef<int64_t>(*kernel), ArrayRef<int64_t>(window->strides),
+        ArrayRef<int64_t>(window->pads), ceilMode, countIncludePad);
+  }
+  if (failed(result) || ctx.hasFailed())
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+/// Global pooling is a keep-dims reduction over every spatial axis.
+template <typename ReduceOpTy>
+LogicalResult convertGlobalPool(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)) || failed(requireFloatInput(ctx, 0)) ||
+      failed(requireSpatialInput(ctx)))
+    return failure();
+  SmallVector<int64_t> axes =
+      llvm::to_vector(llvm::seq<int64_t>(2, ctx.inputType(0).getRank()));
+  FailureOr<Value> result =
+      ctx.createInferred<ReduceOpTy>(ctx.input(0), ArrayRef<int64_t>(axes), true);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// BatchNormalization
+//===----------------------------------------------------------------------===//
+
+/// Inference batch norm is the affine map x * s + b per channel, with
+/// s = scale / sqrt(var + epsilon) and b = bias - mean * s. With constant
+/// parameters (the usual case) s and b are computed here.
+LogicalResult convertBatchNormalization(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(5)) || failed(requireFloatInput(ctx, 0)))
+    return failure();
+  float epsilon = ctx.getFloat("epsilon", 1e-5f);
+  if (ctx.opset < 9 && ctx.getInt("spatial", 1) != 1) {
+    ctx.emitError() << "spatial=0 (per-activation statistics) is not supported";
+    return failure();
+  }
+  if (ctx.opset >= 14 && ctx.getInt("training_mode", 0) != 0) {
+    ctx.emitError() << "training_mode=1 is not supported (inference only)";
+    return failure();
+  }
+  for (int i = 1; i < ctx.numOutputs(); ++i) {
+    if (ctx.isOutputUsed(i)) {
+      ctx.emitError() << "output " << i << " (running statistics) is not supported";
+      return failure();
+    }
+  }
+  RankedTensorType input = ctx.inputType(0);
+  if (input.getRank() < 2) {
+    ctx.emitError() << "input must have rank >= 2, got " << input;
+    return failure();
+  }
+  int64_t channels = input.getDimSize(1);
+  for (int i = 1; i < 5; ++i) {
+    RankedTensorType type = ctx.inputType(i);
+    if (type.getRank() != 1 || type.getDimSize(0) != channels) {
+      ctx.emitError() << "input " << i << " must have shape [" << channels << "], got "
+                      << type;
+      return failure();
+    }
+  }
+  if (ctx.hasFailed())
+    return failure();
+
+  // Parameters broadcast against [N, C, D1...] as [C, 1, ...].
+  SmallVector<int64_t> paramShape(input.getRank() - 1, 1);
+  paramShape[0] = channels;
+  Type elementType = input.getElementType();
+  auto paramType = RankedTensorType::get(paramShape, elementType);
+  Value scale, shift;
+
+  std::optional<HostTensor> gamma = ctx.hostInput(1), beta = ctx.hostInput(2),
+                            mean = ctx.hostInput(3), variance = ctx.hostInput(4);
+  if (gamma && beta && mean && variance && gamma->isFloat() && beta->isFloat() &&
+      mean->isFloat() && variance->isFloat()) {
+    SmallVector<double> scales, shifts;
+    for (int64_t c = 0; c < channels; ++c) {
+      double s = gamma->floatAt(c) / std::sqrt(variance->floatAt(c) + (double)epsilon);
+      scales.push_back(s);
+      shifts.push_back(beta->floatAt(c) - mean->floatAt(c) * s);
+    }
+    scale = ctx.constant(HostTensor::fromFloats(paramType, scales).toAttr());
+    shift = ctx.constant(HostTensor::fromFloats(paramType, shifts).toAttr());
+  } else {
+    if (failed(requireMatchingTypes(ctx, {0, 1, 2, 3, 4})))
+      return failure();
+    SmallVector<Value> params;
+    for (int i = 1; i < 5; ++i) {
+      FailureOr<Value> reshaped = ctx.reshape(ctx.input(i), paramShape);
+      if (failed(reshaped))
+        return failure();
+      params.push_back(*reshaped);
+    }
+    FailureOr<Value> shifted =
+        ctx.createInferred<graph::AddOp>(params[3], ctx.scalar(epsilon, elementType));
+    if (failed(shifted))
+      return failure();
+    FailureOr<Value> deviation = ctx.create<graph::SqrtOp>(shifted->getType(), *shifted);
+    if (failed(deviation))
+      return failure();
+    FailureOr<Value> s = ctx.createInferred<graph::DivOp>(params[0], *deviation);
+    if (failed(s))
+      return failure();
+    FailureOr<Value> meanScaled = ctx.createInferred<graph::MulOp>(params[2], *s);
+    if (failed(meanScaled))
+      return failure();
+    FailureOr<Value> b = ctx.createInferred<graph::SubOp>(params[1], *meanScaled);
+    if (failed(b))
+      return failure();
+    scale = *s;
+    shift = *b;
+  }
+  FailureOr<Value> scaled = ctx.createInferred<graph::MulOp>(ctx.input(0), scale);
+  if (failed(scaled))
+    return failure();
+  FailureOr<Value> result = ctx.createInferred<graph::AddOp>(*scaled, shift);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax
+//===----------------------------------------------------------------------===//
+
+/// From opset 13 Softmax normalizes along one axis. Before, it flattened the
+/// input to 2-D at `axis` and normalized each row over all trailing dims;
+/// that is reproduced with reshapes, except when `axis` is the last dim and
+/// both readings agree.
+LogicalResult convertSoftmax(NodeContext &ctx, bool log) {
+  if (failed(ctx.requireInputs(1)) || failed(requireFloatInput(ctx, 0)))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  if (rank == 0) {
+    ctx.emitError() << "input must have rank >= 1";
+    return failure();
+  }
+  FailureOr<int64_t> axis =
+      ctx.normalizeAxis(ctx.getInt("axis", ctx.opset >= 13 ? -1 : 1), rank, "axis");
+  if (failed(axis) || ctx.hasFailed())
+    return failure();
+  FailureOr<Value> result = failure();
+  if (ctx.opset >= 13 || *axis == rank - 1) {
+    result = ctx.create<graph::SoftmaxOp>(type, ctx.input(0), (uint64_t)*axis, log);
+  } else {
+    int64_t rows = ShapedType::getNumElements(type.getShape().take_front(*axis));
+    int64_t columns = ShapedType::getNumElements(type.getShape().drop_front(*axis));
+    FailureOr<Value> flat = ctx.reshape(ctx.input(0), {rows, columns});
+    if (failed(flat))
+      return failure();
+    FailureOr<Value> normalized = ctx.create<graph::SoftmaxOp>(
+        type.clone({rows, columns}), *flat, (uint64_t)1, log);
+    if (failed(normalized))
+      return failure();
+    result = ctx.reshape(*normalized, type.getShape());
+  }
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+/// Axes are an attribute, except for ReduceSum from opset 13 where they are
+/// an optional input. Empty axes reduce everything, or nothing when
+/// noop_with_empty_axes is set.
+template <typename OpTy>
+LogicalResult convertReduce(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  bool axesFromInput = ctx.opType() == "ReduceSum" && ctx.opset >= 13;
+  SmallVector<int64_t> axes;
+  if (axesFromInput) {
+    if (ctx.hasInput(1)) {
+      FailureOr<SmallVector<int64_t>> values = ctx.requireIntegerInput(1, "axes");
+      if (failed(values))
+        return failure();
+      axes = *values;
+    }
+  } else if (std::optional<SmallVector<int64_t>> values = ctx.getInts("axes")) {
+    axes = *values;
+  }
+  bool keepDims = ctx.getInt("keepdims", 1) != 0;
+  bool noopWhenEmpty = ctx.getInt("noop_with_empty_axes", 0) != 0;
+  if (ctx.hasFailed())
+    return failure();
+
+  int64_t rank = ctx.inputType(0).getRank();
+  if (axes.empty()) {
+    if (noopWhenEmpty) {
+      ctx.setOutput(0, ctx.input(0));
+      return success();
+    }
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  }
+  for (int64_t &axis : axes) {
+    FailureOr<int64_t> normalized = ctx.normalizeAxis(axis, rank, "axis");
+    if (failed(normalized))
+      return failure();
+    axis = *normalized;
+  }
+  llvm::sort(axes);
+  axes.erase(llvm::unique(axes), axes.end());
+  FailureOr<Value> result =
+      ctx.createInferred<OpTy>(ctx.input(0), ArrayRef<int64_t>(axes), keepDims);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+} // namespace
+
+void registerNeuralNetworkConverters(llvm::StringMap<Converter> &converters) {
+  converters["MatMul"] = convertMatMul;
+  converters["Gemm"] = convertGemm;
+  converters["Conv"] = convertConv;
+  converters["MaxPool"] = [](NodeContext &ctx) { return convertPool(ctx, true); };
+  converters["AveragePool"] = [](NodeContext &ctx) { return convertPool(ctx, false); };
+  converters["GlobalAveragePool"] = convertGlobalPool<graph::ReduceMeanOp>;
+  converters["GlobalMaxPool"] = convertGlobalPool<graph::ReduceMaxOp>;
+  converters["BatchNormalization"] = convertBatchNormalization;
+  converters["Softmax"] = [](NodeContext &ctx) { return convertSoftmax(ctx, false); };
+  converters["LogSoftmax"] = [](NodeContext &ctx) { return convertSoftmax(ctx, true); };
+  converters["ReduceSum"] = convertReduce<graph::ReduceSumOp>;
+  converters["ReduceMean"] = convertReduce<graph::ReduceMeanOp>;
+  converters["ReduceMax"] = convertReduce<graph::ReduceMaxOp>;
+  converters["ReduceMin"] = convertReduce<graph::ReduceMinOp>;
+  converters["ReduceProd"] = convertReduce<graph::ReduceProdOp>;
+}
+
+} // namespace smelt::onnx_frontend

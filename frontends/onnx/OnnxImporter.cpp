@@ -1,0 +1,383 @@
+//===- OnnxImporter.cpp - ONNX models to the graph dialect ------------------===//
+//
+// Reading model files, and the walk over one graph: opset, inputs,
+// initializers, nodes in order (each handed to its converter), outputs.
+// Per-op conversion lives in the *Converters.cpp files.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/onnx/OnnxImporter.h"
+
+#include "frontends/onnx/NodeContext.h"
+#include "frontends/onnx/TensorConversion.h"
+
+#include "dialects/graph/IR/GraphOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <onnx/defs/parser.h>
+#include <onnx/onnx_pb.h>
+
+#include <climits>
+#include <exception>
+
+using namespace mlir;
+
+namespace smelt::onnx_frontend {
+
+Converter lookupConverter(StringRef opType) {
+  static const llvm::StringMap<Converter> converters = [] {
+    llvm::StringMap<Converter> table;
+    registerElementwiseConverters(table);
+    registerNeuralNetworkConverters(table);
+    registerShapeConverters(table);
+    return table;
+  }();
+  auto it = converters.find(opType);
+  return it == converters.end() ? nullptr : it->second;
+}
+
+namespace {
+
+/// Opsets whose semantics the converters know. Later opsets change ops in
+/// ways they do not handle (e.g. Reduce* axes become inputs in 18).
+constexpr int64_t kMinOpset = 7;
+constexpr int64_t kMaxOpset = 17;
+
+bool isDefaultDomain(StringRef domain) { return domain.empty() || domain == "ai.onnx"; }
+
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::interleave(shape, os, "x");
+  return text;
+}
+
+class ModelImporter {
+public:
+  ModelImporter(MLIRContext &context, const onnx::ModelProto &model,
+                const ImportOptions &options)
+      : context(context), model(model), graph(model.graph()), options(options),
+        fileLoc(FileLineColLoc::get(&context,
+                                    options.sourceName.empty() ? "<onnx-model>"
+                                                               : options.sourceName,
+                                    0, 0)),
+        builder(&context), values(builder) {}
+
+  FailureOr<OwningOpRef<ModuleOp>> run();
+
+private:
+  LogicalResult readOpset();
+  LogicalResult importInitializers();
+  FailureOr<RankedTensorType> importInputType(const onnx::ValueInfoProto &input);
+  LogicalResult checkInputShapeOverrides(const llvm::StringSet<> &initializers);
+  LogicalResult importNode(const onnx::NodeProto &node, int index);
+  Location nameLoc(StringRef name) {
+    return NameLoc::get(StringAttr::get(&context, name), fileLoc);
+  }
+
+  MLIRContext &context;
+  const onnx::ModelProto &model;
+  const onnx::GraphProto &graph;
+  const ImportOptions &options;
+  Location fileLoc;
+  OpBuilder builder;
+  ValueTable values;
+  int64_t opset = 0;
+  /// Names read by some node or graph output (unused optional outputs of
+  /// unsupported kinds, e.g. MaxPool's Indices, are then harmless).
+  llvm::StringSet<> usedNames;
+  /// Index of the first node producing each name, to tell "produced later"
+  /// (graph out of order) from "never produced" (dangling edge).
+  llvm::StringMap<int> producers;
+};
+
+LogicalResult ModelImporter::readOpset() {
+  bool found = false;
+  for (const onnx::OperatorSetIdProto &import : model.opset_import()) {
+    if (isDefaultDomain(import.domain())) {
+      opset = import.version();
+      found = true;
+    }
+  }
+  if (!found)
+    return emitError(fileLoc) << "the model imports no opset of the default ONNX domain";
+  if (opset < kMinOpset || opset > kMaxOpset)
+    return emitError(fileLoc) << "opset " << opset
+                              << " of the default ONNX domain is not supported (supported: "
+                              << kMinOpset << " to " << kMaxOpset << ")";
+  return success();
+}
+
+LogicalResult ModelImporter::importInitializers() {
+  for (const onnx::TensorProto &tensor : graph.initializer()) {
+    Location loc = nameLoc(tensor.name());
+    FailureOr<DenseElementsAttr> value =
+        convertTensor(tensor, loc, "initializer '" + tensor.name() + "'");
+    if (failed(value))
+      return failure();
+    values.setConstant(tensor.name(), *value, loc);
+  }
+  return success();
+}
+
+FailureOr<RankedTensorType>
+ModelImporter::importInputType(const onnx::ValueInfoProto &input) {
+  Location loc = nameLoc(input.name());
+  const std::string &name = input.name();
+  if (!input.type().has_tensor_type())
+    return emitError(loc) << "input '" << name << "' is not a tensor";
+  const onnx::TypeProto::Tensor &tensorType = input.type().tensor_type();
+  Type elementType = convertElementType(&context, tensorType.elem_type());
+  if (!elementType)
+    return emitError(loc) << "input '" << name << "' has unsupported element type "
+                          << onnxTypeName(tensorType.elem_type());
+
+  auto override = options.inputShapes.find(name);
+  std::string hint =
+      "give a static shape with --input-shape=" + name + ":<d0>x<d1>...";
+  if (!tensorType.has_shape()) {
+    if (override == options.inputShapes.end())
+      return emitError(loc) << "input '" << name << "' has no declared shape; " << hint;
+    return RankedTensorType::get(override->second, elementType);
+  }
+
+  SmallVector<int64_t> shape;
+  std::string symbolic; // the first dim without a value
+  for (const onnx::TensorShapeProto::Dimension &dim : tensorType.shape().dim()) {
+    if (dim.has_dim_value() && dim.dim_value() >= 0) {
+      shape.push_back(dim.dim_value());
+      continue;
+    }
+    if (symbolic.empty())
+      symbolic = dim.has_dim_param() && !dim.dim_param().empty() ? dim.dim_param() : "?";
+    shape.push_back(ShapedType::kDynamic);
+  }
+  if (override == options.inputShapes.end()) {
+    if (!symbolic.empty())
+      return emitError(loc) << "input '" << name << "' has a symbolic dimension '" << symbolic
+                            << "'; " << hint;
+    return RankedTensorType::get(shape, elementType);
+  }
+
+  // An override fixes symbolic dims; it may not contradict the model.
+  const std::vector<int64_t> &given = override->second;
+  if (given.size() != shape.size())
+    return emitError(loc) << "--input-shape gives input '" << name << "' rank "
+                          << given.size() << " but the model declares rank " << shape.size();
+  for (size_t i = 0; i < given.size(); ++i) {
+    if (given[i] < 0)
+      return emitError(loc) << "--input-shape gives input '" << name
+                            << "' a negative dimension";
+    if (!ShapedType::isDynamic(shape[i]) && shape[i] != given[i])
+      return emitError(loc) << "--input-shape gives input '" << name << "' dimension " << i
+                            << " = " << given[i] << " but the model declares " << shape[i];
+  }
+  return RankedTensorType::get(given, elementType);
+}
+
+LogicalResult ModelImporter::checkInputShapeOverrides(const llvm::StringSet<> &initializers) {
+  for (const auto &[name, shape] : options.inputShapes) {
+    if (initializers.contains(name))
+      return emitError(fileLoc) << "--input-shape names '" << name
+                                << "', which is an initializer (a constant), not an input";
+    bool isInput = llvm::any_of(graph.input(), [&, &name = name](const auto &input) {
+      return input.name() == name;
+    });
+    if (!isInput)
+      return emitError(fileLoc) << "--input-shape names '" << name
+                                << "', which is not an input of the model";
+  }
+  return success();
+}
+
+LogicalResult ModelImporter::importNode(const onnx::NodeProto &node, int index) {
+  std::string name =
+      node.name().empty() ? node.op_type() + "_" + std::to_string(index) : node.name();
+  Location loc = nameLoc(name);
+
+  if (!isDefaultDomain(node.domain())) {
+    int64_t domainVersion = 0;
+    for (const onnx::OperatorSetIdProto &import : model.opset_import())
+      if (import.domain() == node.domain())
+        domainVersion = import.version();
+    return emitError(loc) << "unsupported ONNX op '" << node.op_type() << "' (domain '"
+                          << node.domain() << "', opset " << domainVersion << ") at node '"
+                          << name << "'";
+  }
+  for (const std::string &input : node.input()) {
+    if (input.empty() || values.contains(input))
+      continue;
+    if (producers.count(input))
+      return emitError(loc) << "node '" << name << "' uses value '" << input
+                            << "' before the node that produces it (nodes must be in "
+                               "topological order)";
+    return emitError(loc) << "node '" << name << "' uses value '" << input
+                          << "' that no node, input or initializer produces";
+  }
+  for (const std::string &output : node.output())
+    if (!output.empty() && values.contains(output))
+      return emitError(loc) << "node '" << name << "' defines value '" << output
+                            << "', which is already defined";
+
+  Converter converter = lookupConverter(node.op_type());
+  if (!converter)
+    return emitError(loc) << "unsupported ONNX op '" << node.op_type() << "' (opset "
+                          << opset << ") at node '" << name << "'";
+
+  NodeContext ctx(values, builder, node, name, loc, opset, usedNames);
+  if (failed(converter(ctx)) || ctx.hasFailed())
+    return failure();
+  for (int i = 0; i < node.output_size(); ++i) {
+    if (ctx.isOutputUsed(i) && !values.contains(node.output(i)))
+      return ctx.emitError() << "output " << i << " ('" << node.output(i)
+                             << "') is not supported";
+  }
+  return success();
+}
+
+FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
+  context.loadDialect<graph::GraphDialect, func::FuncDialect>();
+  if (failed(readOpset()))
+    return failure();
+  for (const onnx::NodeProto &node : graph.node())
+    for (const std::string &input : node.input())
+      usedNames.insert(input);
+  for (const onnx::ValueInfoProto &output : graph.output())
+    usedNames.insert(output.name());
+  for (auto [index, node] : llvm::enumerate(graph.node()))
+    for (const std::string &output : node.output())
+      producers.try_emplace(output, index);
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  if (failed(importInitializers()))
+    return failure();
+
+  // Graph inputs that are also initializers are constants with a default
+  // value; the importer freezes them.
+  llvm::StringSet<> initializers;
+  for (const onnx::TensorProto &tensor : graph.initializer())
+    initializers.insert(tensor.name());
+  if (failed(checkInputShapeOverrides(initializers)))
+    return failure();
+  SmallVector<const onnx::ValueInfoProto *> arguments;
+  SmallVector<Type> argumentTypes;
+  for (const onnx::ValueInfoProto &input : graph.input()) {
+    if (initializers.contains(input.name()))
+      continue;
+    FailureOr<RankedTensorType> type = importInputType(input);
+    if (failed(type))
+      return failure();
+    arguments.push_back(&input);
+    argumentTypes.push_back(*type);
+  }
+
+  builder.setInsertionPointToEnd(module->getBody());
+  auto function = func::FuncOp::create(builder, fileLoc, "main",
+                                       builder.getFunctionType(argumentTypes, {}));
+  Block *body = function.addEntryBlock();
+  for (auto [i, input] : llvm::enumerate(arguments)) {
+    function.setArgAttr(i, "smelt.name", builder.getStringAttr(input->name()));
+    body->getArgument(i).setLoc(nameLoc(input->name()));
+    values.setValue(input->name(), body->getArgument(i));
+  }
+
+  builder.setInsertionPointToEnd(body);
+  for (auto [index, node] : llvm::enumerate(graph.node()))
+    if (failed(importNode(node, index)))
+      return failure();
+
+  SmallVector<Value> results;
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    Location loc = nameLoc(output.name());
+    if (!values.contains(output.name()))
+      return emitError(loc) << "graph output '" << output.name()
+                            << "' is not produced by any node, input or initializer";
+    Value value = values.getValue(output.name());
+    if (output.type().has_tensor_type() && output.type().tensor_type().elem_type() != 0) {
+      Type declared = convertElementType(&context, output.type().tensor_type().elem_type());
+      Type actual = cast<RankedTensorType>(value.getType()).getElementType();
+      if (declared != actual)
+        return emitError(loc) << "graph output '" << output.name() << "' is declared as "
+                              << onnxTypeName(output.type().tensor_type().elem_type())
+                              << " but computes " << actual;
+    }
+    results.push_back(value);
+  }
+  func::ReturnOp::create(builder, fileLoc, results);
+  function.setType(builder.getFunctionType(argumentTypes, ValueRange(results).getTypes()));
+  for (auto [i, output] : llvm::enumerate(graph.output()))
+    function.setResultAttr(i, "smelt.name", builder.getStringAttr(output.name()));
+
+  if (failed(mlir::verify(*module)))
+    return failure();
+  return module;
+}
+
+/// Protobuf and ONNX messages may span lines; diagnostics are one line.
+std::string oneLine(StringRef text) {
+  std::string line;
+  for (char c : text.trim())
+    line += (c == '\n' || c == '\r') ? ' ' : c;
+  return line;
+}
+
+} // namespace
+
+FailureOr<OwningOpRef<ModuleOp>> importOnnxModel(MLIRContext &context,
+                                                 const onnx::ModelProto &model,
+                                                 const ImportOptions &options) {
+  // Nothing below is expected to throw; this keeps a bad_alloc on a huge
+  // model (or a throwing ONNX helper) from escaping as a crash.
+  try {
+    return ModelImporter(context, model, options).run();
+  } catch (const std::exception &error) {
+    emitError(UnknownLoc::get(&context)) << "ONNX import failed: " << error.what();
+    return failure();
+  }
+}
+
+FailureOr<OwningOpRef<ModuleOp>> importOnnxFile(MLIRContext &context, StringRef path,
+                                                const ImportOptions &options) {
+  Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
+  auto invalid = [&](const Twine &reason) {
+    emitError(fileLoc) << "'" << path << "' is not a valid ONNX model (" << reason << ")";
+    return failure();
+  };
+
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/true);
+  if (!buffer)
+    return invalid("cannot read the file: " + buffer.getError().message());
+  StringRef data = (*buffer)->getBuffer();
+
+  onnx::ModelProto model;
+  if (path.ends_with(".onnxtxt")) {
+    try {
+      onnx::Common::Status status = onnx::OnnxParser::Parse(model, data.data());
+      if (!status.IsOK())
+        return invalid(oneLine(status.ErrorMessage()));
+    } catch (const std::exception &error) {
+      return invalid(oneLine(error.what()));
+    }
+    if (!model.has_graph())
+      return invalid("it has no graph");
+  } else {
+    if (data.empty())
+      return invalid("the file is empty");
+    if (data.size() > (size_t)INT_MAX)
+      return invalid("protobuf models are limited to 2 GiB");
+    if (!model.ParseFromArray(data.data(), static_cast<int>(data.size())))
+      return invalid("not a protobuf ModelProto, or truncated");
+    // Many byte strings happen to parse as some protobuf; a model has these.
+    if (!model.has_ir_version() || !model.has_graph())
+      return invalid("no ir_version or no graph");
+  }
+
+  ImportOptions fileOptions = options;
+  fileOptions.sourceName = path.str();
+  return importOnnxModel(context, model, fileOptions);
+}
+
+} // namespace smelt::onnx_frontend

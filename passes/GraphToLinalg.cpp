@@ -1,0 +1,418 @@
+//===- GraphToLinalg.cpp - Lowering graph ops to linalg on tensors ----------===//
+#include "passes/GraphToLinalgInternal.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace smelt;
+using namespace smelt::graph;
+using namespace smelt::lowering;
+
+namespace smelt {
+#define GEN_PASS_DEF_GRAPHTOLINALG
+#include "passes/Passes.h.inc"
+} // namespace smelt
+
+Type smelt::toSignless(Type type) {
+  if (auto integer = dyn_cast<IntegerType>(type); integer && !integer.isSignless())
+    return IntegerType::get(type.getContext(), integer.getWidth());
+  if (auto tensor = dyn_cast<RankedTensorType>(type))
+    return tensor.clone(toSignless(tensor.getElementType()));
+  if (auto memref = dyn_cast<MemRefType>(type))
+    return memref.clone(toSignless(memref.getElementType()));
+  return type;
+}
+
+SignlessTypeConverter::SignlessTypeConverter() {
+  addConversion([](Type type) { return toSignless(type); });
+  auto cast = [](OpBuilder &builder, Type type, ValueRange inputs, Location loc) -> Value {
+    return UnrealizedConversionCastOp::create(builder, loc, type, inputs).getResult(0);
+  };
+  addSourceMaterialization(cast);
+  addTargetMaterialization(cast);
+}
+
+static Type elementTypeOf(Value value) {
+  return cast<ShapedType>(value.getType()).getElementType();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+/// The scalar computation of an elementwise graph op. `original` is the
+/// element type of its first operand in the graph (with signedness).
+static FailureOr<Value> scalarOf(OpBuilder &b, Location loc, Operation *op, Type original,
+                                 ValueRange v) {
+  bool isFloat = isa<FloatType>(original);
+  bool isUnsigned = isUnsignedInteger(original);
+  Type type = v.empty() ? Type() : v[0].getType();
+  auto floatOrInt = [&](auto makeFloat, auto makeInt) -> Value {
+    return isFloat ? makeFloat() : makeInt();
+  };
+  auto compare = [&](arith::CmpFPredicate f, arith::CmpIPredicate s,
+                     arith::CmpIPredicate u) -> Value {
+    if (isFloat)
+      return arith::CmpFOp::create(b, loc, f, v[0], v[1]);
+    return arith::CmpIOp::create(b, loc, isUnsigned ? u : s, v[0], v[1]);
+  };
+  using P = arith::CmpIPredicate;
+  using F = arith::CmpFPredicate;
+  return llvm::TypeSwitch<Operation *, FailureOr<Value>>(op)
+      .Case([&](AddOp) {
+        return floatOrInt([&] { return arith::AddFOp::create(b, loc, v[0], v[1]).getResult(); },
+                          [&] { return arith::AddIOp::create(b, loc, v[0], v[1]).getResult(); });
+      })
+      .Case([&](SubOp) {
+        return floatOrInt([&] { return arith::SubFOp::create(b, loc, v[0], v[1]).getResult(); },
+                          [&] { return arith::SubIOp::create(b, loc, v[0], v[1]).getResult(); });
+      })
+      .Case([&](MulOp) {
+        return floatOrInt([&] { return arith::MulFOp::create(b, loc, v[0], v[1]).getResult(); },
+                          [&] { return arith::MulIOp::create(b, loc, v[0], v[1]).getResult(); });
+      })
+      .Case([&](DivOp) -> Value {
+        if (isFloat)
+          return arith::DivFOp::create(b, loc, v[0], v[1]);
+        if (isUnsigned)
+          return arith::DivUIOp::create(b, loc, v[0], v[1]);
+        return arith::DivSIOp::create(b, loc, v[0], v[1]);
+      })
+      .Case([&](MaxOp) -> Value {
+        if (isFloat)
+          return arith::MaximumFOp::create(b, loc, v[0], v[1]);
+        if (isUnsigned)
+          return arith::MaxUIOp::create(b, loc, v[0], v[1]);
+        return arith::MaxSIOp::create(b, loc, v[0], v[1]);
+      })
+      .Case([&](MinOp) -> Value {
+        if (isFloat)
+          return arith::MinimumFOp::create(b, loc, v[0], v[1]);
+        if (isUnsigned)
+          return arith::MinUIOp::create(b, loc, v[0], v[1]);
+        return arith::MinSIOp::create(b, loc, v[0], v[1]);
+      })
+      .Case([&](PowOp pow) -> Value {
+        Type exponentType = elementTypeOf(pow.getRhs());
+        if (isFloat) {
+          Value exponent = convertScalar(b, loc, v[1], exponentType, original);
+          return math::PowFOp::create(b, loc, v[0], exponent);
+        }
+        if (isa<FloatType>(exponentType)) {
+          Value base = convertScalar(b, loc, v[0], original, exponentType);
+          Value power = math::PowFOp::create(b, loc, base, v[1]);
+          return convertScalar(b, loc, power, exponentType, original);
+        }
+        Value exponent = convertScalar(b, loc, v[1], exponentType, original);
+        return math::IPowIOp::create(b, loc, v[0], exponent);
+      })
+      .Case([&](EqualOp) { return compare(F::OEQ, P::eq, P::eq); })
+      .Case([&](LessOp) { return compare(F::OLT, P::slt, P::ult); })
+      .Case([&](LessEqualOp) { return compare(F::OLE, P::sle, P::ule); })
+      .Case([&](GreaterOp) { return compare(F::OGT, P::sgt, P::ugt); })
+      .Case([&](GreaterEqualOp) { return compare(F::OGE, P::sge, P::uge); })
+      .Case([&](AndOp) { return arith::AndIOp::create(b, loc, v[0], v[1]).getResult(); })
+      .Case([&](OrOp) { return arith::OrIOp::create(b, loc, v[0], v[1]).getResult(); })
+      .Case([&](XorOp) { return arith::XOrIOp::create(b, loc, v[0], v[1]).getResult(); })
+      .Case([&](NotOp) {
+        Value one = scalarConstant(b, loc, type, 1);
+        return arith::XOrIOp::create(b, loc, v[0], one).getResult();
+      })
+      .Case([&](NegOp) -> Value {
+        if (isFloat)
+          return arith::NegFOp::create(b, loc, v[0]);
+        return arith::SubIOp::create(b, loc, scalarConstant(b, loc, type, 0), v[0]);
+      })
+      .Case([&](AbsOp) -> Value {
+        if (isFloat)
+          return math::AbsFOp::create(b, loc, v[0]);
+        if (isUnsigned)
+          return v[0];
+        return math::AbsIOp::create(b, loc, v[0]);
+      })
+      .Case([&](ReluOp) -> Value {
+        Value zero = scalarConstant(b, loc, type, 0);
+        if (isFloat)
+          return arith::MaximumFOp::create(b, loc, v[0], zero);
+        if (isUnsigned)
+          return v[0];
+        return arith::MaxSIOp::create(b, loc, v[0], zero);
+      })
+      .Case([&](SigmoidOp) -> Value {
+        Value one = scalarConstant(b, loc, type, 1);
+        Value negated = arith::NegFOp::create(b, loc, v[0]);
+        Value exponential = math::ExpOp::create(b, loc, negated);
+        return arith::DivFOp::create(b, loc, one,
+                                     arith::AddFOp::create(b, loc, one, exponential));
+      })
+      .Case([&](TanhOp) { return math::TanhOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](ExpOp) { return math::ExpOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](LogOp) { return math::LogOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](SqrtOp) { return math::SqrtOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](ErfOp) { return math::ErfOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](SelectOp) {
+        return arith::SelectOp::create(b, loc, v[0], v[1], v[2]).getResult();
+      })
+      .Case([&](CastOp cast) {
+        return convertScalar(b, loc, v[0], original, elementTypeOf(cast.getOutput()));
+      })
+      .Case([&](BroadcastOp) { return v[0]; })
+      .Default([&](Operation *) -> FailureOr<Value> {
+        return op->emitError("no elementwise lowering for ") << op->getName();
+      });
+}
+
+static bool isElementwise(Operation *op) {
+  return isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, EqualOp, LessOp, LessEqualOp,
+             GreaterOp, GreaterEqualOp, AndOp, OrOp, XorOp, NotOp, NegOp, AbsOp, ReluOp,
+             SigmoidOp, TanhOp, ExpOp, LogOp, SqrtOp, ErfOp, SelectOp, CastOp, BroadcastOp>(op);
+}
+
+static FailureOr<Value> lowerElementwise(OpBuilder &b, Operation *op, ValueRange operands) {
+  // Comparisons and select care about the value operands' types.
+  Value typed = isa<SelectOp>(op) ? op->getOperand(1) : op->getOperand(0);
+  Type original = elementTypeOf(typed);
+  auto resultType = cast<RankedTensorType>(toSignless(op->getResult(0).getType()));
+  bool failedScalar = false;
+  Value result = buildElementwise(
+      b, op->getLoc(), resultType, operands,
+      [&](OpBuilder &nb, Location loc, ValueRange scalars) -> Value {
+        FailureOr<Value> scalar = scalarOf(nb, loc, op, original, scalars);
+        if (failed(scalar)) {
+          failedScalar = true;
+          return scalars[0];
+        }
+        return *scalar;
+      });
+  if (failedScalar)
+    return failure();
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+static Value genericOverResult(OpBuilder &b, Location loc, RankedTensorType resultType,
+                               ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+                               function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  MLIRContext *context = b.getContext();
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(AffineMap::getMultiDimIdentityMap(resultType.getRank(), context));
+  SmallVector<utils::IteratorType> parallel(resultType.getRank(),
+                                            utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{resultType}, inputs,
+             ValueRange{emptyTensor(b, loc, resultType)}, maps, parallel,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, body(nb, l, args.drop_back()));
+             })
+      .getResult(0);
+}
+
+static Value lowerTranspose(OpBuilder &b, TransposeOp op, Value input) {
+  MLIRContext *context = b.getContext();
+  auto resultType = cast<RankedTensorType>(toSignless(op.getType()));
+  ArrayRef<int64_t> perm = op.getPerm();
+  SmallVector<AffineExpr> exprs(perm.size());
+  for (auto [resultDim, inputDim] : llvm::enumerate(perm))
+    exprs[inputDim] = getAffineDimExpr(resultDim, context);
+  return genericOverResult(b, op.getLoc(), resultType, {input},
+                           {AffineMap::get(perm.size(), 0, exprs, context)},
+                           [](OpBuilder &, Location, ValueRange v) { return v[0]; });
+}
+
+static Value lowerSlice(OpBuilder &b, SliceOp op, Value input) {
+  MLIRContext *context = b.getContext();
+  auto resultType = cast<RankedTensorType>(toSignless(op.getType()));
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0; d < resultType.getRank(); ++d)
+    exprs.push_back(getAffineDimExpr(d, context) * op.getStrides()[d] + op.getStarts()[d]);
+  return genericOverResult(b, op.getLoc(), resultType, {input},
+                           {AffineMap::get(resultType.getRank(), 0, exprs, context)},
+                           [](OpBuilder &, Location, ValueRange v) { return v[0]; });
+}
+
+static Value lowerGather(OpBuilder &b, GatherOp op, Value input, Value indices) {
+  MLIRContext *context = b.getContext();
+  auto resultType = cast<RankedTensorType>(toSignless(op.getType()));
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto indicesType = cast<RankedTensorType>(indices.getType());
+  int64_t axis = op.getAxis(), indexRank = indicesType.getRank();
+  SmallVector<AffineExpr> indexExprs;
+  for (int64_t d = 0; d < indexRank; ++d)
+    indexExprs.push_back(getAffineDimExpr(axis + d, context));
+  AffineMap indexMap = AffineMap::get(resultType.getRank(), 0, indexExprs, context);
+  int64_t axisSize = inputType.getDimSize(axis);
+  return genericOverResult(
+      b, op.getLoc(), resultType, {indices}, {indexMap},
+      [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+        // Negative indices count from the end; out-of-range ones are clamped so
+        // a bad index can never read outside the tensor.
+        Value index = arith::IndexCastOp::create(nb, l, nb.getIndexType(), v[0]);
+        Value zero = arith::ConstantIndexOp::create(nb, l, 0);
+        Value size = arith::ConstantIndexOp::create(nb, l, axisSize);
+        Value isNegative =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, index, zero);
+        Value wrapped = arith::SelectOp::create(
+            nb, l, isNegative, arith::AddIOp::create(nb, l, index, size), index);
+        Value last = arith::ConstantIndexOp::create(nb, l, axisSize - 1);
+        Value clamped = arith::MinSIOp::create(
+            nb, l, arith::MaxSIOp::create(nb, l, wrapped, zero), last);
+        SmallVector<Value> coordinates;
+        for (int64_t d = 0; d < axis; ++d)
+          coordinates.push_back(linalg::IndexOp::create(nb, l, d));
+        coordinates.push_back(clamped);
+        for (int64_t d = axis + 1; d < inputType.getRank(); ++d)
+          coordinates.push_back(linalg::IndexOp::create(nb, l, d - 1 + indexRank));
+        return tensor::ExtractOp::create(nb, l, input, coordinates);
+      });
+}
+
+static Value lowerConcat(OpBuilder &b, ConcatOp op, ValueRange inputs) {
+  auto resultType = cast<RankedTensorType>(toSignless(op.getType()));
+  int64_t axis = op.getAxis();
+  SmallVector<int64_t> ends;
+  int64_t end = 0;
+  for (Value input : inputs) {
+    end += cast<RankedTensorType>(input.getType()).getDimSize(axis);
+    ends.push_back(end);
+  }
+  Type elementType = resultType.getElementType();
+  return genericOverResult(
+      b, op.getLoc(), resultType, {}, {}, [&](OpBuilder &nb, Location l, ValueRange) {
+        SmallVector<Value> coordinates;
+        for (int64_t d = 0; d < resultType.getRank(); ++d)
+          coordinates.push_back(linalg::IndexOp::create(nb, l, d));
+        Value position = coordinates[axis];
+        // Chooses the input holding `position` with a chain of scf.if, so
+        // only one input is ever read.
+        std::function<Value(OpBuilder &, size_t)> pick = [&](OpBuilder &ib,
+                                                             size_t index) -> Value {
+          auto read = [&](OpBuilder &rb) -> Value {
+            SmallVector<Value> local(coordinates);
+            int64_t start = index == 0 ? 0 : ends[index - 1];
+            local[axis] = arith::SubIOp::create(rb, l, position,
+                                                arith::ConstantIndexOp::create(rb, l, start));
+            return tensor::ExtractOp::create(rb, l, inputs[index], local);
+          };
+          if (index + 1 == inputs.size())
+            return read(ib);
+          Value inThis = arith::CmpIOp::create(
+              ib, l, arith::CmpIPredicate::slt, position,
+              arith::ConstantIndexOp::create(ib, l, ends[index]));
+          auto ifOp = scf::IfOp::create(
+              ib, l, inThis,
+              [&](OpBuilder &tb, Location tl) { scf::YieldOp::create(tb, tl, read(tb)); },
+              [&](OpBuilder &eb, Location el) {
+                scf::YieldOp::create(eb, el, pick(eb, index + 1));
+              });
+          (void)elementType;
+          return ifOp.getResult(0);
+        };
+        return pick(nb, 0);
+      });
+}
+
+static Value lowerConstant(OpBuilder &b, ConstantOp op) {
+  auto elements = cast<DenseElementsAttr>(op.getValue());
+  auto type = cast<RankedTensorType>(toSignless(elements.getType()));
+  if (type != elements.getType())
+    elements = elements.bitcast(type.getElementType());
+  return arith::ConstantOp::create(b, op.getLoc(), elements);
+}
+
+//===----------------------------------------------------------------------===//
+// Dispatch and pass
+//===----------------------------------------------------------------------===//
+
+FailureOr<SmallVector<Value>> smelt::lowerGraphOpToLinalg(OpBuilder &b, Operation *op,
+                                                          ValueRange operands) {
+  auto single = [](FailureOr<Value> value) -> FailureOr<SmallVector<Value>> {
+    if (failed(value))
+      return failure();
+    return SmallVector<Value>{*value};
+  };
+  if (isElementwise(op))
+    return single(lowerElementwise(b, op, operands));
+  return llvm::TypeSwitch<Operation *, FailureOr<SmallVector<Value>>>(op)
+      .Case([&](ConstantOp constant) { return single(lowerConstant(b, constant)); })
+      .Case([&](MatMulOp matmul) {
+        return single(lowerMatMul(b, matmul, operands[0], operands[1]));
+      })
+      .Case([&](ConvOp conv) {
+        return single(lowerConv(b, conv, operands[0], operands[1],
+                                operands.size() > 2 ? operands[2] : Value()));
+      })
+      .Case([&](MaxPoolOp pool) { return single(lowerMaxPool(b, pool, operands[0])); })
+      .Case([&](AvgPoolOp pool) { return single(lowerAvgPool(b, pool, operands[0])); })
+      .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp>(
+          [&](Operation *reduce) { return single(lowerReduce(b, reduce, operands[0])); })
+      .Case([&](SoftmaxOp softmax) { return single(lowerSoftmax(b, softmax, operands[0])); })
+      .Case([&](TransposeOp transpose) {
+        return single(lowerTranspose(b, transpose, operands[0]));
+      })
+      .Case([&](ReshapeOp reshape) {
+        return single(reshapeTensor(b, reshape.getLoc(), operands[0],
+                                    cast<RankedTensorType>(toSignless(reshape.getType()))));
+      })
+      .Case([&](SliceOp slice) { return single(lowerSlice(b, slice, operands[0])); })
+      .Case([&](GatherOp gather) {
+        return single(lowerGather(b, gather, operands[0], operands[1]));
+      })
+      .Case([&](ConcatOp concat) { return single(lowerConcat(b, concat, operands)); })
+      .Default([&](Operation *) -> FailureOr<SmallVector<Value>> {
+        return op->emitError("no linalg lowering for ") << op->getName();
+      });
+}
+
+namespace {
+struct LowerGraphOp : public ConversionPattern {
+  LowerGraphOp(const TypeConverter &converter, MLIRContext *context)
+      : ConversionPattern(converter, MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
+
+  LogicalResult matchAndRewrite(Operation *op, ArrayRef<Value> operands,
+                                ConversionPatternRewriter &rewriter) const override {
+    if (!isa<GraphDialect>(op->getDialect()))
+      return failure();
+    FailureOr<SmallVector<Value>> results = lowerGraphOpToLinalg(rewriter, op, operands);
+    if (failed(results))
+      return failure();
+    rewriter.replaceOp(op, *results);
+    return success();
+  }
+};
+
+struct GraphToLinalgPass : public smelt::impl::GraphToLinalgBase<GraphToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *context = &getContext();
+    SignlessTypeConverter converter;
+    ConversionTarget target(*context);
+    target.addIllegalDialect<GraphDialect>();
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect, math::MathDialect,
+                           scf::SCFDialect, tensor::TensorDialect>();
+    target.addDynamicallyLegalOp<func::FuncOp>(
+        [&](func::FuncOp func) { return converter.isSignatureLegal(func.getFunctionType()); });
+    target.addDynamicallyLegalOp<func::ReturnOp>(
+        [&](func::ReturnOp ret) { return converter.isLegal(ret.getOperandTypes()); });
+    RewritePatternSet patterns(context);
+    populateGraphToLinalgPatterns(converter, patterns);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
+    if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace
+
+void smelt::populateGraphToLinalgPatterns(const TypeConverter &converter,
+                                          RewritePatternSet &patterns) {
+  patterns.add<LowerGraphOp>(converter, patterns.getContext());
+}

@@ -1,0 +1,207 @@
+//===- LinalgBuilders.cpp - Helpers that build linalg on tensors ------------===//
+#include "passes/LinalgBuilders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+
+namespace smelt::lowering {
+
+bool isUnsignedInteger(Type type) {
+  auto integer = dyn_cast<IntegerType>(type);
+  return integer && (integer.isUnsigned() || integer.getWidth() == 1);
+}
+
+Value scalarConstant(OpBuilder &builder, Location loc, Type type, double value) {
+  if (auto floatType = dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(builder, loc, builder.getFloatAttr(floatType, value));
+  if (type.isIndex())
+    return arith::ConstantIndexOp::create(builder, loc, (int64_t)value);
+  return arith::ConstantOp::create(builder, loc, builder.getIntegerAttr(type, (int64_t)value));
+}
+
+Value lowestValue(OpBuilder &builder, Location loc, Type type, bool isUnsigned) {
+  if (auto floatType = dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(
+        builder, loc,
+        builder.getFloatAttr(floatType, APFloat::getInf(floatType.getFloatSemantics(),
+                                                        /*Negative=*/true)));
+  unsigned width = type.getIntOrFloatBitWidth();
+  APInt value = isUnsigned ? APInt::getMinValue(width) : APInt::getSignedMinValue(width);
+  return arith::ConstantOp::create(builder, loc, builder.getIntegerAttr(type, value));
+}
+
+Value highestValue(OpBuilder &builder, Location loc, Type type, bool isUnsigned) {
+  if (auto floatType = dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(
+        builder, loc,
+        builder.getFloatAttr(floatType, APFloat::getInf(floatType.getFloatSemantics())));
+  unsigned width = type.getIntOrFloatBitWidth();
+  APInt value = isUnsigned ? APInt::getMaxValue(width) : APInt::getSignedMaxValue(width);
+  return arith::ConstantOp::create(builder, loc, builder.getIntegerAttr(type, value));
+}
+
+static Type signlessScalar(Type type) {
+  if (auto integer = dyn_cast<IntegerType>(type); integer && !integer.isSignless())
+    return IntegerType::get(type.getContext(), integer.getWidth());
+  return type;
+}
+
+Value convertScalar(OpBuilder &builder, Location loc, Value value, Type from, Type to) {
+  Type target = signlessScalar(to);
+  if (signlessScalar(from) == target)
+    return value;
+  bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
+  if (fromFloat && toFloat) {
+    unsigned fromWidth = from.getIntOrFloatBitWidth(), toWidth = to.getIntOrFloatBitWidth();
+    if (fromWidth == toWidth) { // f16 <-> bf16 go through f32
+      Value wide = arith::ExtFOp::create(builder, loc, builder.getF32Type(), value);
+      return arith::TruncFOp::create(builder, loc, target, wide);
+    }
+    if (fromWidth < toWidth)
+      return arith::ExtFOp::create(builder, loc, target, value);
+    return arith::TruncFOp::create(builder, loc, target, value);
+  }
+  if (!fromFloat && toFloat) {
+    if (isUnsignedInteger(from))
+      return arith::UIToFPOp::create(builder, loc, target, value);
+    return arith::SIToFPOp::create(builder, loc, target, value);
+  }
+  if (fromFloat && !toFloat) {
+    if (target.isInteger(1)) {
+      Value zero = scalarConstant(builder, loc, value.getType(), 0.0);
+      return arith::CmpFOp::create(builder, loc, arith::CmpFPredicate::UNE, value, zero);
+    }
+    if (isUnsignedInteger(to))
+      return arith::FPToUIOp::create(builder, loc, target, value);
+    return arith::FPToSIOp::create(builder, loc, target, value);
+  }
+  // Integer to integer.
+  if (target.isInteger(1)) {
+    Value zero = scalarConstant(builder, loc, value.getType(), 0);
+    return arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::ne, value, zero);
+  }
+  unsigned fromWidth = from.getIntOrFloatBitWidth(), toWidth = to.getIntOrFloatBitWidth();
+  if (fromWidth < toWidth) {
+    if (isUnsignedInteger(from))
+      return arith::ExtUIOp::create(builder, loc, target, value);
+    return arith::ExtSIOp::create(builder, loc, target, value);
+  }
+  if (fromWidth > toWidth)
+    return arith::TruncIOp::create(builder, loc, target, value);
+  return value;
+}
+
+Value emptyTensor(OpBuilder &builder, Location loc, RankedTensorType type) {
+  return tensor::EmptyOp::create(builder, loc, type.getShape(), type.getElementType());
+}
+
+Value filledTensor(OpBuilder &builder, Location loc, RankedTensorType type, Value value) {
+  Value empty = emptyTensor(builder, loc, type);
+  return linalg::FillOp::create(builder, loc, ValueRange{value}, ValueRange{empty})
+      .getResult(0);
+}
+
+Value splatScalar(OpBuilder &builder, Location loc, Value value) {
+  DenseElementsAttr elements;
+  if (!matchPattern(value, m_Constant(&elements)) || !elements.isSplat())
+    return {};
+  Type elementType = signlessScalar(elements.getElementType());
+  Attribute scalar = elements.getSplatValue<Attribute>();
+  if (auto integer = dyn_cast<IntegerAttr>(scalar))
+    scalar = IntegerAttr::get(elementType, integer.getValue());
+  return arith::ConstantOp::create(builder, loc, cast<TypedAttr>(scalar));
+}
+
+Value buildElementwise(OpBuilder &builder, Location loc, RankedTensorType resultType,
+                       ValueRange operands, ScalarFunction function) {
+  MLIRContext *context = builder.getContext();
+  int64_t rank = resultType.getRank();
+  SmallVector<Value> scalars(operands.size());
+  SmallVector<int> inputPosition(operands.size(), -1);
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  for (auto [index, operand] : llvm::enumerate(operands)) {
+    if (Value scalar = splatScalar(builder, loc, operand)) {
+      scalars[index] = scalar;
+      continue;
+    }
+    auto type = cast<RankedTensorType>(operand.getType());
+    SmallVector<AffineExpr> exprs;
+    int64_t offset = rank - type.getRank();
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (type.getDimSize(d) == 1 && resultType.getDimSize(d + offset) != 1)
+        exprs.push_back(getAffineConstantExpr(0, context));
+      else
+        exprs.push_back(getAffineDimExpr(d + offset, context));
+    }
+    inputPosition[index] = inputs.size();
+    inputs.push_back(operand);
+    maps.push_back(AffineMap::get(rank, 0, exprs, context));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, context));
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  Value init = emptyTensor(builder, loc, resultType);
+  auto generic = linalg::GenericOp::create(
+      builder, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        SmallVector<Value> values(operands.size());
+        for (size_t i = 0; i < operands.size(); ++i)
+          values[i] = inputPosition[i] >= 0 ? args[inputPosition[i]] : scalars[i];
+        linalg::YieldOp::create(b, l, function(b, l, values));
+      });
+  return generic.getResult(0);
+}
+
+SmallVector<ReassociationIndices> keptDimsReassociation(int64_t rank,
+                                                        ArrayRef<int64_t> reducedAxes) {
+  // Each kept dim starts a group; a reduced (unit) dim joins the group before
+  // it, or the first group when it comes before every kept dim.
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices leading;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!llvm::is_contained(reducedAxes, d)) {
+      ReassociationIndices group = leading;
+      group.push_back(d);
+      leading.clear();
+      groups.push_back(group);
+    } else if (groups.empty()) {
+      leading.push_back(d);
+    } else {
+      groups.back().push_back(d);
+    }
+  }
+  return groups;
+}
+
+Value reshapeTensor(OpBuilder &builder, Location loc, Value value,
+                    RankedTensorType resultType) {
+  auto sourceType = cast<RankedTensorType>(value.getType());
+  if (sourceType == resultType)
+    return value;
+  Value flat = value;
+  if (sourceType.getRank() != 1) {
+    ReassociationIndices all;
+    for (int64_t d = 0; d < sourceType.getRank(); ++d)
+      all.push_back(d);
+    SmallVector<ReassociationIndices> groups;
+    if (sourceType.getRank() > 0)
+      groups.push_back(all);
+    auto flatType = RankedTensorType::get({sourceType.getNumElements()},
+                                          sourceType.getElementType());
+    flat = tensor::CollapseShapeOp::create(builder, loc, flatType, value, groups);
+  }
+  if (resultType.getRank() == 1)
+    return flat;
+  ReassociationIndices all;
+  for (int64_t d = 0; d < resultType.getRank(); ++d)
+    all.push_back(d);
+  SmallVector<ReassociationIndices> groups;
+  if (resultType.getRank() > 0)
+    groups.push_back(all);
+  return tensor::ExpandShapeOp::create(builder, loc, resultType, flat, groups);
+}
+
+} // namespace smelt::lowering

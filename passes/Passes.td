@@ -1,0 +1,53 @@
+//===- Passes.td - Cross-dialect conversions and pipelines -*- tablegen -*-===//
+#ifndef SMELT_PASSES
+#define SMELT_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def GraphToLinalg : Pass<"graph-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Lowers every graph op to linalg/tensor/arith/math on tensors";
+  let description = [{
+    The per-op lowering that kernel formation uses inside each kernel, run on
+    whole functions (for tests and inspection). Unsigned element types become
+    signless.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
+    "mlir::math::MathDialect", "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect"
+  ];
+}
+
+def GraphToKernel : Pass<"graph-to-kernel", "mlir::ModuleOp"> {
+  let summary = "Splits the graph function into kernels and a host plan";
+  let description = [{
+    Rewrites `func.func @main` (graph ops on tensors) into:
+    - one `kernel.func` per compute op, whose body is the op's linalg lowering
+      on tensors read from and written to `#kernel.space<global>` buffers;
+    - a host `func.func @main` over buffers (inputs, then outputs) holding
+      `plan.constant`, `plan.alloc`, `plan.view` (for reshapes),
+      `plan.launch` and `plan.copy`.
+    Splat constants consumed by elementwise ops are folded into the kernel.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",
+    "mlir::linalg::LinalgDialect", "mlir::math::MathDialect",
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect", "smelt::kernel::KernelDialect",
+    "smelt::plan::PlanDialect"
+  ];
+}
+
+def PlanMemory : Pass<"plan-memory", "mlir::ModuleOp"> {
+  let summary = "Assigns arena offsets to scratch buffers by liveness";
+  let description = [{
+    Every `plan.alloc` of the host function gets an `offset` in one per-run
+    arena; buffers whose live ranges (through views) do not overlap share
+    bytes. The arena size goes into the function's `plan.arena_size`.
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", /*default=*/"64",
+           "byte alignment of every buffer">
+  ];
+}
+
+#endif

@@ -1,0 +1,401 @@
+//===- ArtifactReader.cpp - Verify and hold a .smelt file
+//-------------------===//
+#include "ArtifactReader.h"
+
+#include "ArtifactFormat.h"
+#include "Sha256.h"
+#include "TensorTypes.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <limits>
+#include <new>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace smelt::artifact {
+namespace {
+
+bool fail(ArtifactError &error, ArtifactErrorCode code, std::string message) {
+  error.code = code;
+  error.message = std::move(message);
+  return false;
+}
+
+bool corrupt(ArtifactError &error, std::string message) {
+  return fail(error, ArtifactErrorCode::Corrupt, std::move(message));
+}
+
+/// [offset, offset + size) lies within [0, limit), without overflow.
+bool fitsWithin(uint64_t offset, uint64_t size, uint64_t limit) {
+  return offset <= limit && size <= limit - offset;
+}
+
+std::string str(uint64_t value) { return std::to_string(value); }
+
+/// Everything that can be checked before the payload is trusted. Every header
+/// field is pinned down here, so a damaged header never reaches the parser.
+bool verifyHeader(const uint8_t *data, size_t size, FileHeader &header,
+                  ArtifactError &error) {
+  if (size < sizeof(kMagic) || std::memcmp(data, kMagic, sizeof(kMagic)) != 0)
+    return corrupt(error, "not a Smelt artifact (bad magic)");
+  if (size < sizeof(FileHeader))
+    return corrupt(error, "truncated artifact: " + str(size) +
+                              " bytes, less than the " +
+                              str(sizeof(FileHeader)) + "-byte header");
+  std::memcpy(&header, data, sizeof(header));
+  if (header.formatVersion != kFormatVersion)
+    return fail(
+        error, ArtifactErrorCode::UnsupportedVersion,
+        "unsupported artifact format version " + str(header.formatVersion) +
+            " (this runtime reads version " + str(kFormatVersion) + ")");
+  if (header.headerSize != sizeof(FileHeader))
+    return corrupt(error, "corrupt artifact header: header size " +
+                              str(header.headerSize) + ", expected " +
+                              str(sizeof(FileHeader)));
+  if (header.fileSize > size)
+    return corrupt(error, "truncated artifact: header says " +
+                              str(header.fileSize) + " bytes, file has " +
+                              str(size));
+  if (header.fileSize < size)
+    return corrupt(error, "artifact has trailing bytes: header says " +
+                              str(header.fileSize) + " bytes, file has " +
+                              str(size));
+  for (uint8_t byte : header.reserved)
+    if (byte != 0)
+      return corrupt(error, "corrupt artifact header: reserved bytes are not "
+                            "zero");
+  if (header.indexOffset != header.headerSize)
+    return corrupt(error, "corrupt artifact header: index offset " +
+                              str(header.indexOffset) + ", expected " +
+                              str(header.headerSize));
+  if (header.indexSize < 2 * sizeof(flatbuffers::uoffset_t) ||
+      header.indexSize >= FLATBUFFERS_MAX_BUFFER_SIZE ||
+      !fitsWithin(header.indexOffset, header.indexSize, header.fileSize))
+    return corrupt(error, "corrupt artifact header: an index of " +
+                              str(header.indexSize) + " bytes at offset " +
+                              str(header.indexOffset) +
+                              " does not fit in the file of " +
+                              str(header.fileSize) + " bytes");
+  // The index is size-prefixed, and the prefix is covered by the checksum:
+  // agreeing with it is what pins down the header's indexSize.
+  flatbuffers::uoffset_t prefix;
+  std::memcpy(&prefix, data + header.indexOffset, sizeof(prefix));
+  if (uint64_t(prefix) + sizeof(prefix) != header.indexSize)
+    return corrupt(error, "corrupt artifact header: index size " +
+                              str(header.indexSize) +
+                              " disagrees with the index's size prefix (" +
+                              str(uint64_t(prefix) + sizeof(prefix)) + ")");
+  uint8_t digest[32];
+  if (!computeSha256(data + header.headerSize, size - header.headerSize,
+                     digest))
+    return fail(error, ArtifactErrorCode::OutOfMemory,
+                "cannot compute SHA-256 (OpenSSL failed)");
+  if (std::memcmp(digest, header.payloadSha256, sizeof(digest)) != 0)
+    return corrupt(error, "artifact checksum mismatch: the file is corrupt");
+  return true;
+}
+
+bool verifySignatures(
+    const flatbuffers::Vector<flatbuffers::Offset<TensorSignature>> *tensors,
+    const char *what, ArtifactError &error) {
+  if (!tensors)
+    return true;
+  for (uint32_t i = 0; i < tensors->size(); ++i) {
+    const TensorSignature *tensor = tensors->Get(i);
+    std::string where = std::string(what) + " " + str(i);
+    if (!tensor->name())
+      return corrupt(error,
+                     "corrupt artifact index: " + where + " has no name");
+    if (!isValidDType(static_cast<int64_t>(tensor->dtype())))
+      return corrupt(error, "corrupt artifact index: " + where +
+                                " has an invalid dtype " +
+                                str(static_cast<uint8_t>(tensor->dtype())));
+    size_t rank = tensor->shape() ? tensor->shape()->size() : 0;
+    if (rank > SMELT_MAX_RANK)
+      return corrupt(error, "corrupt artifact index: " + where + " has rank " +
+                                str(rank) + ", more than " +
+                                str(SMELT_MAX_RANK));
+    uint64_t bytes = 0;
+    if (rank &&
+        !checkedByteSize(tensor->shape()->data(), rank,
+                         static_cast<smelt_dtype_t>(tensor->dtype()), bytes))
+      return corrupt(error, "corrupt artifact index: " + where +
+                                " has a negative or huge shape");
+  }
+  return true;
+}
+
+uint64_t signatureBytes(const TensorSignature &tensor) {
+  uint64_t bytes = 0;
+  size_t rank = tensor.shape() ? tensor.shape()->size() : 0;
+  checkedByteSize(rank ? tensor.shape()->data() : nullptr, rank,
+                  static_cast<smelt_dtype_t>(tensor.dtype()), bytes);
+  return bytes;
+}
+
+template <typename T> uint32_t countOf(const flatbuffers::Vector<T> *vector) {
+  return vector ? vector->size() : 0;
+}
+
+bool verifyBuffers(const Model &model, ArtifactError &error) {
+  if (!model.buffers())
+    return true;
+  for (uint32_t i = 0; i < model.buffers()->size(); ++i) {
+    const Buffer *buffer = model.buffers()->Get(i);
+    std::string where = "corrupt artifact index: buffer " + str(i);
+    switch (buffer->kind()) {
+    case BufferKind::Input:
+    case BufferKind::Output: {
+      bool isInput = buffer->kind() == BufferKind::Input;
+      auto *signatures = isInput ? model.inputs() : model.outputs();
+      const char *what = isInput ? "input" : "output";
+      if (buffer->index() >= countOf(signatures))
+        return corrupt(error, where + " names " + what + " " +
+                                  str(buffer->index()) +
+                                  ", but the model has " +
+                                  str(countOf(signatures)) + " " + what + "s");
+      uint64_t expected = signatureBytes(*signatures->Get(buffer->index()));
+      if (buffer->offset() != 0 || buffer->size() != expected)
+        return corrupt(error, where + " (" + what + " " + str(buffer->index()) +
+                                  ") has offset " + str(buffer->offset()) +
+                                  " and size " + str(buffer->size()) +
+                                  "; the signature needs offset 0 and size " +
+                                  str(expected));
+      break;
+    }
+    case BufferKind::Constant:
+      if (!fitsWithin(buffer->offset(), buffer->size(), model.constants_size()))
+        return corrupt(error, where + " (" + str(buffer->size()) +
+                                  " bytes at constant offset " +
+                                  str(buffer->offset()) +
+                                  ") lies outside the constants (" +
+                                  str(model.constants_size()) + " bytes)");
+      break;
+    case BufferKind::Arena:
+      if (!fitsWithin(buffer->offset(), buffer->size(), model.arena_size()))
+        return corrupt(error, where + " (" + str(buffer->size()) +
+                                  " bytes at arena offset " +
+                                  str(buffer->offset()) +
+                                  ") lies outside the arena (" +
+                                  str(model.arena_size()) + " bytes)");
+      break;
+    default:
+      return corrupt(error, where + " has an invalid kind " +
+                                str(static_cast<uint8_t>(buffer->kind())));
+    }
+  }
+  return true;
+}
+
+bool verifyRegions(const Model &model, const FileHeader &header,
+                   ArtifactError &error) {
+  const uint64_t indexEnd = header.indexOffset + header.indexSize;
+  if (model.constants_offset() % kSectionAlignment != 0 ||
+      model.constants_offset() < indexEnd ||
+      !fitsWithin(model.constants_offset(), model.constants_size(),
+                  header.fileSize))
+    return corrupt(error, "corrupt artifact index: constants (" +
+                              str(model.constants_size()) + " bytes at " +
+                              str(model.constants_offset()) +
+                              ") are misaligned or outside the file");
+  for (uint32_t i = 0; i < countOf(model.sections()); ++i) {
+    const Section *section = model.sections()->Get(i);
+    std::string where = "corrupt artifact index: section " + str(i);
+    if (!section->target() || !section->format())
+      return corrupt(error, where + " has no target or format");
+    if (section->offset() % kSectionAlignment != 0 ||
+        section->offset() < indexEnd ||
+        !fitsWithin(section->offset(), section->size(), header.fileSize))
+      return corrupt(error, where + " (" + str(section->size()) + " bytes at " +
+                                str(section->offset()) +
+                                ") is misaligned or outside the file");
+  }
+  return true;
+}
+
+bool verifyCode(const Model &model, ArtifactError &error) {
+  const uint32_t sectionCount = countOf(model.sections());
+  const uint32_t kernelCount = countOf(model.kernels());
+  const uint32_t bufferCount = countOf(model.buffers());
+  for (uint32_t i = 0; i < kernelCount; ++i) {
+    const Kernel *kernel = model.kernels()->Get(i);
+    std::string where = "corrupt artifact index: kernel " + str(i);
+    if (!kernel->symbol() || kernel->symbol()->size() == 0)
+      return corrupt(error, where + " has no symbol");
+    if (kernel->section() >= sectionCount)
+      return corrupt(error, where + " ('" + kernel->symbol()->str() +
+                                "') is in section " + str(kernel->section()) +
+                                ", but the artifact has " + str(sectionCount) +
+                                " sections");
+    if (kernel->grid() > uint64_t(std::numeric_limits<int64_t>::max()))
+      return corrupt(error, where + " has a grid too large for int64 ids");
+  }
+  auto checkBuffer = [&](const std::string &where, const char *role,
+                         uint32_t id) {
+    if (id < bufferCount)
+      return true;
+    return corrupt(error, where + ": " + role + " is buffer " + str(id) +
+                              ", but the artifact has " + str(bufferCount) +
+                              " buffers");
+  };
+  for (uint32_t i = 0; i < countOf(model.commands()); ++i) {
+    const CommandEntry *entry = model.commands()->Get(i);
+    std::string where = "corrupt artifact index: command " + str(i);
+    if (const Launch *launch = entry->command_as_Launch()) {
+      where += " (launch)";
+      if (launch->kernel() >= kernelCount)
+        return corrupt(error, where + " names kernel " + str(launch->kernel()) +
+                                  ", but the artifact has " + str(kernelCount) +
+                                  " kernels");
+      for (uint32_t a = 0; a < countOf(launch->args()); ++a)
+        if (!checkBuffer(where, ("argument " + str(a)).c_str(),
+                         launch->args()->Get(a)))
+          return false;
+    } else if (const Copy *copy = entry->command_as_Copy()) {
+      where += " (copy)";
+      if (!checkBuffer(where, "source", copy->source()) ||
+          !checkBuffer(where, "destination", copy->destination()))
+        return false;
+      uint64_t sourceSize = model.buffers()->Get(copy->source())->size();
+      uint64_t destinationSize =
+          model.buffers()->Get(copy->destination())->size();
+      if (copy->size() > sourceSize || copy->size() > destinationSize)
+        return corrupt(error, where + " of " + str(copy->size()) +
+                                  " bytes exceeds its source (" +
+                                  str(sourceSize) + " bytes) or destination (" +
+                                  str(destinationSize) + " bytes)");
+    } else {
+      return corrupt(error,
+                     where + " has an unknown type " +
+                         str(static_cast<uint8_t>(entry->command_type())));
+    }
+  }
+  return true;
+}
+
+} // namespace
+
+bool verifyArtifact(const uint8_t *data, size_t size, ArtifactError &error) {
+  if (!data && size != 0)
+    return corrupt(error, "artifact data is NULL");
+  FileHeader header;
+  if (!verifyHeader(data, size, header, error))
+    return false;
+
+  const uint8_t *indexData = data + header.indexOffset;
+  flatbuffers::Verifier verifier(indexData, header.indexSize);
+  if (!VerifySizePrefixedModelBuffer(verifier))
+    return corrupt(error, "corrupt artifact index: it fails the FlatBuffers "
+                          "verifier (or is not a Smelt index)");
+  const Model &model = *GetSizePrefixedModel(indexData);
+  return verifySignatures(model.inputs(), "input", error) &&
+         verifySignatures(model.outputs(), "output", error) &&
+         verifyRegions(model, header, error) && verifyBuffers(model, error) &&
+         verifyCode(model, error);
+}
+
+//===----------------------------------------------------------------------===//
+// Artifact
+//===----------------------------------------------------------------------===//
+
+Artifact::Artifact(const uint8_t *data, size_t size, Storage storage)
+    : data_(data), size_(size), storage_(storage) {
+  FileHeader header;
+  std::memcpy(&header, data, sizeof(header));
+  index_ = GetSizePrefixedModel(data + header.indexOffset);
+}
+
+Artifact::~Artifact() {
+  if (storage_ == Storage::Mapping)
+    ::munmap(const_cast<uint8_t *>(data_), size_);
+  else
+    std::free(const_cast<uint8_t *>(data_));
+}
+
+const uint8_t *Artifact::sectionData(uint32_t id) const {
+  return data_ + index_->sections()->Get(id)->offset();
+}
+
+uint64_t Artifact::sectionSize(uint32_t id) const {
+  return index_->sections()->Get(id)->size();
+}
+
+std::unique_ptr<Artifact> Artifact::fromMemory(const void *data, size_t size,
+                                               ArtifactError &error) {
+  const auto *bytes = static_cast<const uint8_t *>(data);
+  if (!verifyArtifact(bytes, size, error))
+    return nullptr;
+  // Aligned like the file offsets, so the 64-byte-aligned constants stay
+  // 64-byte aligned in memory.
+  size_t allocation =
+      (size + kSectionAlignment - 1) / kSectionAlignment * kSectionAlignment;
+  auto *copy =
+      static_cast<uint8_t *>(std::aligned_alloc(kSectionAlignment, allocation));
+  if (!copy) {
+    fail(error, ArtifactErrorCode::OutOfMemory,
+         "out of memory copying a " + str(size) + "-byte artifact");
+    return nullptr;
+  }
+  std::memcpy(copy, bytes, size);
+  std::unique_ptr<Artifact> artifact(new (std::nothrow)
+                                         Artifact(copy, size, Storage::Heap));
+  if (!artifact) {
+    std::free(copy);
+    fail(error, ArtifactErrorCode::OutOfMemory, "out of memory");
+  }
+  return artifact;
+}
+
+std::unique_ptr<Artifact> Artifact::fromFile(const std::string &path,
+                                             ArtifactError &error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int openErrno = errno;
+    fail(error,
+         openErrno == ENOENT ? ArtifactErrorCode::NotFound
+                             : ArtifactErrorCode::Io,
+         "cannot open artifact '" + path + "': " + std::strerror(openErrno));
+    return nullptr;
+  }
+  struct stat status;
+  if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+    ::close(fd);
+    fail(error, ArtifactErrorCode::Io,
+         "cannot read artifact '" + path + "': not a regular file");
+    return nullptr;
+  }
+  size_t size = static_cast<size_t>(status.st_size);
+  if (size == 0) {
+    ::close(fd);
+    verifyArtifact(nullptr, 0, error);
+    error.message = "'" + path + "': " + error.message;
+    return nullptr;
+  }
+  void *mapping = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  int mapErrno = errno;
+  ::close(fd); // the mapping keeps the file alive
+  if (mapping == MAP_FAILED) {
+    fail(error, ArtifactErrorCode::Io,
+         "cannot map artifact '" + path + "': " + std::strerror(mapErrno));
+    return nullptr;
+  }
+  const auto *bytes = static_cast<const uint8_t *>(mapping);
+  if (!verifyArtifact(bytes, size, error)) {
+    ::munmap(mapping, size);
+    error.message = "'" + path + "': " + error.message;
+    return nullptr;
+  }
+  std::unique_ptr<Artifact> artifact(
+      new (std::nothrow) Artifact(bytes, size, Storage::Mapping));
+  if (!artifact) {
+    ::munmap(mapping, size);
+    fail(error, ArtifactErrorCode::OutOfMemory, "out of memory");
+  }
+  return artifact;
+}
+
+} // namespace smelt::artifact
