@@ -1,0 +1,401 @@
+//===- CpuCompiler.cpp - Scheduled kernels to a host shared object --------===//
+#include "backends/cpu/compiler/CpuCompiler.h"
+
+#include "dialects/kernel/IR/KernelOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/AttrTypeSubElements.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace mlir;
+
+namespace smelt::cpu {
+namespace {
+
+/// Local buffers up to this size live on the worker's stack (oneTBB workers
+/// have megabytes of stack); larger ones are heap-allocated per group.
+constexpr int64_t kMaxStackBufferBytes = 128 * 1024;
+
+/// The lowering after the kernels are plain functions over memrefs. Kernel
+/// entry points take bare pointers: every buffer is static and dense.
+constexpr const char *kLoweringPipeline =
+    "func.func(convert-linalg-to-loops,canonicalize,cse,loop-invariant-code-motion),"
+    "fold-memref-alias-ops,expand-strided-metadata,lower-affine,"
+    "convert-scf-to-cf,convert-math-to-llvm,convert-math-to-libm,convert-math-to-funcs,"
+    "arith-expand,finalize-memref-to-llvm,"
+    "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
+    "convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
+    "reconcile-unrealized-casts,canonicalize";
+
+std::string bodyName(StringRef kernel) { return (kernel + "_body").str(); }
+
+/// Drops kernel memory spaces from memref types: on the host every level is
+/// ordinary memory (local buffers are placed on the stack separately).
+void stripMemorySpaces(Operation *root) {
+  AttrTypeReplacer replacer;
+  replacer.addReplacement([](MemRefType type) -> std::optional<Type> {
+    if (!isa_and_nonnull<kernel::MemorySpaceAttr>(type.getMemorySpace()))
+      return std::nullopt;
+    return MemRefType::get(type.getShape(), type.getElementType(), type.getLayout());
+  });
+  replacer.recursivelyReplaceElementsIn(root, /*replaceAttrs=*/true,
+                                        /*replaceLocs=*/false, /*replaceTypes=*/true);
+}
+
+/// Group coordinates of linear group id `linear` over `grid` (row-major, the
+/// last grid dimension fastest).
+SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
+                               ArrayRef<int64_t> grid) {
+  SmallVector<Value> ids(grid.size());
+  Value rest = linear;
+  for (int64_t d = static_cast<int64_t>(grid.size()) - 1; d >= 0; --d) {
+    if (d == 0) {
+      ids[d] = rest;
+      break;
+    }
+    Value extent = arith::ConstantIndexOp::create(b, loc, grid[d]);
+    ids[d] = arith::RemUIOp::create(b, loc, rest, extent);
+    rest = arith::DivUIOp::create(b, loc, rest, extent);
+  }
+  return ids;
+}
+
+/// kernel.func @k(args) -> func.func private @k_body(args, %first, %end) that
+/// loops over its groups; each iteration's stack buffers are released by an
+/// alloca scope.
+LogicalResult buildBody(kernel::FuncOp kernelFunc, ModuleOp code) {
+  MLIRContext *context = kernelFunc.getContext();
+  Location loc = kernelFunc.getLoc();
+  if (!kernelFunc.getBody().hasOneBlock())
+    return kernelFunc.emitError("CPU backend: kernel body must be a single block");
+  SmallVector<int64_t> grid = {1};
+  if (auto strategy = kernelFunc.getStrategyAttr())
+    grid.assign(strategy.getGrid().begin(), strategy.getGrid().end());
+  if (grid.empty())
+    grid = {1};
+
+  SmallVector<Type> argumentTypes(kernelFunc.getArgumentTypes());
+  for (Type type : argumentTypes)
+    if (auto memref = dyn_cast<MemRefType>(type);
+        memref && (!memref.hasStaticShape() || !memref.getLayout().isIdentity()))
+      return kernelFunc.emitError("CPU backend: kernel argument of type ")
+             << type << " is not a static dense buffer";
+  IndexType index = IndexType::get(context);
+  argumentTypes.append({index, index});
+
+  OpBuilder b(context);
+  b.setInsertionPointToEnd(code.getBody());
+  auto func = func::FuncOp::create(b, loc, bodyName(kernelFunc.getSymName()),
+                                   FunctionType::get(context, argumentTypes, {}));
+  func.setPrivate();
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  size_t bufferCount = kernelFunc.getArgumentTypes().size();
+  Value first = entry->getArgument(bufferCount);
+  Value end = entry->getArgument(bufferCount + 1);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  auto loop = scf::ForOp::create(b, loc, first, end, one);
+  func::ReturnOp::create(b, loc);
+
+  b.setInsertionPoint(loop.getBody()->getTerminator());
+  auto scope = memref::AllocaScopeOp::create(b, loc, TypeRange{});
+  Block *scopeBlock = b.createBlock(&scope.getBodyRegion());
+  b.setInsertionPointToStart(scopeBlock);
+  SmallVector<Value> groupIds = delinearize(b, loc, loop.getInductionVar(), grid);
+
+  IRMapping mapping;
+  for (size_t i = 0; i < bufferCount; ++i)
+    mapping.map(kernelFunc.getArgument(i), entry->getArgument(i));
+  for (Operation &op : kernelFunc.getBody().front().without_terminator())
+    b.clone(op, mapping);
+  memref::AllocaScopeReturnOp::create(b, loc);
+
+  // Group and unit ids. A CPU group is one worker task with one unit.
+  WalkResult walk = func.walk([&](Operation *op) -> WalkResult {
+    if (auto groupId = dyn_cast<kernel::GroupIdOp>(op)) {
+      uint64_t dimension = groupId.getDimension();
+      if (dimension >= groupIds.size())
+        return groupId.emitError("group dimension out of the grid"), WalkResult::interrupt();
+      groupId.getResult().replaceAllUsesWith(groupIds[dimension]);
+      groupId.erase();
+    } else if (auto unitId = dyn_cast<kernel::UnitIdOp>(op)) {
+      OpBuilder ub(unitId);
+      unitId.getResult().replaceAllUsesWith(arith::ConstantIndexOp::create(ub, loc, 0));
+      unitId.erase();
+    }
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+
+  stripMemorySpaces(func);
+
+  // Local buffers: small ones on the stack, large ones on the heap, freed at
+  // the end of the block that allocates them.
+  SmallVector<memref::AllocOp> allocations;
+  func.walk([&](memref::AllocOp alloc) { allocations.push_back(alloc); });
+  for (memref::AllocOp alloc : allocations) {
+    MemRefType type = alloc.getType();
+    OpBuilder ab(alloc);
+    int64_t bytes = type.hasStaticShape()
+                        ? type.getNumElements() *
+                              std::max<int64_t>(1, type.getElementTypeBitWidth() / 8)
+                        : kMaxStackBufferBytes + 1;
+    if (bytes <= kMaxStackBufferBytes) {
+      auto alloca = memref::AllocaOp::create(ab, alloc.getLoc(), type, alloc.getDynamicSizes(),
+                                             alloc.getSymbolOperands(),
+                                             alloc.getAlignmentAttr());
+      alloc.getResult().replaceAllUsesWith(alloca.getResult());
+      alloc.erase();
+    } else {
+      ab.setInsertionPoint(alloc->getBlock()->getTerminator());
+      memref::DeallocOp::create(ab, alloc.getLoc(), alloc.getResult());
+    }
+  }
+
+  // memref.copy of strided views would call a support library at run time;
+  // as linalg.copy it becomes plain loops.
+  SmallVector<memref::CopyOp> copies;
+  func.walk([&](memref::CopyOp copy) { copies.push_back(copy); });
+  for (memref::CopyOp copy : copies) {
+    OpBuilder cb(copy);
+    linalg::CopyOp::create(cb, copy.getLoc(), copy.getSource(), copy.getTarget());
+    copy.erase();
+  }
+  return success();
+}
+
+/// llvm.func @k(ptr buffers, i64 first, i64 end): loads the buffer pointers
+/// and calls the body.
+LogicalResult buildEntry(ModuleOp code, StringRef kernelName, size_t bufferCount) {
+  MLIRContext *context = code.getContext();
+  auto body = code.lookupSymbol<LLVM::LLVMFuncOp>(bodyName(kernelName));
+  if (!body)
+    return code.emitError("CPU backend: lowered body of kernel '") << kernelName
+                                                                   << "' is missing";
+  body.setLinkage(LLVM::Linkage::Internal);
+  Location loc = body.getLoc();
+  auto pointer = LLVM::LLVMPointerType::get(context);
+  auto i64 = IntegerType::get(context, 64);
+  OpBuilder b(context);
+  b.setInsertionPointToEnd(code.getBody());
+  auto entry = LLVM::LLVMFuncOp::create(
+      b, loc, kernelName,
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(context), {pointer, i64, i64}));
+  Block *block = entry.addEntryBlock(b);
+  b.setInsertionPointToStart(block);
+  SmallVector<Value> operands;
+  for (size_t i = 0; i < bufferCount; ++i) {
+    Value address = LLVM::GEPOp::create(b, loc, pointer, pointer, block->getArgument(0),
+                                        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+    operands.push_back(LLVM::LoadOp::create(b, loc, pointer, address));
+  }
+  operands.push_back(block->getArgument(1));
+  operands.push_back(block->getArgument(2));
+  if (body.getFunctionType().getNumParams() != operands.size())
+    return body.emitError("CPU backend: unexpected signature of the lowered kernel");
+  LLVM::CallOp::create(b, loc, body, operands);
+  LLVM::ReturnOp::create(b, loc, ValueRange{});
+  return success();
+}
+
+void initializeLLVMTargets() {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+}
+
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const CpuTarget &target,
+                                                         std::string &error) {
+  initializeLLVMTargets();
+  llvm::Triple triple(target.triple);
+  const llvm::Target *llvmTarget = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!llvmTarget)
+    return nullptr;
+  llvm::TargetOptions options;
+  return std::unique_ptr<llvm::TargetMachine>(llvmTarget->createTargetMachine(
+      triple, target.cpu, target.features, options, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+}
+
+/// Links `object` into a shared object with ld.lld.
+FailureOr<std::vector<uint8_t>> linkSharedObject(ModuleOp module, StringRef object) {
+  auto fail = [&](const Twine &message) -> FailureOr<std::vector<uint8_t>> {
+    return module.emitError("CPU backend: ") << message;
+  };
+  llvm::ErrorOr<std::string> linker =
+      llvm::sys::findProgramByName("ld.lld", {"/usr/lib/llvm-22/bin"});
+  if (!linker)
+    linker = llvm::sys::findProgramByName("ld.lld-22");
+  if (!linker)
+    return fail("cannot find the linker ld.lld (install lld-22)");
+
+  SmallString<128> objectPath, libraryPath;
+  int objectFd;
+  if (llvm::sys::fs::createTemporaryFile("smelt-kernels", "o", objectFd, objectPath))
+    return fail("cannot create a temporary file");
+  {
+    llvm::raw_fd_ostream out(objectFd, /*shouldClose=*/true);
+    out << object;
+  }
+  if (llvm::sys::fs::createTemporaryFile("smelt-kernels", "so", libraryPath)) {
+    llvm::sys::fs::remove(objectPath);
+    return fail("cannot create a temporary file");
+  }
+  SmallVector<StringRef> arguments = {*linker, "-shared", "--hash-style=gnu",
+                                      "-o", libraryPath, objectPath};
+  // libm for erf/tanh/...; named explicitly so the kernels do not depend on
+  // what the embedding process happens to have loaded.
+  for (StringRef libm : {"/lib/x86_64-linux-gnu/libm.so.6", "/usr/lib/x86_64-linux-gnu/libm.so.6"})
+    if (llvm::sys::fs::exists(libm)) {
+      arguments.push_back(libm);
+      break;
+    }
+  std::string message;
+  int status = llvm::sys::ExecuteAndWait(*linker, arguments, std::nullopt, {}, 0, 0, &message);
+  llvm::sys::fs::remove(objectPath);
+  if (status != 0) {
+    llvm::sys::fs::remove(libraryPath);
+    return fail("linking the kernels failed (ld.lld exit " + Twine(status) + ") " + message);
+  }
+  auto buffer = llvm::MemoryBuffer::getFile(libraryPath, /*IsText=*/false);
+  llvm::sys::fs::remove(libraryPath);
+  if (!buffer)
+    return fail("cannot read the linked kernels");
+  StringRef bytes = (*buffer)->getBuffer();
+  return std::vector<uint8_t>(bytes.begin(), bytes.end());
+}
+
+} // namespace
+
+std::string CpuTarget::architectureTag() const {
+  return llvm::Triple(triple).getArchName().str() + ":" + cpu;
+}
+
+FailureOr<CpuTarget> resolveCpuTarget(StringRef cpuName, std::string &error) {
+  initializeLLVMTargets();
+  CpuTarget target;
+  target.triple = llvm::sys::getDefaultTargetTriple();
+  if (cpuName.empty() || cpuName == "host") {
+    target.cpu = llvm::sys::getHostCPUName().str();
+    llvm::StringMap<bool> hostFeatures = llvm::sys::getHostCPUFeatures();
+    std::vector<std::string> features;
+    for (const auto &feature : hostFeatures)
+      features.push_back((feature.second ? "+" : "-") + feature.first().str());
+    std::sort(features.begin(), features.end());
+    target.features = llvm::join(features, ",");
+    return target;
+  }
+  target.cpu = cpuName.str();
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target, error);
+  if (!machine)
+    return failure();
+  if (!machine->getMCSubtargetInfo()->isCPUStringValid(target.cpu)) {
+    error = "unknown CPU '" + target.cpu + "' for " + target.triple +
+            " (try host, x86-64-v2, x86-64-v3, x86-64-v4, skylake-avx512, znver3)";
+    return failure();
+  }
+  return target;
+}
+
+FailureOr<OwningOpRef<ModuleOp>> lowerKernelsToLLVMDialect(ModuleOp module) {
+  MLIRContext *context = module.getContext();
+  context->loadDialect<func::FuncDialect, scf::SCFDialect, memref::MemRefDialect,
+                       linalg::LinalgDialect, LLVM::LLVMDialect, arith::ArithDialect>();
+  OwningOpRef<ModuleOp> code = ModuleOp::create(UnknownLoc::get(context));
+  SmallVector<std::pair<std::string, size_t>> kernels;
+  for (auto kernelFunc : module.getOps<kernel::FuncOp>()) {
+    if (failed(buildBody(kernelFunc, *code)))
+      return failure();
+    kernels.emplace_back(kernelFunc.getSymName().str(), kernelFunc.getArgumentTypes().size());
+  }
+
+  PassManager pm(context);
+  std::string pipelineError;
+  llvm::raw_string_ostream errorStream(pipelineError);
+  if (failed(parsePassPipeline(kLoweringPipeline, pm, errorStream)))
+    return module.emitError("CPU backend: bad lowering pipeline: ") << pipelineError;
+  if (failed(pm.run(*code)))
+    return module.emitError("CPU backend: lowering the kernels to LLVM failed");
+
+  for (auto &[name, bufferCount] : kernels)
+    if (failed(buildEntry(*code, name, bufferCount)))
+      return failure();
+  return code;
+}
+
+FailureOr<std::vector<uint8_t>> compileKernels(ModuleOp module, const CpuTarget &target) {
+  FailureOr<OwningOpRef<ModuleOp>> code = lowerKernelsToLLVMDialect(module);
+  if (failed(code))
+    return failure();
+
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  module.getContext()->appendDialectRegistry(registry);
+
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target, error);
+  if (!machine)
+    return module.emitError("CPU backend: ") << error;
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(code->get(), llvmContext, "smelt_kernels");
+  if (!llvmModule)
+    return module.emitError("CPU backend: translation to LLVM IR failed");
+  llvmModule->setTargetTriple(llvm::Triple(target.triple));
+  llvmModule->setDataLayout(machine->createDataLayout());
+  for (llvm::Function &function : *llvmModule) {
+    if (function.isDeclaration())
+      continue;
+    function.addFnAttr("target-cpu", target.cpu);
+    if (!target.features.empty())
+      function.addFnAttr("target-features", target.features);
+  }
+
+  auto optimize = makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0, machine.get());
+  if (llvm::Error optimizeError = optimize(llvmModule.get()))
+    return module.emitError("CPU backend: LLVM optimization failed: ")
+           << llvm::toString(std::move(optimizeError));
+
+  SmallString<0> object;
+  {
+    llvm::raw_svector_ostream objectStream(object);
+    llvm::legacy::PassManager codegen;
+    if (machine->addPassesToEmitFile(codegen, objectStream, nullptr,
+                                     llvm::CodeGenFileType::ObjectFile))
+      return module.emitError("CPU backend: the target cannot emit object files");
+    codegen.run(*llvmModule);
+  }
+  return linkSharedObject(module, object.str());
+}
+
+} // namespace smelt::cpu

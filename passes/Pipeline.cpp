@@ -1,0 +1,23 @@
+//===- Pipeline.cpp - The compiler's pass pipeline ------------------------===//
+#include "passes/Pipeline.h"
+
+#include "dialects/kernel/Transforms/Passes.h"
+#include "passes/Passes.h"
+
+#include "mlir/Transforms/Passes.h"
+
+void smelt::buildGraphToPlanPipeline(mlir::OpPassManager &pm, const PipelineOptions &options) {
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(createGraphToKernel());
+  pm.addPass(mlir::createCanonicalizerPass());
+  kernel::KernelScheduleOptions schedule;
+  schedule.groups = options.groups;
+  schedule.minGroupWork = options.minGroupWork;
+  pm.addPass(kernel::createKernelSchedule(schedule));
+  pm.addPass(kernel::createKernelBufferize());
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::createCSEPass());
+  pm.addPass(kernel::createKernelDistribute());
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(createPlanMemory());
+}

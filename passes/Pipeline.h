@@ -1,0 +1,30 @@
+//===- Pipeline.h - The compiler's pass pipeline --------------------------===//
+//
+// graph -> kernel + plan, shared by `smelt compile`, tests and (later) the
+// Python bindings so that every entry point compiles the same way.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SMELT_PASSES_PIPELINE_H
+#define SMELT_PASSES_PIPELINE_H
+
+#include "mlir/Pass/PassManager.h"
+
+#include <cstdint>
+
+namespace smelt {
+
+struct PipelineOptions {
+  /// Processors each kernel's grid should keep busy; 0 = this host's threads.
+  int64_t groups = 0;
+  /// Fewest loop iterations worth a group of their own.
+  int64_t minGroupWork = 16384;
+};
+
+/// From a module holding the graph-dialect func.func @main to kernel.func
+/// ops (scheduled, bufferized, distributed) plus the host plan in
+/// func.func @main, with its arena laid out.
+void buildGraphToPlanPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
+
+} // namespace smelt
+
+#endif // SMELT_PASSES_PIPELINE_H

@@ -1,0 +1,176 @@
+//===- Run.cpp - smelt run ------------------------------------------------===//
+//
+// Loads an artifact with the runtime's C API (nothing of the compiler), binds
+// inputs from specs or .npy files (random ones when none are given), runs,
+// prints each output's shape, dtype and a summary, and the time taken.
+//
+//===----------------------------------------------------------------------===//
+#include "tools/smelt/Commands.h"
+
+#include "smelt/runtime.h"
+#include "tools/tensorio/TensorIO.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+
+namespace cl = llvm::cl;
+
+namespace smelt::cli {
+extern cl::SubCommand runCommand;
+
+namespace {
+cl::opt<std::string> artifactPath(cl::Positional, cl::desc("<model.smelt>"), cl::Required,
+                                  cl::sub(runCommand));
+cl::list<std::string> inputs(
+    "input",
+    cl::desc("An input, in signature order: @file.npy, or <shape>x<dtype>=<values> such as "
+             "2x3xf32=1,2,3,4,5,6 (repeatable; none: random inputs)"),
+    cl::value_desc("spec"), cl::sub(runCommand));
+cl::list<std::string> outputs("output",
+                              cl::desc("Where to write an output, in signature order: "
+                                       "@file.npy (repeatable)"),
+                              cl::value_desc("@file.npy"), cl::sub(runCommand));
+cl::opt<std::string> device("device", cl::desc("Device to run on"), cl::init("cpu"),
+                            cl::sub(runCommand));
+cl::opt<int> threads("threads", cl::desc("Host threads (0: all hardware threads)"),
+                     cl::init(0), cl::sub(runCommand));
+cl::opt<int> repeat("repeat", cl::desc("Run this many times and report the timings"),
+                    cl::init(1), cl::sub(runCommand));
+cl::opt<uint64_t> seed("seed", cl::desc("Seed of the random inputs"), cl::init(0),
+                       cl::sub(runCommand));
+
+int fail(const std::string &message) {
+  llvm::errs() << "smelt: error: " << message << "\n";
+  return 1;
+}
+
+/// Frees a runtime status and turns it into a message.
+bool check(smelt_status_t status, std::string &message) {
+  if (!status)
+    return true;
+  message = smelt_status_message(status);
+  smelt_status_free(status);
+  return false;
+}
+
+struct InstanceDeleter {
+  void operator()(smelt_instance_t *instance) const { smelt_instance_release(instance); }
+};
+struct SessionDeleter {
+  void operator()(smelt_session_t *session) const { smelt_session_release(session); }
+};
+
+std::vector<int64_t> shapeOf(const smelt_tensor_info_t &info) {
+  return std::vector<int64_t>(info.shape, info.shape + info.rank);
+}
+
+} // namespace
+
+int runRunCommand() {
+  std::string message;
+  smelt_instance_options_t instanceOptions{};
+  instanceOptions.struct_size = sizeof(instanceOptions);
+  instanceOptions.num_threads = threads;
+  smelt_instance_t *rawInstance = nullptr;
+  if (!check(smelt_instance_create(&instanceOptions, &rawInstance), message))
+    return fail(message);
+  std::unique_ptr<smelt_instance_t, InstanceDeleter> instance(rawInstance);
+
+  auto loadStart = std::chrono::steady_clock::now();
+  smelt_session_t *rawSession = nullptr;
+  if (!check(smelt_session_create_from_file(instance.get(), artifactPath.c_str(),
+                                            device.c_str(), &rawSession),
+             message))
+    return fail(message);
+  std::unique_ptr<smelt_session_t, SessionDeleter> session(rawSession);
+  double loadMs =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - loadStart)
+          .count();
+
+  size_t inputCount = smelt_session_input_count(session.get());
+  size_t outputCount = smelt_session_output_count(session.get());
+  if (!inputs.empty() && inputs.size() != inputCount)
+    return fail("the model has " + std::to_string(inputCount) + " input(s), " +
+                std::to_string(inputs.size()) + " --input given");
+  if (outputs.size() > outputCount)
+    return fail("the model has " + std::to_string(outputCount) + " output(s), " +
+                std::to_string(outputs.size()) + " --output given");
+
+  std::vector<tensorio::HostTensor> inputTensors(inputCount);
+  for (size_t i = 0; i < inputCount; ++i) {
+    smelt_tensor_info_t info{};
+    info.struct_size = sizeof(info);
+    if (!check(smelt_session_input_info(session.get(), i, &info), message))
+      return fail(message);
+    if (inputs.empty()) {
+      if (!tensorio::makeRandomTensor(info.dtype, shapeOf(info), seed + i, inputTensors[i],
+                                      message))
+        return fail(message);
+      llvm::outs() << "input '" << info.name << "': random "
+                   << tensorio::formatTensorType(info.dtype, shapeOf(info)) << "\n";
+    } else if (!tensorio::parseInputSpec(inputs[i], inputTensors[i], message)) {
+      return fail("--input #" + std::to_string(i + 1) + " ('" + info.name + "'): " + message);
+    }
+  }
+
+  std::vector<tensorio::HostTensor> outputTensors(outputCount);
+  std::vector<std::string> outputNames(outputCount);
+  for (size_t i = 0; i < outputCount; ++i) {
+    smelt_tensor_info_t info{};
+    info.struct_size = sizeof(info);
+    if (!check(smelt_session_output_info(session.get(), i, &info), message))
+      return fail(message);
+    outputNames[i] = info.name;
+    if (!tensorio::HostTensor::create(info.dtype, shapeOf(info), outputTensors[i], message))
+      return fail(message);
+  }
+
+  std::vector<smelt_tensor_t> inputViews, outputViews;
+  for (auto &tensor : inputTensors)
+    inputViews.push_back(tensor.view());
+  for (auto &tensor : outputTensors)
+    outputViews.push_back(tensor.view());
+
+  std::vector<double> timesMs;
+  for (int iteration = 0; iteration < std::max(1, repeat.getValue()); ++iteration) {
+    auto start = std::chrono::steady_clock::now();
+    if (!check(smelt_session_run(session.get(), inputViews.data(), inputViews.size(),
+                                 outputViews.data(), outputViews.size()),
+               message))
+      return fail(message);
+    timesMs.push_back(std::chrono::duration<double, std::milli>(
+                          std::chrono::steady_clock::now() - start)
+                          .count());
+  }
+
+  for (size_t i = 0; i < outputCount; ++i)
+    llvm::outs() << tensorio::summarizeTensor(outputNames[i], outputTensors[i]) << "\n";
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    llvm::StringRef path = outputs[i];
+    if (!path.consume_front("@"))
+      return fail("--output '" + outputs[i] + "' must be @file.npy");
+    if (!tensorio::writeNpyFile(path.str(), outputTensors[i], message))
+      return fail(message);
+  }
+  llvm::outs() << llvm::format("loaded in %.1f ms; first run %.2f ms", loadMs, timesMs[0]);
+  if (timesMs.size() > 1) {
+    std::vector<double> rest(timesMs.begin() + 1, timesMs.end());
+    std::sort(rest.begin(), rest.end());
+    double sum = 0;
+    for (double t : rest)
+      sum += t;
+    llvm::outs() << llvm::format("; next %zu runs: mean %.2f ms, median %.2f ms, min %.2f ms",
+                                 rest.size(), sum / rest.size(), rest[rest.size() / 2],
+                                 rest.front());
+  }
+  llvm::outs() << "\n";
+  return 0;
+}
+
+} // namespace smelt::cli
