@@ -229,13 +229,29 @@ static Value lowerTranspose(OpBuilder &b, TransposeOp op, Value input) {
                            [](OpBuilder &, Location, ValueRange v) { return v[0]; });
 }
 
+/// Strided slice: tensor.extract_slice takes every dimension forwards (a
+/// negative stride reads the same elements from the low end), then a copy
+/// reverses the negative-stride dimensions. A single linalg.generic with
+/// `d * stride + start` maps is not enough: with start 0 and stride 1 the map
+/// is a plain dimension and linalg would infer the loop range from the input.
 static Value lowerSlice(OpBuilder &b, SliceOp op, Value input) {
   MLIRContext *context = b.getContext();
+  Location loc = op.getLoc();
   auto resultType = cast<RankedTensorType>(toSignless(op.getType()));
+  SmallVector<OpFoldResult> offsets, sizes, strides;
   SmallVector<AffineExpr> exprs;
-  for (int64_t d = 0; d < resultType.getRank(); ++d)
-    exprs.push_back(getAffineDimExpr(d, context) * op.getStrides()[d] + op.getStarts()[d]);
-  return genericOverResult(b, op.getLoc(), resultType, {input},
+  for (int64_t d = 0; d < resultType.getRank(); ++d) {
+    int64_t count = resultType.getDimSize(d);
+    int64_t start = op.getStarts()[d], stride = op.getStrides()[d];
+    bool reversed = stride < 0 && count > 0;
+    offsets.push_back(b.getIndexAttr(reversed ? start + (count - 1) * stride : (count ? start : 0)));
+    sizes.push_back(b.getIndexAttr(count));
+    strides.push_back(b.getIndexAttr(stride < 0 ? -stride : stride));
+    AffineExpr dim = getAffineDimExpr(d, context);
+    exprs.push_back(reversed ? getAffineConstantExpr(count - 1, context) - dim : dim);
+  }
+  Value forwards = tensor::ExtractSliceOp::create(b, loc, resultType, input, offsets, sizes, strides);
+  return genericOverResult(b, loc, resultType, {forwards},
                            {AffineMap::get(resultType.getRank(), 0, exprs, context)},
                            [](OpBuilder &, Location, ValueRange v) { return v[0]; });
 }
