@@ -45,7 +45,7 @@ constexpr int64_t kMaxStackBufferBytes = 128 * 1024;
 constexpr const char *kLoweringPipeline =
     "func.func(convert-linalg-to-loops,canonicalize,cse,loop-invariant-code-motion),"
     "fold-memref-alias-ops,expand-strided-metadata,lower-affine,"
-    "convert-scf-to-cf,convert-math-to-llvm,convert-math-to-libm,convert-math-to-funcs,"
+    "convert-scf-to-cf,convert-math-to-funcs,convert-math-to-llvm,convert-math-to-libm,"
     "arith-expand,finalize-memref-to-llvm,"
     "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
     "convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"

@@ -1,0 +1,143 @@
+"""Bad input gives a one-line error naming the problem and a non-zero exit, never
+a crash or a hang."""
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MODEL = os.path.join(ROOT, "examples", "mnist_cnn.onnx")
+
+
+def error_lines(err):
+    return [line for line in err.splitlines() if "error" in line]
+
+
+def assert_clean_failure(code, err, *fragments):
+    assert code == 1, f"exit code {code}, stderr: {err}"
+    lines = error_lines(err)
+    assert len(lines) >= 1, err
+    for fragment in fragments:
+        assert fragment in err, f"'{fragment}' not in: {err}"
+    assert "Stack dump" not in err and "PLEASE submit" not in err
+
+
+def save(model, path):
+    onnx.save(model, str(path))
+    return path
+
+
+def test_truncated_onnx(smelt, tmp_path):
+    data = open(MODEL, "rb").read()
+    path = tmp_path / "truncated.onnx"
+    path.write_bytes(data[: len(data) // 2])
+    code, _, err = smelt("compile", path, "-o", tmp_path / "x.smelt")
+    assert_clean_failure(code, err, "not a valid ONNX model")
+
+
+def test_not_onnx(smelt, tmp_path):
+    path = tmp_path / "notes.onnx"
+    path.write_text("these are not the bytes of a model\n" * 20)
+    code, _, err = smelt("compile", path, "-o", tmp_path / "x.smelt")
+    assert_clean_failure(code, err, "not a valid ONNX model")
+
+
+def test_missing_file(smelt, tmp_path):
+    code, _, err = smelt("compile", tmp_path / "nowhere.onnx", "-o", tmp_path / "x.smelt")
+    assert_clean_failure(code, err, "nowhere.onnx")
+
+
+def test_dangling_edge(smelt, tmp_path):
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["r"], name="relu"),
+         helper.make_node("Add", ["r", "ghost"], ["y"], name="add")],
+        "dangling",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    code, _, err = smelt("compile", save(model, tmp_path / "d.onnx"), "-o", tmp_path / "x.smelt")
+    assert_clean_failure(code, err, "'add'", "'ghost'")
+
+
+def test_unsupported_op(smelt, tmp_path):
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["r"], name="relu"),
+         helper.make_node("NonMaxSuppression", ["r", "r"], ["y"], name="nms_node")],
+        "unsupported",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.INT64, [1, 3])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    code, _, err = smelt("compile", save(model, tmp_path / "u.onnx"), "-o", tmp_path / "x.smelt")
+    assert_clean_failure(
+        code, err,
+        "error: unsupported ONNX op 'NonMaxSuppression' (opset 13) at node 'nms_node'")
+
+
+def test_symbolic_dimension_needs_a_shape(smelt, tmp_path):
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")], "symbolic",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 3])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    path = save(model, tmp_path / "s.onnx")
+    code, _, err = smelt("compile", path, "-o", tmp_path / "x.smelt")
+    assert_clean_failure(code, err, "batch", "--input-shape")
+    code, _, err = smelt("compile", path, "-o", tmp_path / "x.smelt", "--input-shape=x:4x3",
+                         "--quiet")
+    assert code == 0, err
+    code, out, err = smelt("run", tmp_path / "x.smelt", "--input=4x3xf32=-1")
+    assert code == 0, err
+    assert "4x3xf32" in out
+
+
+def compiled_example(smelt, tmp_path):
+    path = tmp_path / "m.smelt"
+    code, _, err = smelt("compile", MODEL, "-o", path, "--quiet")
+    assert code == 0, err
+    return path
+
+
+def test_wrong_input_shape(smelt, tmp_path):
+    artifact = compiled_example(smelt, tmp_path)
+    np.save(tmp_path / "x.npy", np.zeros((1, 1, 28, 27), np.float32))
+    code, _, err = smelt("run", artifact, f"--input=@{tmp_path / 'x.npy'}")
+    assert_clean_failure(code, err, "1x1x28x28", "1x1x28x27")
+
+
+def test_wrong_input_dtype(smelt, tmp_path):
+    artifact = compiled_example(smelt, tmp_path)
+    np.save(tmp_path / "x.npy", np.zeros((1, 1, 28, 28), np.float64))
+    code, _, err = smelt("run", artifact, f"--input=@{tmp_path / 'x.npy'}")
+    assert_clean_failure(code, err, "f32", "f64")
+
+
+def test_wrong_input_count(smelt, tmp_path):
+    artifact = compiled_example(smelt, tmp_path)
+    code, _, err = smelt("run", artifact, "--input=2xf32=1,2", "--input=2xf32=1,2")
+    assert_clean_failure(code, err, "1 input")
+
+
+def test_truncated_artifact(smelt, tmp_path):
+    artifact = compiled_example(smelt, tmp_path)
+    data = artifact.read_bytes()
+    for size in (0, 16, len(data) // 2, len(data) - 1):
+        broken = tmp_path / f"broken{size}.smelt"
+        broken.write_bytes(data[:size])
+        code, _, err = smelt("run", broken)
+        assert_clean_failure(code, err)
+
+
+def test_corrupted_artifact(smelt, tmp_path):
+    artifact = compiled_example(smelt, tmp_path)
+    data = bytearray(artifact.read_bytes())
+    data[len(data) // 3] ^= 0xFF
+    broken = tmp_path / "flipped.smelt"
+    broken.write_bytes(bytes(data))
+    code, _, err = smelt("run", broken)
+    assert_clean_failure(code, err)
+
+
+def test_unknown_target(smelt, tmp_path):
+    code, _, err = smelt("compile", MODEL, "-o", tmp_path / "x.smelt", "--target=cpu:pentium9000")
+    assert_clean_failure(code, err, "pentium9000")
