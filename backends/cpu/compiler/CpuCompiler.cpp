@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -84,6 +85,42 @@ SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
   return ids;
 }
 
+/// Contractions (matmul, conv, pooling: a reduction over two or more inputs)
+/// come out of linalg with their reduction loops innermost, which LLVM cannot
+/// vectorize without reassociating floating-point sums. Moving the output's
+/// innermost parallel loop inside the reductions keeps every sum in the same
+/// order and gives LLVM a unit-stride inner loop over the output row.
+void interchangeForUnitStride(func::FuncOp func) {
+  SmallVector<linalg::GenericOp> generics;
+  func.walk([&](linalg::GenericOp generic) { generics.push_back(generic); });
+  IRRewriter rewriter(func.getContext());
+  for (linalg::GenericOp generic : generics) {
+    if (generic.getNumDpsInputs() < 2 || generic.getNumDpsInits() != 1 ||
+        generic.getNumReductionLoops() == 0)
+      continue;
+    SmallVector<utils::IteratorType> iterators = generic.getIteratorTypesArray();
+    AffineMap outputMap = generic.getMatchingIndexingMap(generic.getDpsInitOperand(0));
+    if (outputMap.getNumResults() == 0)
+      continue;
+    auto innermost = dyn_cast<AffineDimExpr>(outputMap.getResults().back());
+    if (!innermost || iterators[innermost.getPosition()] != utils::IteratorType::parallel)
+      continue;
+    unsigned moved = innermost.getPosition();
+    if (moved == iterators.size() - 1)
+      continue;
+    SmallVector<unsigned> order;
+    for (unsigned loop = 0; loop < iterators.size(); ++loop)
+      if (loop != moved && iterators[loop] == utils::IteratorType::parallel)
+        order.push_back(loop);
+    for (unsigned loop = 0; loop < iterators.size(); ++loop)
+      if (iterators[loop] == utils::IteratorType::reduction)
+        order.push_back(loop);
+    order.push_back(moved);
+    rewriter.setInsertionPoint(generic);
+    (void)linalg::interchangeGenericOp(rewriter, generic, order);
+  }
+}
+
 /// kernel.func @k(args) -> func.func private @k_body(args, %first, %end) that
 /// loops over its groups; each iteration's stack buffers are released by an
 /// alloca scope.
@@ -153,6 +190,11 @@ LogicalResult buildBody(kernel::FuncOp kernelFunc, ModuleOp code) {
     return failure();
 
   stripMemorySpaces(func);
+  interchangeForUnitStride(func);
+  // Buffers passed to one launch never overlap where one of them is written
+  // (the memory plan gives live values disjoint bytes).
+  for (size_t i = 0; i < bufferCount; ++i)
+    func.setArgAttr(i, "llvm.noalias", UnitAttr::get(context));
 
   // Local buffers: small ones on the stack, large ones on the heap, freed at
   // the end of the block that allocates them.
