@@ -1,5 +1,6 @@
-"""CPU benchmark: Smelt against PyTorch (eager, same thread count), measured in the
-same run on the same machine. Prints a Markdown table of medians and ratios.
+"""CPU benchmark: Smelt against ONNX Runtime (npm onnxruntime-node, see ort/) and
+PyTorch eager, same thread count, measured in the same run on the same machine.
+Prints a Markdown table of medians and ratios.
 
     SMELT_BUILD_DIR=build python3 test/bench/bench_cpu.py [--repeat 10] [--threads N]
 """
@@ -44,6 +45,21 @@ def smelt_median_ms(binary, artifact, x_path, repeat, threads):
     return float(re.search(r"median ([0-9.]+) ms", out).group(1))
 
 
+def ort_median_ms(onnx_path, shape, repeat, threads):
+    """None when ONNX Runtime is not installed (npm ci in test/bench/ort)."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ort", "ort_bench.js")
+    if not os.path.isdir(os.path.join(os.path.dirname(script), "node_modules")):
+        return None, None
+    result = subprocess.run(["node", script, onnx_path, "x".join(map(str, shape)),
+                             str(repeat), str(threads)], capture_output=True, text=True)
+    if result.returncode != 0:
+        print(result.stderr, file=sys.stderr)
+        return None, None
+    import json
+    report = json.loads(result.stdout)
+    return report["median_ms"], report["version"]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=10)
@@ -53,8 +69,8 @@ def main():
                           "bin", "smelt")
     torch.set_num_threads(args.threads)
     print(f"threads={args.threads} repeat={args.repeat} torch={torch.__version__}")
-    print("| Model | Smelt (ms) | PyTorch eager (ms) | Smelt / PyTorch |")
-    print("|---|---|---|---|")
+    print("| Model | Smelt (ms) | ONNX Runtime (ms) | PyTorch eager (ms) | Smelt / ORT | Smelt / PyTorch |")
+    print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as work:
         for name, model, x in models():
             model.eval()
@@ -68,7 +84,11 @@ def main():
             ours = smelt_median_ms(binary, artifact, x_path, args.repeat, args.threads)
             with torch.no_grad():
                 theirs = median_ms(lambda: model(x), args.repeat)
-            print(f"| {name} | {ours:.2f} | {theirs:.2f} | {ours / theirs:.2f}x |")
+            ort, version = ort_median_ms(onnx_path, list(x.shape), args.repeat, args.threads)
+            ort_text = f"{ort:.2f} (ORT {version})" if ort else "n/a"
+            ort_ratio = f"{ours / ort:.2f}x" if ort else "n/a"
+            print(f"| {name} | {ours:.2f} | {ort_text} | {theirs:.2f} | {ort_ratio} | "
+                  f"{ours / theirs:.2f}x |")
             sys.stdout.flush()
 
 
