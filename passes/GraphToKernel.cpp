@@ -163,6 +163,21 @@ LogicalResult KernelFormation::formKernel(Operation *op) {
   for (Value operand : op->getOperands())
     if (!(inlineSplats && isSplatConstant(operand)) && !llvm::is_contained(inputs, operand))
       inputs.push_back(operand);
+  // Nothing to compute when every result is empty (a zero-size slice or
+  // split part): the results get their (empty) buffers and no kernel runs.
+  if (llvm::all_of(op->getResults(), [](Value result) {
+        return cast<ShapedType>(result.getType()).getNumElements() == 0;
+      })) {
+    for (Value result : op->getResults()) {
+      Value buffer = outputBuffers.lookup(result);
+      if (!buffer)
+        buffer = plan::AllocOp::create(builder, loc, hostBufferType(result.getType()),
+                                       IntegerAttr());
+      buffers[result] = buffer;
+    }
+    return success();
+  }
+
   SmallVector<Value> hostArguments;
   SmallVector<Type> parameterTypes;
   for (Value input : inputs) {

@@ -19,18 +19,11 @@ using namespace mlir;
 namespace smelt::onnx_frontend {
 namespace {
 
-std::string typeString(Type type) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << type;
-  return text;
-}
-
 LogicalResult requireFloat(NodeContext &ctx, int i) {
   if (isa<FloatType>(ctx.inputElementType(i)))
     return success();
   ctx.emitError() << "expects a float tensor but input " << i << " is "
-                  << typeString(ctx.inputType(i));
+                  << ctx.inputType(i);
   return failure();
 }
 
@@ -38,7 +31,7 @@ LogicalResult requireBool(NodeContext &ctx, int i) {
   if (ctx.inputElementType(i).isInteger(1))
     return success();
   ctx.emitError() << "expects a bool tensor but input " << i << " is "
-                  << typeString(ctx.inputType(i));
+                  << ctx.inputType(i);
   return failure();
 }
 
@@ -48,8 +41,7 @@ LogicalResult requireSameElementType(NodeContext &ctx, int first, int second) {
   if (a == b)
     return success();
   ctx.emitError() << "inputs " << first << " and " << second
-                  << " must have the same element type, got " << typeString(a) << " and "
-                  << typeString(b);
+                  << " must have the same element type, got " << a << " and " << b;
   return failure();
 }
 

@@ -181,7 +181,7 @@ HostTensor HostTensor::concat(ArrayRef<HostTensor> parts, int64_t axis) {
 }
 
 HostTensor HostTensor::castTo(Type elementType) const {
-  HostTensor result(type.clone(elementType));
+  HostTensor result(RankedTensorType::get(type.getShape(), elementType));
   bool toFloat = isa<FloatType>(elementType);
   for (int64_t i = 0, e = size(); i < e; ++i) {
     if (toFloat)

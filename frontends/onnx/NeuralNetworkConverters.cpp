@@ -1,6 +1,7 @@
 //===- NeuralNetworkConverters.cpp - Linear algebra, conv, pooling, norms ---===//
 //
-// MatMul, Gemm, Conv, pooling, BatchNormalization, Softmax and the Reduce ops.
+// MatMul, Gemm, Conv, pooling, Batch/LayerNormalization, Softmax and the
+// Reduce ops.
 // ONNX spells window parameters with defaults and auto_pad; the graph dialect
 // wants them all explicit, so they are resolved here against static shapes.
 //
@@ -401,6 +402,64 @@ LogicalResult convertBatchNormalization(NodeContext &ctx) {
   return success();
 }
 
+/// LayerNormalization (opset 17) normalizes over the dims from `axis` on:
+/// (x - mean) / sqrt(var + epsilon) * scale + bias. Its optional Mean and
+/// InvStdDev outputs fall out of the same computation.
+LogicalResult convertLayerNormalization(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)) || failed(requireFloatInput(ctx, 0)) ||
+      failed(requireMatchingTypes(ctx, {0, 1, 2})))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  FailureOr<int64_t> axis = ctx.normalizeAxis(ctx.getInt("axis", -1), type.getRank(), "axis");
+  float epsilon = ctx.getFloat("epsilon", 1e-5f);
+  if (failed(axis) || ctx.hasFailed())
+    return failure();
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(*axis, type.getRank()));
+  Value x = ctx.input(0);
+  FailureOr<Value> mean =
+      ctx.createInferred<graph::ReduceMeanOp>(x, ArrayRef<int64_t>(axes), true);
+  if (failed(mean))
+    return failure();
+  FailureOr<Value> centered = ctx.createInferred<graph::SubOp>(x, *mean);
+  if (failed(centered))
+    return failure();
+  FailureOr<Value> squared = ctx.createInferred<graph::MulOp>(*centered, *centered);
+  if (failed(squared))
+    return failure();
+  FailureOr<Value> variance =
+      ctx.createInferred<graph::ReduceMeanOp>(*squared, ArrayRef<int64_t>(axes), true);
+  if (failed(variance))
+    return failure();
+  FailureOr<Value> shifted = ctx.createInferred<graph::AddOp>(
+      *variance, ctx.scalar(epsilon, type.getElementType()));
+  if (failed(shifted))
+    return failure();
+  FailureOr<Value> deviation = ctx.create<graph::SqrtOp>(shifted->getType(), *shifted);
+  if (failed(deviation))
+    return failure();
+  FailureOr<Value> result = ctx.createInferred<graph::DivOp>(*centered, *deviation);
+  if (succeeded(result))
+    result = ctx.createInferred<graph::MulOp>(*result, ctx.input(1));
+  if (succeeded(result) && ctx.hasInput(2))
+    result = ctx.createInferred<graph::AddOp>(*result, ctx.input(2));
+  if (failed(result))
+    return failure();
+  if (result->getType() != type) {
+    ctx.emitError() << "scale and bias must broadcast to the input " << type;
+    return failure();
+  }
+  ctx.setOutput(0, *result);
+  ctx.setOutput(1, *mean);
+  if (ctx.isOutputUsed(2)) {
+    FailureOr<Value> inverse = ctx.createInferred<graph::DivOp>(
+        ctx.scalar(1.0, type.getElementType()), *deviation);
+    if (failed(inverse))
+      return failure();
+    ctx.setOutput(2, *inverse);
+  }
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Softmax
 //===----------------------------------------------------------------------===//
@@ -506,6 +565,7 @@ void registerNeuralNetworkConverters(llvm::StringMap<Converter> &converters) {
   converters["GlobalAveragePool"] = convertGlobalPool<graph::ReduceMeanOp>;
   converters["GlobalMaxPool"] = convertGlobalPool<graph::ReduceMaxOp>;
   converters["BatchNormalization"] = convertBatchNormalization;
+  converters["LayerNormalization"] = convertLayerNormalization;
   converters["Softmax"] = [](NodeContext &ctx) { return convertSoftmax(ctx, false); };
   converters["LogSoftmax"] = [](NodeContext &ctx) { return convertSoftmax(ctx, true); };
   converters["ReduceSum"] = convertReduce<graph::ReduceSumOp>;

@@ -98,7 +98,9 @@ FailureOr<SmallVector<int64_t>> NodeContext::requireIntegerInput(int i, StringRe
   if (!constant) {
     emitError() << "the " << role << " (input " << i << ", '" << node.input(i)
                 << "') must be a constant known at import time; it is computed from "
-                   "values that are not";
+                   "values that are not (if it is a model input, give its value with "
+                   "--constant-input="
+                << node.input(i) << "=@value.npy)";
     return failure();
   }
   if (!isa<IntegerType>(constant.getElementType())) {

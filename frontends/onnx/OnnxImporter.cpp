@@ -42,17 +42,12 @@ namespace {
 
 /// Opsets whose semantics the converters know. Later opsets change ops in
 /// ways they do not handle (e.g. Reduce* axes become inputs in 18).
-constexpr int64_t kMinOpset = 7;
+// Opsets 1-6 are accepted: the ops' semantics are those of opset 7 except for
+// the legacy broadcasting attribute, which importNode rejects.
+constexpr int64_t kMinOpset = 1;
 constexpr int64_t kMaxOpset = 17;
 
 bool isDefaultDomain(StringRef domain) { return domain.empty() || domain == "ai.onnx"; }
-
-std::string shapeString(ArrayRef<int64_t> shape) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  llvm::interleave(shape, os, "x");
-  return text;
-}
 
 class ModelImporter {
 public:
@@ -118,6 +113,36 @@ LogicalResult ModelImporter::importInitializers() {
     if (failed(value))
       return failure();
     values.setConstant(tensor.name(), *value, loc);
+  }
+  for (const auto &[name, value] : options.constantInputs) {
+    const onnx::ValueInfoProto *input = nullptr;
+    for (const onnx::ValueInfoProto &candidate : graph.input())
+      if (candidate.name() == name)
+        input = &candidate;
+    if (!input)
+      return emitError(fileLoc) << "--constant-input names '" << name
+                                << "', which is not an input of the model";
+    Location loc = nameLoc(name);
+    if (input->type().has_tensor_type()) {
+      const onnx::TypeProto::Tensor &declared = input->type().tensor_type();
+      Type elementType = convertElementType(&context, declared.elem_type());
+      auto type = cast<RankedTensorType>(value.getType());
+      if (elementType && elementType != type.getElementType())
+        return emitError(loc) << "--constant-input '" << name << "' has element type "
+                              << type.getElementType() << " but the input is declared "
+                              << onnxTypeName(declared.elem_type());
+      if (declared.has_shape()) {
+        bool matches = declared.shape().dim_size() == type.getRank();
+        for (int d = 0; matches && d < declared.shape().dim_size(); ++d)
+          if (declared.shape().dim(d).has_dim_value() &&
+              declared.shape().dim(d).dim_value() != type.getDimSize(d))
+            matches = false;
+        if (!matches)
+          return emitError(loc) << "--constant-input '" << name << "' has shape " << type
+                                << ", which the input's declared shape does not allow";
+      }
+    }
+    values.setConstant(name, value, loc);
   }
   return success();
 }
@@ -226,6 +251,12 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node, int index) 
     return emitError(loc) << "unsupported ONNX op '" << node.op_type() << "' (opset "
                           << opset << ") at node '" << name << "'";
 
+  if (opset < 7)
+    for (const onnx::AttributeProto &attribute : node.attribute())
+      if (attribute.name() == "broadcast")
+        return emitError(loc) << "legacy broadcasting (attribute 'broadcast' of opset " << opset
+                              << ") is not supported at node '" << name
+                              << "'; re-export the model with opset 7 or later";
   NodeContext ctx(values, builder, node, name, loc, opset, usedNames);
   if (failed(converter(ctx)) || ctx.hasFailed())
     return failure();
@@ -259,6 +290,8 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
   llvm::StringSet<> initializers;
   for (const onnx::TensorProto &tensor : graph.initializer())
     initializers.insert(tensor.name());
+  for (const auto &constant : options.constantInputs)
+    initializers.insert(constant.first);
   if (failed(checkInputShapeOverrides(initializers)))
     return failure();
   SmallVector<const onnx::ValueInfoProto *> arguments;

@@ -17,6 +17,7 @@
 #ifndef SMELT_FRONTENDS_ONNX_ONNXIMPORTER_H
 #define SMELT_FRONTENDS_ONNX_ONNXIMPORTER_H
 
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "mlir/Support/LLVM.h"
@@ -38,6 +39,12 @@ struct ImportOptions {
   /// the declared shape and must keep its rank; it is required for every input
   /// whose declared shape has a symbolic or unknown dimension.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Graph inputs frozen to a value at compile time, as if they were
+  /// initializers; the compiled model does not take them. This is how inputs
+  /// that determine shapes (Reshape's shape, Slice's starts, reduction axes)
+  /// are given, since shapes are fixed when compiling. Element type and any
+  /// static dims must match the input's declaration.
+  std::map<std::string, mlir::DenseElementsAttr> constantInputs;
   /// Name used for the file part of every location (the model path when
   /// importing a file). Empty means "<onnx-model>".
   std::string sourceName;

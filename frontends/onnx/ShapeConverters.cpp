@@ -1,6 +1,6 @@
 //===- ShapeConverters.cpp - Data movement and shape computation ------------===//
 //
-// Reshape-like ops, Transpose, Concat, Split, Gather, Slice, Expand, and the
+// Reshape-like ops, Transpose, Concat, Split, Gather, Slice, Expand, Tile, and the
 // ops that produce shapes (Shape, Size, Constant, ConstantOfShape). Every one
 // of them folds when its data input is a known constant: that is how shape
 // subgraphs exported from PyTorch (Shape -> Gather -> Unsqueeze -> Concat ->
@@ -206,7 +206,7 @@ LogicalResult convertSqueeze(NodeContext &ctx) {
 }
 
 //===----------------------------------------------------------------------===//
-// Transpose, Concat, Expand
+// Transpose, Concat, Expand, Tile
 //===----------------------------------------------------------------------===//
 
 LogicalResult convertTranspose(NodeContext &ctx) {
@@ -329,6 +329,46 @@ LogicalResult convertExpand(NodeContext &ctx) {
   return success();
 }
 
+/// Tile is a broadcast in disguise: view [d0, d1, ...] as [1, d0, 1, d1, ...],
+/// broadcast to [r0, d0, r1, d1, ...], and merge each (r, d) pair.
+LogicalResult convertTile(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)))
+    return failure();
+  FailureOr<SmallVector<int64_t>> repeats = ctx.requireIntegerInput(1, "repeats");
+  if (failed(repeats))
+    return failure();
+  RankedTensorType input = ctx.inputType(0);
+  if ((int64_t)repeats->size() != input.getRank() ||
+      llvm::any_of(*repeats, [](int64_t r) { return r < 0; })) {
+    ctx.emitError() << "repeats must be " << input.getRank() << " non-negative numbers";
+    return failure();
+  }
+  SmallVector<int64_t> interleaved, expanded, tiled;
+  for (auto [dim, repeat] : llvm::zip(input.getShape(), *repeats)) {
+    interleaved.append({1, dim});
+    expanded.append({repeat, dim});
+    tiled.push_back(repeat * dim);
+  }
+  RankedTensorType type = input.clone(tiled);
+  if (std::optional<HostTensor> host = ctx.hostInput(0);
+      host && type.getNumElements() <= HostTensor::kMaxElements) {
+    SmallVector<int64_t> sources = broadcastSourceIndices(interleaved, expanded);
+    ctx.setConstantOutput(0, host->take(type, sources).toAttr());
+    return success();
+  }
+  FailureOr<Value> viewed = ctx.reshape(ctx.input(0), interleaved);
+  if (failed(viewed))
+    return failure();
+  FailureOr<Value> broadcast = ctx.create<graph::BroadcastOp>(input.clone(expanded), *viewed);
+  if (failed(broadcast))
+    return failure();
+  FailureOr<Value> result = ctx.reshape(*broadcast, tiled);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Slice, Split, Gather
 //===----------------------------------------------------------------------===//
@@ -390,8 +430,9 @@ LogicalResult convertSlice(NodeContext &ctx) {
     if (failed(ctx.requireInputs(3)))
       return failure();
     FailureOr<SmallVector<int64_t>> s = ctx.requireIntegerInput(1, "starts");
-    FailureOr<SmallVector<int64_t>> e =
-        succeeded(s) ? ctx.requireIntegerInput(2, "ends") : failure();
+    if (failed(s))
+      return failure();
+    FailureOr<SmallVector<int64_t>> e = ctx.requireIntegerInput(2, "ends");
     if (failed(e))
       return failure();
     starts = *s;
@@ -427,6 +468,11 @@ LogicalResult convertSlice(NodeContext &ctx) {
     if (step == 0) {
       ctx.emitError() << "step must not be zero";
       return failure();
+    }
+    if (dim == 0) { // nothing to select, whatever the bounds say
+      begin[axis] = limit[axis] = 0;
+      stride[axis] = step;
+      continue;
     }
     // Negative bounds count from the end; then clamp to the valid range for
     // the direction of travel.
@@ -612,6 +658,11 @@ LogicalResult convertConstant(NodeContext &ctx) {
   } else if (attr.name() == "value_ints" && attr.type() == onnx::AttributeProto::INTS) {
     value = DenseElementsAttr::get(vectorType(attr.ints_size(), IntegerType::get(context, 64)),
                                    ArrayRef<int64_t>(attr.ints().data(), attr.ints_size()));
+  } else if (llvm::is_contained({"value", "value_float", "value_floats", "value_int",
+                                  "value_ints"},
+                                 attr.name())) {
+    ctx.emitError() << "attribute '" << attr.name() << "' has the wrong type";
+    return failure();
   } else {
     ctx.emitError() << "attribute '" << attr.name()
                     << "' is not supported (expected value, value_float(s) or value_int(s))";
@@ -664,6 +715,7 @@ void registerShapeConverters(llvm::StringMap<Converter> &converters) {
   converters["Transpose"] = convertTranspose;
   converters["Concat"] = convertConcat;
   converters["Expand"] = convertExpand;
+  converters["Tile"] = convertTile;
   converters["Slice"] = convertSlice;
   converters["Split"] = convertSplit;
   converters["Gather"] = convertGather;

@@ -43,6 +43,27 @@ def discover(ops=FOUNDATION_OPS):
     return tests
 
 
+# Operands that determine shapes, which Smelt needs at compile time: op type ->
+# operand positions. When a test feeds one from a graph input, the runner
+# freezes that input with --constant-input (TensorRT does the same with shape
+# tensors); the compiled model then takes the remaining inputs.
+SHAPE_OPERANDS = {
+    "Reshape": {1}, "Slice": {1, 2, 3, 4}, "Squeeze": {1}, "Unsqueeze": {1}, "Split": {1},
+    "ReduceSum": {1}, "ReduceMean": {1}, "ReduceMax": {1}, "ReduceMin": {1},
+    "ReduceProd": {1}, "Expand": {1}, "Tile": {1}, "ConstantOfShape": {0},
+}
+
+
+def shape_inputs(model):
+    graph_inputs = {i.name for i in model.graph.input}
+    frozen = set()
+    for node in model.graph.node:
+        for position in SHAPE_OPERANDS.get(node.op_type, ()):
+            if position < len(node.input) and node.input[position] in graph_inputs:
+                frozen.add(node.input[position])
+    return frozen
+
+
 def load_tensor(path):
     tensor = onnx.TensorProto()
     with open(path, "rb") as f:
@@ -67,25 +88,36 @@ def compare(actual, expected):
 
 
 def run_test(smelt_binary, name, workdir):
-    """Returns (status, detail); status in pass, wrong, compile-error, run-error."""
+    """Returns (status, detail); status in pass, wrong, compile-error, run-error,
+    unsupported-input."""
     directory = os.path.join(DATA, name)
     model = onnx.load(os.path.join(directory, "model.onnx"))
     initializers = {t.name for t in model.graph.initializer}
     inputs = [i.name for i in model.graph.input if i.name not in initializers]
-    artifact = os.path.join(workdir, name + ".smelt")
-    compiled = subprocess.run(
-        [smelt_binary, "compile", os.path.join(directory, "model.onnx"), "-o", artifact,
-         "--quiet", "--groups=2"], capture_output=True, text=True, timeout=300)
-    if compiled.returncode != 0:
-        lines = [l for l in compiled.stderr.splitlines() if "error" in l]
-        return "compile-error", (lines[0] if lines else compiled.stderr.strip())[:300]
+    frozen = shape_inputs(model)
+    artifact = None
     for data_set in sorted(glob.glob(os.path.join(directory, "test_data_set_*"))):
-        arguments = [smelt_binary, "run", artifact]
-        for index, _ in enumerate(inputs):
-            value = load_tensor(os.path.join(data_set, f"input_{index}.pb"))
+        values = {}
+        for index, input_name in enumerate(inputs):
+            try:
+                value = load_tensor(os.path.join(data_set, f"input_{index}.pb"))
+            except Exception as error:  # sequences and optionals are not TensorProtos
+                return "unsupported-input", f"input {index}: {error}"[:300]
             path = os.path.join(workdir, f"{name}.in{index}.npy")
             np.save(path, value)
-            arguments.append(f"--input=@{path}")
+            values[input_name] = path
+        # One compile per data set when inputs are frozen into the model.
+        if artifact is None or frozen:
+            artifact = os.path.join(workdir, name + ".smelt")
+            command = [smelt_binary, "compile", os.path.join(directory, "model.onnx"),
+                       "-o", artifact, "--quiet", "--groups=2"]
+            command += [f"--constant-input={n}=@{values[n]}" for n in inputs if n in frozen]
+            compiled = subprocess.run(command, capture_output=True, text=True, timeout=300)
+            if compiled.returncode != 0:
+                lines = [l for l in compiled.stderr.splitlines() if "error" in l]
+                return "compile-error", (lines[0] if lines else compiled.stderr.strip())[:300]
+        arguments = [smelt_binary, "run", artifact]
+        arguments += [f"--input=@{values[n]}" for n in inputs if n not in frozen]
         expected_files = sorted(glob.glob(os.path.join(data_set, "output_*.pb")),
                                 key=lambda p: int(p.rsplit("_", 1)[1].split(".")[0]))
         outputs = []

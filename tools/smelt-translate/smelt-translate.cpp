@@ -59,14 +59,14 @@ static bool parseInputShape(StringRef spec,
 
 /// Prints "<file>: error: <message>" (plus notes), using the file of the
 /// first file location inside the diagnostic's location.
-static void printDiagnostic(Diagnostic &diagnostic) {
+static void printDiagnostic(mlir::Diagnostic &diagnostic) {
   std::string file;
   diagnostic.getLocation()->walk([&](mlir::Location loc) {
     if (auto fileLoc = dyn_cast<mlir::FileLineColLoc>(loc)) {
       file = fileLoc.getFilename().str();
-      return WalkResult::interrupt();
+      return mlir::WalkResult::interrupt();
     }
-    return WalkResult::advance();
+    return mlir::WalkResult::advance();
   });
   raw_ostream &os = errs();
   if (!file.empty())

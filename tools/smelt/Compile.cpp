@@ -11,7 +11,9 @@
 #include "passes/EmitArtifact.h"
 #include "passes/Pipeline.h"
 #include "tools/common/Registration.h"
+#include "tools/tensorio/TensorIO.h"
 
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
@@ -47,6 +49,12 @@ cl::list<std::string> inputShapes(
     cl::desc("Static shape for a model input with symbolic dimensions, name:d0xd1x... "
              "(repeatable)"),
     cl::value_desc("name:shape"), cl::sub(compileCommand));
+cl::list<std::string> constantInputs(
+    "constant-input",
+    cl::desc("Freeze a model input to a value at compile time, name=@file.npy or "
+             "name=<shape>x<dtype>=<values> (repeatable); for inputs that determine shapes, "
+             "such as Reshape's shape or Slice's starts"),
+    cl::value_desc("name=spec"), cl::sub(compileCommand));
 cl::opt<int64_t> groups("groups",
                         cl::desc("Processors each kernel's grid should keep busy "
                                  "(0: this host's hardware threads)"),
@@ -134,6 +142,38 @@ bool parseShape(llvm::StringRef text, std::vector<int64_t> &shape) {
   return true;
 }
 
+/// The MLIR element type of a runtime dtype (unsigned integers as ui<N>).
+Type elementTypeOf(MLIRContext &context, smelt_dtype_t dtype) {
+  Builder b(&context);
+  switch (dtype) {
+  case SMELT_F32: return b.getF32Type();
+  case SMELT_F64: return b.getF64Type();
+  case SMELT_F16: return b.getF16Type();
+  case SMELT_BF16: return b.getBF16Type();
+  case SMELT_I8: return b.getIntegerType(8);
+  case SMELT_I16: return b.getIntegerType(16);
+  case SMELT_I32: return b.getIntegerType(32);
+  case SMELT_I64: return b.getIntegerType(64);
+  case SMELT_U8: return b.getIntegerType(8, /*isSigned=*/false);
+  case SMELT_U16: return b.getIntegerType(16, false);
+  case SMELT_U32: return b.getIntegerType(32, false);
+  case SMELT_U64: return b.getIntegerType(64, false);
+  case SMELT_BOOL: return b.getI1Type();
+  }
+  return Type();
+}
+
+DenseElementsAttr toAttribute(MLIRContext &context, const tensorio::HostTensor &tensor) {
+  auto type = RankedTensorType::get(tensor.shape, elementTypeOf(context, tensor.dtype));
+  if (tensor.dtype == SMELT_BOOL) {
+    SmallVector<bool> bits(tensor.bytes.begin(), tensor.bytes.end());
+    return DenseElementsAttr::get(type, ArrayRef<bool>(bits));
+  }
+  return DenseElementsAttr::getFromRawBuffer(
+      type, ArrayRef<char>(reinterpret_cast<const char *>(tensor.bytes.data()),
+                           tensor.bytes.size()));
+}
+
 int fail(const llvm::Twine &message) {
   llvm::errs() << "smelt: error: " << message << "\n";
   return 1;
@@ -172,6 +212,17 @@ int runCompileCommand() {
   }
 
   std::string error;
+  std::vector<std::pair<std::string, tensorio::HostTensor>> frozenInputs;
+  for (const std::string &spec : constantInputs) {
+    auto [name, value] = llvm::StringRef(spec).split('=');
+    tensorio::HostTensor tensor;
+    if (name.empty() || value.empty())
+      return fail("bad --constant-input '" + spec + "' (expected name=@file.npy or name=<spec>)");
+    if (!tensorio::parseInputSpec(value.str(), tensor, error))
+      return fail("--constant-input '" + name + "': " + error);
+    frozenInputs.emplace_back(name.str(), std::move(tensor));
+  }
+
   FailureOr<cpu::CpuTarget> cpuTarget = cpu::resolveCpuTarget(target, error);
   if (failed(cpuTarget))
     return fail(error);
@@ -192,6 +243,9 @@ int runCompileCommand() {
     llvm::sys::path::replace_extension(path, "smelt");
     output = std::string(path);
   }
+
+  for (auto &[name, tensor] : frozenInputs)
+    importOptions.constantInputs[name] = toAttribute(context, tensor);
 
   auto started = Clock::now();
   Progress progress(emit == Emit::Graph ? 1 : emit == Emit::Plan ? 2 : 4);
