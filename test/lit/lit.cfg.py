@@ -13,6 +13,7 @@ config.test_exec_root = os.path.join(config.smelt_obj_root, "test", "lit")
 
 config.substitutions.append(("%PYTHON", config.python_executable))
 config.substitutions.append(("%smelt_src_root", config.smelt_src_root))
+config.substitutions.append(("%smelt_lib_dir", os.path.join(config.smelt_obj_root, "lib")))
 
 llvm_config.with_system_environment(["HOME", "TMPDIR"])
 llvm_config.use_default_substitutions()
