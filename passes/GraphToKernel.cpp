@@ -1,9 +1,17 @@
 //===- GraphToKernel.cpp - Graph function to kernels + host plan ------------===//
 //
-// Kernel formation. Each compute op of the graph function becomes one
-// `kernel.func` (its body: the op's linalg lowering on tensors, read from and
-// written into global buffers); the function itself becomes a host program of
-// plan ops over buffers. Reshapes become views and never launch anything.
+// Kernel formation. The compute ops of the graph function are partitioned
+// into fusion groups; each group becomes one `kernel.func` (its body: the
+// ops' linalg lowerings on tensors, read from and written into global
+// buffers) and the function itself becomes a host program of plan ops over
+// buffers. Reshapes become views and never launch anything.
+//
+// A group has one root, the only op whose result leaves the group; the
+// scheduler tiles the root and fuses the rest of the group into each tile, so
+// intermediates never travel through global memory. A producer joins its
+// consumers' group when all its users are in that group and each edge is one
+// where a tile of the consumer needs a slice of the producer that no other
+// tile needs (see fusibleEdge).
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/graph/IR/GraphOps.h"
@@ -61,6 +69,39 @@ std::string describe(Operation *op) {
   return text;
 }
 
+bool isReduction(Operation *op) {
+  return isa<graph::ReduceSumOp, graph::ReduceMeanOp, graph::ReduceMaxOp, graph::ReduceMinOp,
+             graph::ReduceProdOp>(op);
+}
+
+/// Whether `producer` may be computed inside the tiles of `consumer`, which
+/// reads it as `operand`.
+///  - an elementwise consumer reading the producer at its own shape: every
+///    tile needs its own slice (matmul/conv epilogues, elementwise chains);
+///  - an elementwise consumer reading a keep-dims value (a reduction, or what
+///    is computed from one) broadcast along its size-1 dims (x - mean(x)):
+///    tiles split rows, rows are whole;
+///  - a reduction or softmax consuming an elementwise producer (sum(x*x)).
+bool fusibleEdge(Operation *producer, Operation *consumer, Value operand) {
+  auto producedType = cast<RankedTensorType>(operand.getType());
+  if (isElementwiseOp(consumer)) {
+    auto consumerType = cast<RankedTensorType>(consumer->getResult(0).getType());
+    if (producedType.getShape() == consumerType.getShape())
+      return true;
+    // Keep-dims shapes (a reduction and what is computed from it) broadcast
+    // along their size-1 dims, which the scheduler tiles last.
+    if (producedType.getRank() == consumerType.getRank())
+      return llvm::all_of(llvm::seq<int64_t>(0, producedType.getRank()), [&](int64_t d) {
+        return producedType.getDimSize(d) == consumerType.getDimSize(d) ||
+               producedType.getDimSize(d) == 1;
+      });
+    return false;
+  }
+  if (isReduction(consumer) || isa<graph::SoftmaxOp>(consumer))
+    return isElementwiseOp(producer) && consumer->getOperand(0) == operand;
+  return false;
+}
+
 /// Writes `value` (computed in a kernel body) into `buffer`. Reshapes at the
 /// end of the computation become reshaped views of the buffer, and the
 /// tensor.empty the computation would fill is replaced by the buffer itself
@@ -114,17 +155,21 @@ void materialize(OpBuilder &builder, Location loc, Value value, Value buffer) {
 
 class KernelFormation {
 public:
-  KernelFormation(ModuleOp module, func::FuncOp graphFunc)
-      : module(module), graphFunc(graphFunc), builder(module.getContext()) {}
+  KernelFormation(ModuleOp module, func::FuncOp graphFunc, bool fuse)
+      : module(module), graphFunc(graphFunc), fuse(fuse), builder(module.getContext()) {}
 
   LogicalResult run();
 
 private:
   Value bufferOf(Value value);
-  LogicalResult formKernel(Operation *op);
+  /// Partitions the compute ops into fusion groups, each in program order
+  /// with its root last.
+  std::vector<SmallVector<Operation *>> formGroups();
+  LogicalResult formKernel(ArrayRef<Operation *> group);
 
   ModuleOp module;
   func::FuncOp graphFunc;
+  bool fuse;
   OpBuilder builder;
   func::FuncOp hostFunc;
   /// Graph value -> host buffer holding it.
@@ -153,22 +198,61 @@ Value KernelFormation::bufferOf(Value value) {
   return buffer;
 }
 
-LogicalResult KernelFormation::formKernel(Operation *op) {
-  MLIRContext *context = op->getContext();
-  Location loc = op->getLoc();
-  bool inlineSplats = isElementwiseOp(op);
+std::vector<SmallVector<Operation *>> KernelFormation::formGroups() {
+  Block &body = graphFunc.getBody().front();
+  SmallVector<Operation *> computeOps;
+  for (Operation &op : body.without_terminator())
+    if (!isa<graph::ConstantOp, graph::ReshapeOp>(op))
+      computeOps.push_back(&op);
 
-  // Kernel parameters: distinct non-inlined operands, then the results.
-  SmallVector<Value> inputs;
-  for (Value operand : op->getOperands())
-    if (!(inlineSplats && isSplatConstant(operand)) && !llvm::is_contained(inputs, operand))
-      inputs.push_back(operand);
-  // Nothing to compute when every result is empty (a zero-size slice or
-  // split part): the results get their (empty) buffers and no kernel runs.
-  if (llvm::all_of(op->getResults(), [](Value result) {
+  // Users are visited before their producers (reverse program order), so a
+  // producer sees its users' groups.
+  DenseMap<Operation *, int> groupOf;
+  std::vector<SmallVector<Operation *>> groups;
+  for (Operation *op : llvm::reverse(computeOps)) {
+    int joined = -1;
+    bool fusible = fuse && op->getNumResults() == 1 && !op->getResult(0).use_empty();
+    if (fusible) {
+      for (OpOperand &use : op->getResult(0).getUses()) {
+        Operation *user = use.getOwner();
+        auto group = groupOf.find(user);
+        if (group == groupOf.end() || !fusibleEdge(op, user, use.get()) ||
+            (joined != -1 && joined != group->second)) {
+          joined = -1;
+          break;
+        }
+        joined = group->second;
+      }
+    }
+    if (joined == -1) {
+      joined = groups.size();
+      groups.emplace_back();
+    }
+    groupOf[op] = joined;
+    groups[joined].push_back(op);
+  }
+  // Program order inside each group (root last) and across groups (by root).
+  for (auto &group : groups)
+    std::reverse(group.begin(), group.end());
+  std::reverse(groups.begin(), groups.end());
+  llvm::stable_sort(groups, [](const auto &a, const auto &b) {
+    return a.back()->isBeforeInBlock(b.back());
+  });
+  return groups;
+}
+
+LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
+  MLIRContext *context = graphFunc.getContext();
+  Operation *root = group.back();
+  Location loc = root->getLoc();
+  llvm::SmallPtrSet<Operation *, 8> members(group.begin(), group.end());
+
+  // Nothing to compute when the result is empty (a zero-size slice or split
+  // part): it gets its (empty) buffer and no kernel runs.
+  if (llvm::all_of(root->getResults(), [](Value result) {
         return cast<ShapedType>(result.getType()).getNumElements() == 0;
       })) {
-    for (Value result : op->getResults()) {
+    for (Value result : root->getResults()) {
       Value buffer = outputBuffers.lookup(result);
       if (!buffer)
         buffer = plan::AllocOp::create(builder, loc, hostBufferType(result.getType()),
@@ -178,16 +262,32 @@ LogicalResult KernelFormation::formKernel(Operation *op) {
     return success();
   }
 
+  // Kernel parameters: values from outside the group (splat constants read
+  // only by elementwise ops are inlined instead), then the root's results.
+  auto inlinable = [&](Value value) {
+    return isSplatConstant(value) && llvm::all_of(value.getUsers(), [&](Operation *user) {
+             return !members.contains(user) || isElementwiseOp(user);
+           });
+  };
+  SmallVector<Value> inputs;
+  for (Operation *op : group)
+    for (Value operand : op->getOperands()) {
+      Operation *def = operand.getDefiningOp();
+      if ((def && members.contains(def)) || inlinable(operand) ||
+          llvm::is_contained(inputs, operand))
+        continue;
+      inputs.push_back(operand);
+    }
   SmallVector<Value> hostArguments;
   SmallVector<Type> parameterTypes;
   for (Value input : inputs) {
     Value buffer = bufferOf(input);
     if (!buffer)
-      return op->emitError("operand has no buffer (unsupported producer)");
+      return root->emitError("operand has no buffer (unsupported producer)");
     hostArguments.push_back(buffer);
     parameterTypes.push_back(deviceBufferType(input.getType()));
   }
-  for (Value result : op->getResults()) {
+  for (Value result : root->getResults()) {
     Value buffer = outputBuffers.lookup(result);
     if (!buffer)
       buffer = plan::AllocOp::create(builder, loc, hostBufferType(result.getType()), IntegerAttr());
@@ -197,12 +297,16 @@ LogicalResult KernelFormation::formKernel(Operation *op) {
   }
 
   std::string name = "k" + std::to_string(kernelCount++) + "_" +
-                     op->getName().stripDialect().str();
+                     root->getName().stripDialect().str();
   OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module.getBody());
   moduleBuilder.setInsertionPoint(graphFunc);
   auto kernelFunc = kernel::FuncOp::create(moduleBuilder, loc, name,
                                            FunctionType::get(context, parameterTypes, {}));
-  kernelFunc.setOpsAttr(moduleBuilder.getStrArrayAttr({describe(op)}));
+  SmallVector<std::string> descriptions;
+  for (Operation *op : group)
+    descriptions.push_back(describe(op));
+  kernelFunc.setOpsAttr(moduleBuilder.getStrArrayAttr(
+      SmallVector<StringRef>(descriptions.begin(), descriptions.end())));
 
   Block &entry = kernelFunc.getBody().front();
   OpBuilder body = OpBuilder::atBlockBegin(&entry);
@@ -213,16 +317,23 @@ LogicalResult KernelFormation::formKernel(Operation *op) {
                                                              entry.getArgument(index),
                                                              /*restrict=*/true));
   }
-  SmallVector<Value> operands;
-  for (Value operand : op->getOperands()) {
-    if (!operandMap.contains(operand))
-      operandMap.map(operand, body.clone(*operand.getDefiningOp())->getResult(0));
-    operands.push_back(operandMap.lookup(operand));
+  SmallVector<Value> rootResults;
+  for (Operation *op : group) {
+    SmallVector<Value> operands;
+    for (Value operand : op->getOperands()) {
+      if (!operandMap.contains(operand))
+        operandMap.map(operand, body.clone(*operand.getDefiningOp())->getResult(0));
+      operands.push_back(operandMap.lookup(operand));
+    }
+    FailureOr<SmallVector<Value>> results = lowerGraphOpToLinalg(body, op, operands);
+    if (failed(results))
+      return failure();
+    for (auto [result, lowered] : llvm::zip_equal(op->getResults(), *results))
+      operandMap.map(result, lowered);
+    if (op == root)
+      rootResults = *results;
   }
-  FailureOr<SmallVector<Value>> results = lowerGraphOpToLinalg(body, op, operands);
-  if (failed(results))
-    return failure();
-  for (auto [index, result] : llvm::enumerate(*results))
+  for (auto [index, result] : llvm::enumerate(rootResults))
     materialize(body, loc, result, entry.getArgument(inputs.size() + index));
   kernel::ReturnOp::create(body, loc);
   // Inlined constants that the lowering turned into scalars are dead now.
@@ -276,14 +387,12 @@ LogicalResult KernelFormation::run() {
       outputBuffers[value] = hostEntry->getArgument(inputCount + index);
   }
 
-  for (Operation &op : graphBody.without_terminator()) {
-    if (isa<graph::ConstantOp, graph::ReshapeOp>(op))
-      continue; // materialized on first use
+  for (Operation &op : graphBody.without_terminator())
     if (!isa<graph::GraphDialect>(op.getDialect()))
       return op.emitError("kernel formation expects only graph ops, found ") << op.getName();
-    if (failed(formKernel(&op)))
+  for (const SmallVector<Operation *> &group : formGroups())
+    if (failed(formKernel(group)))
       return failure();
-  }
   for (auto [index, value] : llvm::enumerate(returnOp.getOperands())) {
     Value output = hostEntry->getArgument(inputCount + index);
     Value buffer = bufferOf(value);
@@ -296,6 +405,7 @@ LogicalResult KernelFormation::run() {
 }
 
 struct GraphToKernelPass : public smelt::impl::GraphToKernelBase<GraphToKernelPass> {
+  using GraphToKernelBase::GraphToKernelBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto graphFunc = module.lookupSymbol<func::FuncOp>("main");
@@ -303,7 +413,7 @@ struct GraphToKernelPass : public smelt::impl::GraphToKernelBase<GraphToKernelPa
       module.emitError("graph-to-kernel needs a func.func @main");
       return signalPassFailure();
     }
-    KernelFormation formation(module, graphFunc);
+    KernelFormation formation(module, graphFunc, fuse);
     if (failed(formation.run()))
       signalPassFailure();
   }

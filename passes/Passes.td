@@ -21,13 +21,22 @@ def GraphToKernel : Pass<"graph-to-kernel", "mlir::ModuleOp"> {
   let summary = "Splits the graph function into kernels and a host plan";
   let description = [{
     Rewrites `func.func @main` (graph ops on tensors) into:
-    - one `kernel.func` per compute op, whose body is the op's linalg lowering
-      on tensors read from and written to `#kernel.space<global>` buffers;
+    - one `kernel.func` per fusion group of compute ops (with `fuse=false`,
+      per op), whose body is the ops' linalg lowering on tensors read from
+      and written to `#kernel.space<global>` buffers. A producer joins its
+      users' group when all its users are in it and each tile of the
+      consumer needs its own slice of the producer: elementwise chains,
+      matmul/conv epilogues, reductions with their elementwise inputs and
+      keep-dims results (layer norm, softmax);
     - a host `func.func @main` over buffers (inputs, then outputs) holding
       `plan.constant`, `plan.alloc`, `plan.view` (for reshapes),
       `plan.launch` and `plan.copy`.
     Splat constants consumed by elementwise ops are folded into the kernel.
   }];
+  let options = [
+    Option<"fuse", "fuse", "bool", /*default=*/"true",
+           "form fusion groups (false: one kernel per op)">
+  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",
     "mlir::linalg::LinalgDialect", "mlir::math::MathDialect",

@@ -8,7 +8,9 @@
 
 void smelt::buildGraphToPlanPipeline(mlir::OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(mlir::createCanonicalizerPass());
-  pm.addPass(createGraphToKernel());
+  GraphToKernelOptions formation;
+  formation.fuse = options.fuse;
+  pm.addPass(createGraphToKernel(formation));
   pm.addPass(mlir::createCanonicalizerPass());
   kernel::KernelScheduleOptions schedule;
   schedule.groups = options.groups;

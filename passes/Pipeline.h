@@ -18,6 +18,8 @@ struct PipelineOptions {
   int64_t groups = 0;
   /// Fewest loop iterations worth a group of their own.
   int64_t minGroupWork = 16384;
+  /// Fuse producers into their consumers' kernels (false: one kernel per op).
+  bool fuse = true;
 };
 
 /// From a module holding the graph-dialect func.func @main to kernel.func

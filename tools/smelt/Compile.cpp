@@ -59,6 +59,10 @@ cl::opt<int64_t> groups("groups",
                         cl::desc("Processors each kernel's grid should keep busy "
                                  "(0: this host's hardware threads)"),
                         cl::init(0), cl::sub(compileCommand));
+cl::opt<bool> fusion("fusion",
+                     cl::desc("Fuse operators into shared kernels (--fusion=false: one "
+                              "kernel per operator)"),
+                     cl::init(true), cl::sub(compileCommand));
 enum class Emit { Artifact, Graph, Plan, LLVM };
 cl::opt<Emit> emit(
     "emit", cl::desc("What to write"), cl::init(Emit::Artifact),
@@ -268,6 +272,7 @@ int runCompileCommand() {
   PassManager pm(&context);
   PipelineOptions pipelineOptions;
   pipelineOptions.groups = groups;
+  pipelineOptions.fuse = fusion;
   buildGraphToPlanPipeline(pm, pipelineOptions);
   if (failed(pm.run(*module))) {
     progress.abandon();

@@ -3,6 +3,8 @@
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
 using namespace smelt::kernel;
@@ -12,7 +14,114 @@ namespace smelt::kernel {
 #include "dialects/kernel/Transforms/Passes.h.inc"
 } // namespace smelt::kernel
 
+namespace {
+
+/// The op at the bottom of the destination chain of `value` (linalg ops
+/// writing into their init, e.g. fill then matmul) and the operand that
+/// provides the chain's fresh tensor (a tensor.empty or a slice of one).
+std::pair<Operation *, OpOperand *> freshDestinationOf(Value value) {
+  Operation *bottom = nullptr;
+  OpOperand *fresh = nullptr;
+  while (auto linalgOp = value.getDefiningOp<linalg::LinalgOp>()) {
+    if (linalgOp.getNumDpsInits() != 1)
+      return {nullptr, nullptr};
+    bottom = linalgOp;
+    fresh = linalgOp.getDpsInitOperand(0);
+    value = fresh->get();
+  }
+  if (auto slice = value.getDefiningOp<tensor::ExtractSliceOp>())
+    value = slice.getSource();
+  if (!bottom || !value.getDefiningOp<tensor::EmptyOp>())
+    return {nullptr, nullptr};
+  return {bottom, fresh};
+}
+
+/// Whether `op` can move before `point` (same block, operands available).
+bool canHoistBefore(Operation *op, Operation *point) {
+  if (op->getBlock() != point->getBlock())
+    return false;
+  return llvm::all_of(op->getOperands(), [&](Value operand) {
+    if (auto argument = dyn_cast<BlockArgument>(operand))
+      return argument.getOwner()->getParentOp()->isAncestor(point);
+    Operation *def = operand.getDefiningOp();
+    return def->getBlock() != point->getBlock() || def->isBeforeInBlock(point);
+  });
+}
+
+/// An elementwise op that reads, at its own shape, a value only it uses (an
+/// epilogue reading the accumulator of a fused matmul/conv, or the next op of
+/// an elementwise chain) computes in place: the producer's chain writes
+/// straight into the elementwise op's destination (the output tile) instead
+/// of a temporary, and the elementwise op updates it there.
+void computeEpiloguesInPlace(FuncOp func) {
+  SmallVector<linalg::GenericOp> candidates;
+  func.walk([&](linalg::GenericOp generic) { candidates.push_back(generic); });
+  IRRewriter rewriter(func.getContext());
+  for (linalg::GenericOp generic : candidates) {
+    if (generic.getNumDpsInits() != 1 || generic.getNumReductionLoops() != 0 ||
+        !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0)).isIdentity())
+      continue;
+    Value destination = generic.getDpsInitOperand(0)->get();
+    Type resultType = generic.getResult(0).getType();
+    std::optional<unsigned> reused;
+    std::pair<Operation *, OpOperand *> chain;
+    for (OpOperand *input : generic.getDpsInputOperands()) {
+      Value value = input->get();
+      if (value.getType() != resultType || !value.hasOneUse() ||
+          !generic.getMatchingIndexingMap(input).isIdentity())
+        continue;
+      chain = freshDestinationOf(value);
+      if (!chain.first)
+        continue;
+      Operation *destinationDef = destination.getDefiningOp();
+      if (destinationDef && !destinationDef->isBeforeInBlock(chain.first) &&
+          !canHoistBefore(destinationDef, chain.first))
+        continue;
+      if (destinationDef && !destinationDef->isBeforeInBlock(chain.first))
+        rewriter.moveOpBefore(destinationDef, chain.first);
+      reused = input->getOperandNumber();
+      break;
+    }
+    if (!reused)
+      continue;
+    // Only a fresh tensor of exactly the destination's type can be replaced.
+    if (chain.second->get().getType() != destination.getType())
+      continue;
+    rewriter.modifyOpInPlace(chain.first, [&] { chain.second->set(destination); });
+
+    unsigned inputCount = generic.getNumDpsInputs();
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    for (OpOperand *input : generic.getDpsInputOperands())
+      if (input->getOperandNumber() != *reused) {
+        inputs.push_back(input->get());
+        maps.push_back(generic.getMatchingIndexingMap(input));
+      }
+    maps.push_back(generic.getMatchingIndexingMap(generic.getDpsInitOperand(0)));
+    rewriter.setInsertionPoint(generic);
+    auto inPlace = linalg::GenericOp::create(
+        rewriter, generic.getLoc(), generic.getResultTypes(), inputs,
+        ValueRange{generic.getOperand(*reused)}, maps, generic.getIteratorTypesArray());
+    rewriter.inlineRegionBefore(generic.getRegion(), inPlace.getRegion(),
+                                inPlace.getRegion().end());
+    // Block arguments: [inputs..., out] -> [inputs without the reused one, out]
+    // where the new out is the reused input's element.
+    Block &body = inPlace.getRegion().front();
+    BlockArgument reusedArg = body.getArgument(*reused);
+    BlockArgument oldOut = body.getArgument(inputCount);
+    BlockArgument newOut = body.addArgument(reusedArg.getType(), reusedArg.getLoc());
+    reusedArg.replaceAllUsesWith(newOut);
+    oldOut.replaceAllUsesWith(newOut);
+    body.eraseArgument(inputCount);
+    body.eraseArgument(*reused);
+    rewriter.replaceOp(generic, inPlace.getResults());
+  }
+}
+
+} // namespace
+
 LogicalResult smelt::kernel::bufferizeKernel(FuncOp func) {
+  computeEpiloguesInPlace(func);
   bufferization::OneShotBufferizationOptions options;
   options.bufferizeFunctionBoundaries = false;
   // Temporaries belong to the group that computes them.

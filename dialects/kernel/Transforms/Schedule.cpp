@@ -11,6 +11,7 @@
 #include "dialects/kernel/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/TilingInterface.h"
@@ -34,24 +35,25 @@ TargetDescription smelt::kernel::hostCpuDescription() {
 }
 
 /// Tile sizes per loop of the root's iteration space (0 = untiled).
+/// `work` is the loop iterations of the whole kernel (root and fused
+/// producers alike: an epilogue's root has few iterations per output element,
+/// the convolution fused into it has thousands).
 static SmallVector<int64_t> chooseTileSizes(ArrayRef<int64_t> sizes,
                                             ArrayRef<utils::IteratorType> iterators,
+                                            int64_t work,
                                             const TargetDescription &target) {
   SmallVector<int64_t> tiles(sizes.size(), 0);
-  int64_t work = 1;
-  for (int64_t size : sizes)
-    work *= std::max<int64_t>(size, 1);
   int64_t desired = std::min(work / std::max<int64_t>(target.minGroupWork, 1),
                              4 * target.groups);
   if (desired <= 1)
     return tiles;
 
+  // Outer parallel loops first; the innermost one (the unit-stride loop the
+  // code generator vectorizes) only when the others give too few groups.
   SmallVector<int64_t> parallelLoops;
   for (auto [loop, iterator] : llvm::enumerate(iterators))
     if (iterator == utils::IteratorType::parallel)
       parallelLoops.push_back(loop);
-  if (parallelLoops.size() > 1)
-    parallelLoops.pop_back();
 
   int64_t groups = 1;
   for (int64_t loop : parallelLoops) {
@@ -59,6 +61,15 @@ static SmallVector<int64_t> chooseTileSizes(ArrayRef<int64_t> sizes,
     if (size <= 1 || ShapedType::isDynamic(size))
       continue;
     int64_t remaining = llvm::divideCeil(desired, groups);
+    if (loop == parallelLoops.back() && parallelLoops.size() > 1) {
+      // Keep whole vectors: tiles of the innermost loop are multiples of 16.
+      int64_t tile = llvm::alignTo(llvm::divideCeil(size, remaining), 16);
+      if (tile >= size)
+        break;
+      tiles[loop] = tile;
+      groups *= llvm::divideCeil(size, tile);
+      break;
+    }
     if (size <= remaining) {
       tiles[loop] = 1;
       groups *= size;
@@ -95,7 +106,15 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
     std::optional<int64_t> size = getConstantIntValue(range.size);
     sizes.push_back(size ? *size : ShapedType::kDynamic);
   }
-  SmallVector<int64_t> tiles = chooseTileSizes(sizes, root.getLoopIteratorTypes(), target);
+  int64_t work = 0;
+  func.walk([&](linalg::LinalgOp op) {
+    int64_t iterations = 1;
+    for (int64_t range : op.getStaticLoopRanges())
+      iterations *= ShapedType::isDynamic(range) ? 1 : std::max<int64_t>(range, 1);
+    work += iterations;
+  });
+  SmallVector<int64_t> tiles =
+      chooseTileSizes(sizes, root.getLoopIteratorTypes(), work, target);
   if (llvm::all_of(tiles, [](int64_t t) { return t == 0; })) {
     setStrategy(func, {1}, tiles);
     return success();

@@ -1,22 +1,20 @@
-// RUN: smelt-opt %s --graph-to-kernel --canonicalize --plan-memory | FileCheck %s
+// RUN: smelt-opt %s --graph-to-kernel --canonicalize --plan-memory --split-input-file | FileCheck %s
 
-// One kernel per graph op; reshape is a view; the last kernel writes the
-// output argument directly; scratch buffers share the arena after their
-// last use.
+// An elementwise chain is one kernel; a reshape is a view and ends the group;
+// the last kernel writes the output argument directly.
 
 // CHECK-LABEL: func.func @main
 // CHECK-SAME: %[[X:.+]]: memref<2x8xf32> {plan.kind = "input", plan.type = tensor<2x8xf32>, smelt.name = "x"}
 // CHECK-SAME: %[[Y:.+]]: memref<16xf32> {plan.kind = "output", plan.type = tensor<16xf32>, smelt.name = "y"}
-// CHECK-SAME: plan.arena_size = 128
+// CHECK-SAME: plan.arena_size = 64
 // CHECK: %[[C:.+]] = plan.constant dense<[1.000000e+00, {{.*}}]> : tensor<8xf32> -> memref<8xf32>
 // CHECK: %[[A:.+]] = plan.alloc {offset = 0 : i64} : memref<2x8xf32>
-// CHECK: plan.launch @k0_mul(%[[X]], %[[C]], %[[A]])
-// CHECK: %[[B:.+]] = plan.alloc {offset = 64 : i64} : memref<2x8xf32>
-// CHECK: plan.launch @k1_relu(%[[A]], %[[B]])
-// CHECK: %[[V:.+]] = plan.view %[[B]] : memref<2x8xf32> to memref<16xf32>
-// CHECK: plan.launch @k2_neg(%[[V]], %[[Y]])
-// CHECK: kernel.func @k0_mul(%{{.+}}: memref<2x8xf32, #kernel.space<global>>, %{{.+}}: memref<8xf32, #kernel.space<global>>, %{{.+}}: memref<2x8xf32, #kernel.space<global>>) attributes {ops = ["graph.mul"]}
-// CHECK: linalg.generic
+// CHECK: plan.launch @k0_relu(%[[X]], %[[C]], %[[A]])
+// CHECK: %[[V:.+]] = plan.view %[[A]] : memref<2x8xf32> to memref<16xf32>
+// CHECK: plan.launch @k1_neg(%[[V]], %[[Y]])
+// CHECK: kernel.func @k0_relu(%{{.+}}: memref<2x8xf32, #kernel.space<global>>, %{{.+}}: memref<8xf32, #kernel.space<global>>, %{{.+}}: memref<2x8xf32, #kernel.space<global>>) attributes {ops = ["graph.mul", "graph.relu"]}
+// CHECK: arith.mulf
+// CHECK: arith.maximumf
 // CHECK: kernel.return
 func.func @main(%x: tensor<2x8xf32> {smelt.name = "x"}) -> (tensor<16xf32> {smelt.name = "y"}) {
   %c = graph.constant dense<[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]> : tensor<8xf32>
@@ -25,4 +23,58 @@ func.func @main(%x: tensor<2x8xf32> {smelt.name = "x"}) -> (tensor<16xf32> {smel
   %2 = graph.reshape %1 : tensor<2x8xf32> to tensor<16xf32>
   %3 = graph.neg %2 : tensor<16xf32>
   return %3 : tensor<16xf32>
+}
+
+// -----
+
+// Convolution with its epilogue (bias broadcast, residual add, relu) is one
+// kernel; the residual input x is read by two kernels' worth of ops but is a
+// graph input, so it is simply a parameter.
+// CHECK-LABEL: func.func @main
+// CHECK-COUNT-1: plan.launch
+// CHECK-NOT: plan.launch
+// CHECK: kernel.func @k0_relu
+// CHECK-SAME: ops = ["graph.conv", "graph.add", "graph.relu"]
+func.func @main(%x: tensor<1x4x8x8xf32> {smelt.name = "x"}, %w: tensor<4x4x3x3xf32> {smelt.name = "w"}) -> (tensor<1x4x8x8xf32> {smelt.name = "y"}) {
+  %0 = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %1 = graph.add %0, %x : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %2 = graph.relu %1 : tensor<1x4x8x8xf32>
+  return %2 : tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// Layer normalization: the reductions and the elementwise ops around them,
+// including the value used twice (x - mean), form one kernel.
+// CHECK-LABEL: func.func @main
+// CHECK-COUNT-1: plan.launch
+// CHECK-NOT: plan.launch
+// CHECK: kernel.func @k0_add
+// CHECK-SAME: ops = ["graph.reduce_mean", "graph.sub", "graph.mul", "graph.reduce_mean", "graph.add", "graph.sqrt", "graph.div", "graph.add"]
+func.func @main(%x: tensor<4x16xf32> {smelt.name = "x"}) -> (tensor<4x16xf32> {smelt.name = "y"}) {
+  %eps = graph.constant dense<1.0e-5> : tensor<f32>
+  %beta = graph.constant dense<0.5> : tensor<16xf32>
+  %m = graph.reduce_mean %x {axes = array<i64: 1>, keep_dims = true} : (tensor<4x16xf32>) -> tensor<4x1xf32>
+  %d = graph.sub %x, %m : (tensor<4x16xf32>, tensor<4x1xf32>) -> tensor<4x16xf32>
+  %sq = graph.mul %d, %d : (tensor<4x16xf32>, tensor<4x16xf32>) -> tensor<4x16xf32>
+  %v = graph.reduce_mean %sq {axes = array<i64: 1>, keep_dims = true} : (tensor<4x16xf32>) -> tensor<4x1xf32>
+  %ve = graph.add %v, %eps : (tensor<4x1xf32>, tensor<f32>) -> tensor<4x1xf32>
+  %s = graph.sqrt %ve : tensor<4x1xf32>
+  %n = graph.div %d, %s : (tensor<4x16xf32>, tensor<4x1xf32>) -> tensor<4x16xf32>
+  %y = graph.add %n, %beta : (tensor<4x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// A producer with a user outside the group is materialized: its own kernel.
+// CHECK-LABEL: func.func @main
+// CHECK: plan.launch @k0_exp
+// CHECK: plan.launch @k1_add
+// CHECK: plan.launch @k2_mul
+func.func @main(%x: tensor<8xf32> {smelt.name = "x"}) -> (tensor<8xf32> {smelt.name = "a"}, tensor<8xf32> {smelt.name = "b"}) {
+  %e = graph.exp %x : tensor<8xf32>
+  %a = graph.add %e, %x : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %b = graph.mul %e, %x : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  return %a, %b : tensor<8xf32>, tensor<8xf32>
 }
