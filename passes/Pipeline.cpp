@@ -16,6 +16,10 @@ void smelt::buildGraphToPlanPipeline(mlir::OpPassManager &pm, const PipelineOpti
   schedule.groups = options.groups;
   schedule.minGroupWork = options.minGroupWork;
   pm.addPass(kernel::createKernelSchedule(schedule));
+  kernel::KernelVectorizeOptions vectorize;
+  vectorize.vectorWidth = options.vectorWidth;
+  pm.addPass(kernel::createKernelVectorize(vectorize));
+  pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(kernel::createKernelBufferize());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());

@@ -20,6 +20,8 @@ struct PipelineOptions {
   int64_t minGroupWork = 16384;
   /// Fuse producers into their consumers' kernels (false: one kernel per op).
   bool fuse = true;
+  /// f32 lanes for register tiling of matmul/conv (0: no register tiling).
+  int64_t vectorWidth = 16;
 };
 
 /// From a module holding the graph-dialect func.func @main to kernel.func

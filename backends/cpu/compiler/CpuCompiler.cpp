@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/IRMapping.h"
@@ -45,9 +46,11 @@ constexpr int64_t kMaxStackBufferBytes = 128 * 1024;
 /// entry points take bare pointers: every buffer is static and dense.
 constexpr const char *kLoweringPipeline =
     "func.func(convert-linalg-to-loops,canonicalize,cse,loop-invariant-code-motion),"
+    "convert-vector-to-scf{full-unroll=1},"
     "fold-memref-alias-ops,expand-strided-metadata,lower-affine,"
     "convert-scf-to-cf,convert-math-to-funcs,convert-math-to-llvm,convert-math-to-libm,"
     "arith-expand,finalize-memref-to-llvm,"
+    "convert-vector-to-llvm{vector-contract-lowering=outerproduct},convert-ub-to-llvm,"
     "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
     "convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
     "reconcile-unrealized-casts,canonicalize";
@@ -370,6 +373,7 @@ FailureOr<CpuTarget> resolveCpuTarget(StringRef cpuName, std::string &error) {
 FailureOr<OwningOpRef<ModuleOp>> lowerKernelsToLLVMDialect(ModuleOp module) {
   MLIRContext *context = module.getContext();
   context->loadDialect<func::FuncDialect, scf::SCFDialect, memref::MemRefDialect,
+                       vector::VectorDialect,
                        linalg::LinalgDialect, LLVM::LLVMDialect, arith::ArithDialect>();
   OwningOpRef<ModuleOp> code = ModuleOp::create(UnknownLoc::get(context));
   SmallVector<std::pair<std::string, size_t>> kernels;

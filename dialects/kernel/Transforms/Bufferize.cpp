@@ -53,7 +53,9 @@ bool canHoistBefore(Operation *op, Operation *point) {
 /// an elementwise chain) computes in place: the producer's chain writes
 /// straight into the elementwise op's destination (the output tile) instead
 /// of a temporary, and the elementwise op updates it there.
-void computeEpiloguesInPlace(FuncOp func) {
+} // namespace
+
+void smelt::kernel::computeEpiloguesInPlace(FuncOp func) {
   SmallVector<linalg::GenericOp> candidates;
   func.walk([&](linalg::GenericOp generic) { candidates.push_back(generic); });
   IRRewriter rewriter(func.getContext());
@@ -118,10 +120,7 @@ void computeEpiloguesInPlace(FuncOp func) {
   }
 }
 
-} // namespace
-
 LogicalResult smelt::kernel::bufferizeKernel(FuncOp func) {
-  computeEpiloguesInPlace(func);
   bufferization::OneShotBufferizationOptions options;
   options.bufferizeFunctionBoundaries = false;
   // Temporaries belong to the group that computes them.

@@ -4,6 +4,7 @@
 
 #include "dialects/kernel/IR/KernelOps.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace smelt::kernel {
@@ -32,6 +33,14 @@ llvm::LogicalResult scheduleKernel(mlir::RewriterBase &rewriter, FuncOp func,
                                    const TargetDescription &target);
 
 /// One-shot bufferization of one kernel body.
+/// Register tiling and vectorization of the kernel's f32 multiply-accumulate
+/// ops (tensor semantics, after scheduling).
+void vectorizeKernel(FuncOp func, int64_t vectorWidth);
+
+/// Epilogues read their fused producer's accumulator in place (see
+/// Bufferize.cpp); run after scheduling, before vectorization.
+void computeEpiloguesInPlace(FuncOp func);
+
 llvm::LogicalResult bufferizeKernel(FuncOp func);
 
 /// Replaces the kernel's scf.forall by its body for one group.

@@ -23,6 +23,28 @@ def KernelSchedule : Pass<"kernel-schedule", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::affine::AffineDialect"];
 }
 
+def KernelVectorize : Pass<"kernel-vectorize", "mlir::ModuleOp"> {
+  let summary = "Tiles multiply-accumulate ops for registers and vectorizes them";
+  let description = [{
+    Runs on scheduled kernels (tensors). Each f32 multiply-accumulate
+    `linalg.generic` (matmul, convolution) is tiled so that a block of the
+    output — up to 8 rows times `vector-width` lanes — is one set of vector
+    accumulators, with every reduction loop around it; the tile is vectorized,
+    the accumulators are hoisted out of the reduction loops, and contractions
+    become broadcast-times-vector FMAs. The reduction order of every output
+    element is unchanged.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "f32 lanes of a vector register (0: do nothing)">
+  ];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+    "mlir::linalg::LinalgDialect", "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect", "mlir::vector::VectorDialect"
+  ];
+}
+
 def KernelBufferize : Pass<"kernel-bufferize", "mlir::ModuleOp"> {
   let summary = "One-Shot bufferization of kernel bodies";
   let description = [{

@@ -116,6 +116,7 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
   SmallVector<int64_t> tiles =
       chooseTileSizes(sizes, root.getLoopIteratorTypes(), work, target);
   if (llvm::all_of(tiles, [](int64_t t) { return t == 0; })) {
+    computeEpiloguesInPlace(func);
     setStrategy(func, {1}, tiles);
     return success();
   }
@@ -138,6 +139,8 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
     if (op != func && isOpTriviallyDead(op))
       rewriter.eraseOp(op);
   });
+
+  computeEpiloguesInPlace(func);
 
   SmallVector<int64_t> grid;
   for (auto [size, tile] : llvm::zip(sizes, tiles))

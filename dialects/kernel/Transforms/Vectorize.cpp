@@ -1,0 +1,206 @@
+//===- Vectorize.cpp - Register tiling of multiply-accumulate ops ----------===//
+//
+// Convolutions and matmuls (linalg.generic computing out += a * b with
+// reduction loops) are tiled for registers and vectorized: a tile of the
+// output, [block] x [vector] elements (e.g. 8 output channels x 16 pixels),
+// stays in vector registers while the reduction loops run around it, one
+// broadcast-times-vector FMA per block row and reduction step. The sum for
+// each output element runs over the reduction loops in the same order as the
+// scalar loops, so results are unchanged.
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/kernel/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorTransforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+using namespace mlir;
+
+namespace smelt::kernel {
+#define GEN_PASS_DEF_KERNELVECTORIZE
+#include "dialects/kernel/Transforms/Passes.h.inc"
+} // namespace smelt::kernel
+
+namespace {
+
+/// out = out + a * b (either operand order), on f32.
+bool isMultiplyAccumulate(linalg::GenericOp generic) {
+  if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1)
+    return false;
+  Block &body = generic.getRegion().front();
+  if (!body.getArgument(2).getType().isF32())
+    return false;
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add || body.getOperations().size() != 3)
+    return false;
+  Value accumulator = body.getArgument(2);
+  Value product = add.getLhs() == accumulator ? add.getRhs() : add.getLhs();
+  if (add.getLhs() != accumulator && add.getRhs() != accumulator)
+    return false;
+  auto multiply = product.getDefiningOp<arith::MulFOp>();
+  if (!multiply)
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1);
+  return (multiply.getLhs() == a && multiply.getRhs() == b) ||
+         (multiply.getLhs() == b && multiply.getRhs() == a);
+}
+
+/// Largest divisor of `extent` that is at most `limit`.
+int64_t largestDivisor(int64_t extent, int64_t limit) {
+  for (int64_t candidate = std::min(extent, limit); candidate > 1; --candidate)
+    if (extent % candidate == 0)
+      return candidate;
+  return 1;
+}
+
+/// Tile sizes for registers, or empty when the op does not fit the scheme:
+/// reductions 1; the output's innermost dim up to `vectorWidth` lanes; one more
+/// output dim (one the first operand does not depend on if possible, such as
+/// a convolution's output channels) up to `blockRows`; other dims 1.
+SmallVector<int64_t> registerTileSizes(linalg::GenericOp generic, int64_t vectorWidth,
+                                       int64_t blockRows) {
+  SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
+  if (llvm::any_of(ranges, ShapedType::isDynamic))
+    return {};
+  SmallVector<utils::IteratorType> iterators = generic.getIteratorTypesArray();
+  AffineMap outputMap = generic.getMatchingIndexingMap(generic.getDpsInitOperand(0));
+  AffineMap firstMap = generic.getMatchingIndexingMap(generic.getDpsInputOperand(0));
+  if (!outputMap.isProjectedPermutation() || outputMap.getNumResults() == 0)
+    return {};
+
+  SmallVector<int64_t> tiles(ranges.size(), 1);
+  unsigned innermost = cast<AffineDimExpr>(outputMap.getResults().back()).getPosition();
+  tiles[innermost] = largestDivisor(ranges[innermost], vectorWidth);
+  if (tiles[innermost] < 4)
+    return {};
+
+  std::optional<unsigned> rows;
+  for (AffineExpr expr : outputMap.getResults().drop_back()) {
+    unsigned dim = cast<AffineDimExpr>(expr).getPosition();
+    if (ranges[dim] > 1 && !firstMap.isFunctionOfDim(dim)) {
+      rows = dim;
+      break;
+    }
+  }
+  if (!rows)
+    for (AffineExpr expr : outputMap.getResults().drop_back()) {
+      unsigned dim = cast<AffineDimExpr>(expr).getPosition();
+      if (!rows || ranges[dim] > ranges[*rows])
+        rows = dim;
+    }
+  if (rows)
+    tiles[*rows] = largestDivisor(ranges[*rows], blockRows);
+  for (auto [loop, iterator] : llvm::enumerate(iterators))
+    if (iterator == utils::IteratorType::reduction)
+      tiles[loop] = 1;
+  return tiles;
+}
+
+} // namespace
+
+void smelt::kernel::vectorizeKernel(FuncOp func, int64_t vectorWidth) {
+  if (vectorWidth <= 0)
+    return;
+  MLIRContext *context = func.getContext();
+  SmallVector<linalg::GenericOp> contractions;
+  func.walk([&](linalg::GenericOp generic) {
+    if (generic.getNumReductionLoops() > 0 && generic.hasPureTensorSemantics() &&
+        isMultiplyAccumulate(generic))
+      contractions.push_back(generic);
+  });
+  if (contractions.empty())
+    return;
+
+  IRRewriter rewriter(context);
+  for (linalg::GenericOp generic : contractions) {
+    SmallVector<int64_t> tiles = registerTileSizes(generic, vectorWidth, /*blockRows=*/8);
+    if (tiles.empty())
+      continue;
+    scf::SCFTilingOptions options;
+    options.setTileSizes(getAsIndexOpFoldResult(context, tiles));
+    rewriter.setInsertionPoint(generic);
+    FailureOr<scf::SCFTilingResult> tiled =
+        scf::tileUsingSCF(rewriter, cast<TilingInterface>(generic.getOperation()), options);
+    if (failed(tiled) || tiled->tiledOps.size() != 1)
+      continue;
+    rewriter.replaceOp(generic, tiled->replacements);
+    // The tile's unit loops (the reduction steps, batch, single rows) go away
+    // through rank-reducing views, leaving [rows] x [lanes] with plain
+    // (projected-permutation) maps, which the vectorizer accepts.
+    auto tile = cast<linalg::GenericOp>(tiled->tiledOps.front());
+    linalg::ControlDropUnitDims dropUnitDims;
+    dropUnitDims.rankReductionStrategy =
+        linalg::ControlDropUnitDims::RankReductionStrategy::ExtractInsertSlice;
+    rewriter.setInsertionPoint(tile);
+    FailureOr<linalg::DropUnitDimsResult> reduced =
+        linalg::dropUnitDims(rewriter, tile, dropUnitDims);
+    Operation *compact = tile;
+    if (succeeded(reduced)) {
+      rewriter.replaceOp(tile, reduced->replacements);
+      compact = reduced->resultOp;
+    }
+    rewriter.setInsertionPoint(compact);
+    FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(rewriter, compact);
+    if (succeeded(vectorized))
+      rewriter.replaceOp(compact, vectorized->replacements);
+  }
+
+  // Unit dims away first, so the accumulator is read and written through one
+  // transfer on the loop-carried tile.
+  {
+    RewritePatternSet patterns(context);
+    vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+    vector::populateVectorTransferDropUnitDimsPatterns(patterns);
+    vector::populateDropUnitDimWithShapeCastPatterns(patterns);
+    vector::TransferReadOp::getCanonicalizationPatterns(patterns, context);
+    vector::TransferWriteOp::getCanonicalizationPatterns(patterns, context);
+    tensor::ExtractSliceOp::getCanonicalizationPatterns(patterns, context);
+    (void)applyPatternsGreedily(func, std::move(patterns));
+  }
+
+  // The accumulator tile: read once before the reduction loops, written once
+  // after them (innermost loops first, so the reads climb all the way out).
+  SmallVector<LoopLikeOpInterface> loops;
+  func.walk([&](LoopLikeOpInterface loop) { loops.push_back(loop); });
+  for (LoopLikeOpInterface loop : loops)
+    (void)hoistLoopInvariantSubsets(rewriter, loop);
+
+  // Contractions as outer products (FMAs), transfers as plain vector loads
+  // and stores.
+  RewritePatternSet patterns(context);
+  vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+  vector::populateVectorTransferDropUnitDimsPatterns(patterns);
+  vector::populateDropUnitDimWithShapeCastPatterns(patterns);
+  vector::populateVectorReductionToContractPatterns(patterns);
+  vector::populateVectorContractLoweringPatterns(
+      patterns, vector::VectorContractLowering::OuterProduct);
+  vector::populateVectorMultiReductionLoweringPatterns(
+      patterns, vector::VectorMultiReductionLowering::InnerParallel);
+  vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+  vector::populateVectorBroadcastLoweringPatterns(patterns);
+  vector::populateVectorShapeCastLoweringPatterns(patterns);
+  vector::TransferReadOp::getCanonicalizationPatterns(patterns, context);
+  vector::TransferWriteOp::getCanonicalizationPatterns(patterns, context);
+  (void)applyPatternsGreedily(func, std::move(patterns));
+}
+
+namespace {
+struct KernelVectorizePass
+    : public smelt::kernel::impl::KernelVectorizeBase<KernelVectorizePass> {
+  using KernelVectorizeBase::KernelVectorizeBase;
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<smelt::kernel::FuncOp>())
+      smelt::kernel::vectorizeKernel(func, vectorWidth);
+  }
+};
+} // namespace
