@@ -55,6 +55,37 @@ bool isMultiplyAccumulate(linalg::GenericOp generic) {
          (multiply.getLhs() == b && multiply.getRhs() == a);
 }
 
+/// How far `expr` moves when loop `dim` advances by one (other loops fixed);
+/// nullopt when that is not a constant.
+std::optional<int64_t> strideAlong(AffineExpr expr, unsigned dim, unsigned dimCount) {
+  MLIRContext *context = expr.getContext();
+  SmallVector<AffineExpr> at0(dimCount, getAffineConstantExpr(0, context));
+  SmallVector<AffineExpr> at1 = at0;
+  at1[dim] = getAffineConstantExpr(1, context);
+  auto v0 = dyn_cast<AffineConstantExpr>(expr.replaceDimsAndSymbols(at0, {}));
+  auto v1 = dyn_cast<AffineConstantExpr>(expr.replaceDimsAndSymbols(at1, {}));
+  if (!v0 || !v1)
+    return std::nullopt;
+  return v1.getValue() - v0.getValue();
+}
+
+/// Whether every operand is either independent of loop `lane` or reads
+/// consecutive elements along it (its innermost index advances by one):
+/// vector loads stay plain loads. Strided convolutions are not.
+bool unitStrideAlong(linalg::GenericOp generic, unsigned lane) {
+  unsigned dimCount = generic.getNumLoops();
+  for (OpOperand &operand : generic->getOpOperands()) {
+    AffineMap map = generic.getMatchingIndexingMap(&operand);
+    for (auto [position, expr] : llvm::enumerate(map.getResults())) {
+      if (!expr.isFunctionOfDim(lane))
+        continue;
+      if (position + 1 != map.getNumResults() || strideAlong(expr, lane, dimCount) != 1)
+        return false;
+    }
+  }
+  return true;
+}
+
 /// Largest divisor of `extent` that is at most `limit`.
 int64_t largestDivisor(int64_t extent, int64_t limit) {
   for (int64_t candidate = std::min(extent, limit); candidate > 1; --candidate)
@@ -80,6 +111,8 @@ SmallVector<int64_t> registerTileSizes(linalg::GenericOp generic, int64_t vector
 
   SmallVector<int64_t> tiles(ranges.size(), 1);
   unsigned innermost = cast<AffineDimExpr>(outputMap.getResults().back()).getPosition();
+  if (!unitStrideAlong(generic, innermost))
+    return {};
   tiles[innermost] = largestDivisor(ranges[innermost], vectorWidth);
   if (tiles[innermost] < 4)
     return {};
