@@ -63,6 +63,10 @@ cl::opt<bool> fusion("fusion",
                      cl::desc("Fuse operators into shared kernels (--fusion=false: one "
                               "kernel per operator)"),
                      cl::init(true), cl::sub(compileCommand));
+cl::opt<int64_t> vectorWidth("vector-width",
+                             cl::desc("f32 lanes for register tiling of matmul/conv "
+                                      "(0: no register tiling)"),
+                             cl::init(16), cl::sub(compileCommand));
 enum class Emit { Artifact, Graph, Plan, LLVM };
 cl::opt<Emit> emit(
     "emit", cl::desc("What to write"), cl::init(Emit::Artifact),
@@ -273,6 +277,7 @@ int runCompileCommand() {
   PipelineOptions pipelineOptions;
   pipelineOptions.groups = groups;
   pipelineOptions.fuse = fusion;
+  pipelineOptions.vectorWidth = vectorWidth;
   buildGraphToPlanPipeline(pm, pipelineOptions);
   if (failed(pm.run(*module))) {
     progress.abandon();
