@@ -157,6 +157,20 @@ static FailureOr<Value> scalarOf(OpBuilder &b, Location loc, Operation *op, Type
       .Case([&](LogOp) { return math::LogOp::create(b, loc, v[0]).getResult(); })
       .Case([&](SqrtOp) { return math::SqrtOp::create(b, loc, v[0]).getResult(); })
       .Case([&](ErfOp) { return math::ErfOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](FloorOp) { return math::FloorOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](CeilOp) { return math::CeilOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](RoundOp) { return math::RoundEvenOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](SinOp) { return math::SinOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](CosOp) { return math::CosOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](TanOp) { return math::TanOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](AsinOp) { return math::AsinOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](AcosOp) { return math::AcosOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](AtanOp) { return math::AtanOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](SinhOp) { return math::SinhOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](CoshOp) { return math::CoshOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](AsinhOp) { return math::AsinhOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](AcoshOp) { return math::AcoshOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](AtanhOp) { return math::AtanhOp::create(b, loc, v[0]).getResult(); })
       .Case([&](SelectOp) {
         return arith::SelectOp::create(b, loc, v[0], v[1], v[2]).getResult();
       })
@@ -170,7 +184,8 @@ static FailureOr<Value> scalarOf(OpBuilder &b, Location loc, Operation *op, Type
 }
 
 static bool isElementwise(Operation *op) {
-  return isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, EqualOp, LessOp, LessEqualOp,
+  return op->hasTrait<OpTrait::Elementwise>() ||
+         isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, EqualOp, LessOp, LessEqualOp,
              GreaterOp, GreaterEqualOp, AndOp, OrOp, XorOp, NotOp, NegOp, AbsOp, ReluOp,
              SigmoidOp, TanhOp, ExpOp, LogOp, SqrtOp, ErfOp, SelectOp, CastOp, BroadcastOp>(op);
 }

@@ -506,10 +506,14 @@ LogicalResult convertSoftmax(NodeContext &ctx, bool log) {
 // Reductions
 //===----------------------------------------------------------------------===//
 
+/// Elementwise steps around a reduction (ReduceL2 = sqrt(sum(x * x)), ...).
+enum class Around { None, Abs, Square, Exp };
+enum class After { None, Sqrt, Log };
+
 /// Axes are an attribute, except for ReduceSum from opset 13 where they are
 /// an optional input. Empty axes reduce everything, or nothing when
 /// noop_with_empty_axes is set.
-template <typename OpTy>
+template <typename OpTy, Around before = Around::None, After after = After::None>
 LogicalResult convertReduce(NodeContext &ctx) {
   if (failed(ctx.requireInputs(1)))
     return failure();
@@ -546,8 +550,24 @@ LogicalResult convertReduce(NodeContext &ctx) {
   }
   llvm::sort(axes);
   axes.erase(llvm::unique(axes), axes.end());
+  Value input = ctx.input(0);
+  FailureOr<Value> prepared = input;
+  if (before == Around::Abs)
+    prepared = ctx.create<graph::AbsOp>(input.getType(), input);
+  else if (before == Around::Square)
+    prepared = ctx.createInferred<graph::MulOp>(input, input);
+  else if (before == Around::Exp)
+    prepared = ctx.create<graph::ExpOp>(input.getType(), input);
+  if (failed(prepared))
+    return failure();
   FailureOr<Value> result =
-      ctx.createInferred<OpTy>(ctx.input(0), ArrayRef<int64_t>(axes), keepDims);
+      ctx.createInferred<OpTy>(*prepared, ArrayRef<int64_t>(axes), keepDims);
+  if (failed(result))
+    return failure();
+  if (after == After::Sqrt)
+    result = ctx.create<graph::SqrtOp>(result->getType(), *result);
+  else if (after == After::Log)
+    result = ctx.create<graph::LogOp>(result->getType(), *result);
   if (failed(result))
     return failure();
   ctx.setOutput(0, *result);
@@ -573,6 +593,11 @@ void registerNeuralNetworkConverters(llvm::StringMap<Converter> &converters) {
   converters["ReduceMax"] = convertReduce<graph::ReduceMaxOp>;
   converters["ReduceMin"] = convertReduce<graph::ReduceMinOp>;
   converters["ReduceProd"] = convertReduce<graph::ReduceProdOp>;
+  converters["ReduceL1"] = convertReduce<graph::ReduceSumOp, Around::Abs>;
+  converters["ReduceL2"] = convertReduce<graph::ReduceSumOp, Around::Square, After::Sqrt>;
+  converters["ReduceSumSquare"] = convertReduce<graph::ReduceSumOp, Around::Square>;
+  converters["ReduceLogSum"] = convertReduce<graph::ReduceSumOp, Around::None, After::Log>;
+  converters["ReduceLogSumExp"] = convertReduce<graph::ReduceSumOp, Around::Exp, After::Log>;
 }
 
 } // namespace smelt::onnx_frontend

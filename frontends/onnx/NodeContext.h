@@ -155,6 +155,7 @@ Converter lookupConverter(llvm::StringRef opType);
 void registerElementwiseConverters(llvm::StringMap<Converter> &converters);
 void registerNeuralNetworkConverters(llvm::StringMap<Converter> &converters);
 void registerShapeConverters(llvm::StringMap<Converter> &converters);
+void registerActivationConverters(llvm::StringMap<Converter> &converters);
 
 } // namespace smelt::onnx_frontend
 

@@ -32,6 +32,7 @@ Converter lookupConverter(StringRef opType) {
     registerElementwiseConverters(table);
     registerNeuralNetworkConverters(table);
     registerShapeConverters(table);
+    registerActivationConverters(table);
     return table;
   }();
   auto it = converters.find(opType);

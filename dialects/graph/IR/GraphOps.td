@@ -50,6 +50,48 @@ def Graph_SqrtOp : Graph_UnaryOp<"sqrt", Graph_FloatTensor> {
 def Graph_ErfOp : Graph_UnaryOp<"erf", Graph_FloatTensor> {
   let summary = "elementwise Gauss error function";
 }
+def Graph_FloorOp : Graph_UnaryOp<"floor", Graph_FloatTensor> {
+  let summary = "elementwise largest integer not greater than x";
+}
+def Graph_CeilOp : Graph_UnaryOp<"ceil", Graph_FloatTensor> {
+  let summary = "elementwise smallest integer not less than x";
+}
+def Graph_RoundOp : Graph_UnaryOp<"round", Graph_FloatTensor> {
+  let summary = "elementwise x rounded to the nearest integer, ties to even";
+}
+def Graph_SinOp : Graph_UnaryOp<"sin", Graph_FloatTensor> {
+  let summary = "elementwise sine";
+}
+def Graph_CosOp : Graph_UnaryOp<"cos", Graph_FloatTensor> {
+  let summary = "elementwise cosine";
+}
+def Graph_TanOp : Graph_UnaryOp<"tan", Graph_FloatTensor> {
+  let summary = "elementwise tangent";
+}
+def Graph_AsinOp : Graph_UnaryOp<"asin", Graph_FloatTensor> {
+  let summary = "elementwise arcsine";
+}
+def Graph_AcosOp : Graph_UnaryOp<"acos", Graph_FloatTensor> {
+  let summary = "elementwise arccosine";
+}
+def Graph_AtanOp : Graph_UnaryOp<"atan", Graph_FloatTensor> {
+  let summary = "elementwise arctangent";
+}
+def Graph_SinhOp : Graph_UnaryOp<"sinh", Graph_FloatTensor> {
+  let summary = "elementwise hyperbolic sine";
+}
+def Graph_CoshOp : Graph_UnaryOp<"cosh", Graph_FloatTensor> {
+  let summary = "elementwise hyperbolic cosine";
+}
+def Graph_AsinhOp : Graph_UnaryOp<"asinh", Graph_FloatTensor> {
+  let summary = "elementwise inverse hyperbolic sine";
+}
+def Graph_AcoshOp : Graph_UnaryOp<"acosh", Graph_FloatTensor> {
+  let summary = "elementwise inverse hyperbolic cosine";
+}
+def Graph_AtanhOp : Graph_UnaryOp<"atanh", Graph_FloatTensor> {
+  let summary = "elementwise inverse hyperbolic tangent";
+}
 def Graph_NotOp : Graph_UnaryOp<"not", Graph_BoolTensor> {
   let summary = "elementwise logical not";
 }

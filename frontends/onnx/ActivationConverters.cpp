@@ -1,0 +1,240 @@
+//===- ActivationConverters.cpp - Math functions and activations -----------===//
+//
+// Unary math functions that map one-to-one onto graph ops (trigonometric,
+// hyperbolic, rounding), activations that decompose into graph ops (Elu,
+// Selu, Celu, Softplus, Softsign, ThresholdedRelu, PRelu, HardSwish), and
+// CastLike. Each decomposition follows the formula in the ONNX operator
+// specification.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/onnx/NodeContext.h"
+
+#include "dialects/graph/IR/GraphOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace smelt::onnx_frontend {
+namespace {
+
+/// Builds a chain of graph ops for one node, remembering the first failure so
+/// a decomposition reads like its formula.
+class Formula {
+public:
+  explicit Formula(NodeContext &ctx) : ctx(ctx), elementType(ctx.inputElementType(0)) {}
+
+  Value constant(double value) { return ctx.scalar(value, elementType); }
+
+  /// A broadcasting binary op (result type inferred).
+  template <typename OpTy> Value binary(Value lhs, Value rhs) {
+    if (failed_ || !lhs || !rhs)
+      return fail();
+    FailureOr<Value> result = ctx.createInferred<OpTy>(lhs, rhs);
+    return failed(result) ? fail() : *result;
+  }
+  /// A unary op of the operand's type.
+  template <typename OpTy> Value unary(Value operand) {
+    if (failed_ || !operand)
+      return fail();
+    FailureOr<Value> result = ctx.create<OpTy>(operand.getType(), operand);
+    return failed(result) ? fail() : *result;
+  }
+  Value select(Value condition, Value onTrue, Value onFalse) {
+    if (failed_ || !condition || !onTrue || !onFalse)
+      return fail();
+    FailureOr<Value> result = ctx.createInferred<graph::SelectOp>(condition, onTrue, onFalse);
+    return failed(result) ? fail() : *result;
+  }
+
+  LogicalResult output(Value value) {
+    if (failed_ || !value || ctx.hasFailed())
+      return failure();
+    ctx.setOutput(0, value);
+    return success();
+  }
+
+private:
+  Value fail() {
+    failed_ = true;
+    return Value();
+  }
+
+  NodeContext &ctx;
+  Type elementType;
+  bool failed_ = false;
+};
+
+LogicalResult requireFloatInput(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  if (isa<FloatType>(ctx.inputElementType(0)))
+    return success();
+  ctx.emitError() << "expects a float tensor but input 0 is " << ctx.inputType(0);
+  return failure();
+}
+
+template <typename OpTy> LogicalResult convertMath(NodeContext &ctx) {
+  if (failed(requireFloatInput(ctx)))
+    return failure();
+  Formula f(ctx);
+  return f.output(f.unary<OpTy>(ctx.input(0)));
+}
+
+/// x < 0 ? alpha * (exp(x) - 1) : x
+LogicalResult convertElu(NodeContext &ctx) {
+  if (failed(requireFloatInput(ctx)))
+    return failure();
+  Formula f(ctx);
+  Value x = ctx.input(0);
+  double alpha = ctx.getFloat("alpha", 1.0f);
+  Value negative = f.binary<graph::MulOp>(
+      f.constant(alpha), f.binary<graph::SubOp>(f.unary<graph::ExpOp>(x), f.constant(1)));
+  return f.output(f.select(f.binary<graph::LessOp>(x, f.constant(0)), negative, x));
+}
+
+/// gamma * (x <= 0 ? alpha * (exp(x) - 1) : x)
+LogicalResult convertSelu(NodeContext &ctx) {
+  if (failed(requireFloatInput(ctx)))
+    return failure();
+  Formula f(ctx);
+  Value x = ctx.input(0);
+  double alpha = ctx.getFloat("alpha", 1.67326319217681884765625f);
+  double gamma = ctx.getFloat("gamma", 1.05070102214813232421875f);
+  Value negative = f.binary<graph::MulOp>(
+      f.constant(alpha), f.binary<graph::SubOp>(f.unary<graph::ExpOp>(x), f.constant(1)));
+  Value chosen = f.select(f.binary<graph::LessEqualOp>(x, f.constant(0)), negative, x);
+  return f.output(f.binary<graph::MulOp>(f.constant(gamma), chosen));
+}
+
+/// max(0, x) + min(0, alpha * (exp(x / alpha) - 1))
+LogicalResult convertCelu(NodeContext &ctx) {
+  if (failed(requireFloatInput(ctx)))
+    return failure();
+  Formula f(ctx);
+  Value x = ctx.input(0);
+  double alpha = ctx.getFloat("alpha", 1.0f);
+  Value scaled = f.unary<graph::ExpOp>(f.binary<graph::DivOp>(x, f.constant(alpha)));
+  Value negative = f.binary<graph::MulOp>(f.constant(alpha),
+                                          f.binary<graph::SubOp>(scaled, f.constant(1)));
+  return f.output(f.binary<graph::AddOp>(f.binary<graph::MaxOp>(x, f.constant(0)),
+                                         f.binary<graph::MinOp>(negative, f.constant(0))));
+}
+
+/// log(exp(x) + 1)
+LogicalResult convertSoftplus(NodeContext &ctx) {
+  if (failed(requireFloatInput(ctx)))
+    return failure();
+  Formula f(ctx);
+  Value x = ctx.input(0);
+  return f.output(f.unary<graph::LogOp>(
+      f.binary<graph::AddOp>(f.unary<graph::ExpOp>(x), f.constant(1))));
+}
+
+/// x / (1 + |x|)
+LogicalResult convertSoftsign(NodeContext &ctx) {
+  if (failed(requireFloatInput(ctx)))
+    return failure();
+  Formula f(ctx);
+  Value x = ctx.input(0);
+  return f.output(f.binary<graph::DivOp>(
+      x, f.binary<graph::AddOp>(f.constant(1), f.unary<graph::AbsOp>(x))));
+}
+
+/// x > alpha ? x : 0
+LogicalResult convertThresholdedRelu(NodeContext &ctx) {
+  if (failed(requireFloatInput(ctx)))
+    return failure();
+  Formula f(ctx);
+  Value x = ctx.input(0);
+  double alpha = ctx.getFloat("alpha", 1.0f);
+  Value zero = f.binary<graph::MulOp>(x, f.constant(0));
+  return f.output(f.select(f.binary<graph::GreaterOp>(x, f.constant(alpha)), x, zero));
+}
+
+/// x < 0 ? slope * x : x, with slope broadcast to x (unidirectional).
+LogicalResult convertPRelu(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)) || failed(requireFloatInput(ctx)))
+    return failure();
+  Formula f(ctx);
+  Value x = ctx.input(0);
+  Value slope = ctx.input(1);
+  // Before opset 7 a 1-D slope holds one value per channel (axis 1).
+  auto slopeType = ctx.inputType(1), xType = ctx.inputType(0);
+  if (ctx.opset < 7 && slopeType.getRank() == 1 && xType.getRank() >= 2 &&
+      slopeType.getDimSize(0) == xType.getDimSize(1) && slopeType.getDimSize(0) != 1) {
+    SmallVector<int64_t> perChannel(xType.getRank() - 1, 1);
+    perChannel[0] = slopeType.getDimSize(0);
+    FailureOr<Value> reshaped = ctx.reshape(slope, perChannel);
+    if (failed(reshaped))
+      return failure();
+    slope = *reshaped;
+  }
+  Value scaled = f.binary<graph::MulOp>(x, slope);
+  Value result = f.select(f.binary<graph::LessOp>(x, f.constant(0)), scaled, x);
+  if (result && cast<ShapedType>(result.getType()).getShape() != ctx.inputType(0).getShape()) {
+    ctx.emitError() << "slope " << ctx.inputType(1) << " does not broadcast to X "
+                    << ctx.inputType(0);
+    return failure();
+  }
+  return f.output(result);
+}
+
+/// x * max(0, min(1, x / 6 + 0.5))
+LogicalResult convertHardSwish(NodeContext &ctx) {
+  if (failed(requireFloatInput(ctx)))
+    return failure();
+  Formula f(ctx);
+  Value x = ctx.input(0);
+  Value gate = f.binary<graph::AddOp>(f.binary<graph::MulOp>(x, f.constant(1.0 / 6.0)),
+                                      f.constant(0.5));
+  gate = f.binary<graph::MaxOp>(f.binary<graph::MinOp>(gate, f.constant(1)), f.constant(0));
+  return f.output(f.binary<graph::MulOp>(x, gate));
+}
+
+/// Cast to the element type of input 1.
+LogicalResult convertCastLike(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)))
+    return failure();
+  Type target = ctx.inputElementType(1);
+  if (target == ctx.inputElementType(0)) {
+    ctx.setOutput(0, ctx.input(0));
+    return success();
+  }
+  FailureOr<Value> result =
+      ctx.create<graph::CastOp>(ctx.inputType(0).clone(target), ctx.input(0));
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+} // namespace
+
+void registerActivationConverters(llvm::StringMap<Converter> &converters) {
+  converters["Floor"] = convertMath<graph::FloorOp>;
+  converters["Ceil"] = convertMath<graph::CeilOp>;
+  converters["Round"] = convertMath<graph::RoundOp>;
+  converters["Sin"] = convertMath<graph::SinOp>;
+  converters["Cos"] = convertMath<graph::CosOp>;
+  converters["Tan"] = convertMath<graph::TanOp>;
+  converters["Asin"] = convertMath<graph::AsinOp>;
+  converters["Acos"] = convertMath<graph::AcosOp>;
+  converters["Atan"] = convertMath<graph::AtanOp>;
+  converters["Sinh"] = convertMath<graph::SinhOp>;
+  converters["Cosh"] = convertMath<graph::CoshOp>;
+  converters["Asinh"] = convertMath<graph::AsinhOp>;
+  converters["Acosh"] = convertMath<graph::AcoshOp>;
+  converters["Atanh"] = convertMath<graph::AtanhOp>;
+  converters["Elu"] = convertElu;
+  converters["Selu"] = convertSelu;
+  converters["Celu"] = convertCelu;
+  converters["Softplus"] = convertSoftplus;
+  converters["Softsign"] = convertSoftsign;
+  converters["ThresholdedRelu"] = convertThresholdedRelu;
+  converters["PRelu"] = convertPRelu;
+  converters["HardSwish"] = convertHardSwish;
+  converters["CastLike"] = convertCastLike;
+}
+
+} // namespace smelt::onnx_frontend
