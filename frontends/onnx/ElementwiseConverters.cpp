@@ -97,17 +97,22 @@ LogicalResult convertDropout(NodeContext &ctx) {
   if (failed(ctx.requireInputs(1)))
     return failure();
   if (ctx.opset >= 12 && ctx.hasInput(2)) {
+    // Training with ratio 0 drops nothing, so it is the identity as well.
     std::optional<HostTensor> training = ctx.hostInput(2);
-    if (!training || training->size() != 1 || training->intAt(0) != 0) {
+    std::optional<HostTensor> ratio;
+    if (ctx.hasInput(1))
+      ratio = ctx.hostInput(1);
+    bool dropsNothing = ratio && ratio->size() == 1 && ratio->floatAt(0) == 0.0;
+    if (!training || training->size() != 1 || (training->intAt(0) != 0 && !dropsNothing)) {
       ctx.emitError() << "training mode is not supported (only inference, where "
                          "Dropout is the identity)";
       return failure();
     }
   }
   if (ctx.isOutputUsed(1)) {
-    ctx.emitError() << "the mask output is not supported (inference import treats "
-                       "Dropout as the identity)";
-    return failure();
+    // Nothing is dropped: the mask keeps every element.
+    auto maskType = ctx.inputType(0).clone(IntegerType::get(ctx.getContext(), 1));
+    ctx.setConstantOutput(1, DenseElementsAttr::get(maskType, true));
   }
   return convertIdentity(ctx);
 }

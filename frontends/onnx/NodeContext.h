@@ -156,6 +156,7 @@ void registerElementwiseConverters(llvm::StringMap<Converter> &converters);
 void registerNeuralNetworkConverters(llvm::StringMap<Converter> &converters);
 void registerShapeConverters(llvm::StringMap<Converter> &converters);
 void registerActivationConverters(llvm::StringMap<Converter> &converters);
+void registerGeneratorConverters(llvm::StringMap<Converter> &converters);
 
 } // namespace smelt::onnx_frontend
 

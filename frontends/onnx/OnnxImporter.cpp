@@ -33,6 +33,7 @@ Converter lookupConverter(StringRef opType) {
     registerNeuralNetworkConverters(table);
     registerShapeConverters(table);
     registerActivationConverters(table);
+    registerGeneratorConverters(table);
     return table;
   }();
   auto it = converters.find(opType);
@@ -252,12 +253,30 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node, int index) 
     return emitError(loc) << "unsupported ONNX op '" << node.op_type() << "' (opset "
                           << opset << ") at node '" << name << "'";
 
-  if (opset < 7)
-    for (const onnx::AttributeProto &attribute : node.attribute())
+  // Legacy broadcasting aligns B with A starting at `axis`; when that puts B's
+  // dims last (or no axis is given) it is NumPy broadcasting. Gemm's legacy
+  // `broadcast` of C is NumPy broadcasting too.
+  if (opset < 7 && node.op_type() != "Gemm") {
+    const onnx::AttributeProto *broadcast = nullptr, *axis = nullptr;
+    for (const onnx::AttributeProto &attribute : node.attribute()) {
       if (attribute.name() == "broadcast")
-        return emitError(loc) << "legacy broadcasting (attribute 'broadcast' of opset " << opset
-                              << ") is not supported at node '" << name
-                              << "'; re-export the model with opset 7 or later";
+        broadcast = &attribute;
+      if (attribute.name() == "axis")
+        axis = &attribute;
+    }
+    bool trailing = true;
+    if (broadcast && broadcast->i() != 0 && axis && node.input_size() == 2 &&
+        values.contains(node.input(0)) && values.contains(node.input(1))) {
+      auto a = cast<RankedTensorType>(values.getValue(node.input(0)).getType());
+      auto b = cast<RankedTensorType>(values.getValue(node.input(1)).getType());
+      int64_t start = axis->i() < 0 ? axis->i() + a.getRank() : axis->i();
+      trailing = start == a.getRank() - b.getRank();
+    }
+    if (!trailing)
+      return emitError(loc) << "legacy broadcasting (attribute 'broadcast' of opset " << opset
+                            << ") along a middle axis is not supported at node '" << name
+                            << "'; re-export the model with opset 7 or later";
+  }
   NodeContext ctx(values, builder, node, name, loc, opset, usedNames);
   if (failed(converter(ctx)) || ctx.hasFailed())
     return failure();

@@ -29,6 +29,7 @@ SHAPE_OPERANDS = {
     "Reshape": {1}, "Slice": {1, 2, 3, 4}, "Squeeze": {1}, "Unsqueeze": {1}, "Split": {1},
     "ReduceSum": {1}, "ReduceMean": {1}, "ReduceMax": {1}, "ReduceMin": {1},
     "ReduceProd": {1}, "Expand": {1}, "Tile": {1}, "ConstantOfShape": {0},
+    "Range": {0, 1, 2}, "Trilu": {1}, "Dropout": {1, 2},
 }
 
 

@@ -1,0 +1,296 @@
+//===- GeneratorConverters.cpp - Ops that generate or rearrange tensors ------===//
+//
+// Range and EyeLike (constants at import), Trilu (a constant mask),
+// DepthToSpace/SpaceToDepth (reshape, transpose, reshape), and the value
+// tests Sign, IsNaN, IsInf and Shrink, decomposed into graph ops.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/onnx/NodeContext.h"
+#include "frontends/onnx/TensorConversion.h"
+
+#include "dialects/graph/IR/GraphOps.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace smelt::onnx_frontend {
+namespace {
+
+/// start, start + delta, ... before limit: a constant, so its inputs must be
+/// known at import.
+LogicalResult convertRange(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(3)))
+    return failure();
+  std::optional<HostTensor> start = ctx.hostInput(0), limit = ctx.hostInput(1),
+                            delta = ctx.hostInput(2);
+  if (!start || !limit || !delta) {
+    ctx.emitError() << "start, limit and delta must be constants known at import time (a "
+                       "model input can be frozen with --constant-input)";
+    return failure();
+  }
+  Type elementType = ctx.inputElementType(0);
+  double first = start->floatAt(0), end = limit->floatAt(0), step = delta->floatAt(0);
+  if (step == 0) {
+    ctx.emitError() << "delta is zero";
+    return failure();
+  }
+  int64_t count = std::max<int64_t>(0, (int64_t)std::ceil((end - first) / step));
+  if (count > (1 << 24)) {
+    ctx.emitError() << "range of " << count << " elements is too large to fold";
+    return failure();
+  }
+  auto type = RankedTensorType::get({count}, elementType);
+  if (isa<FloatType>(elementType)) {
+    SmallVector<double> values;
+    for (int64_t i = 0; i < count; ++i)
+      values.push_back(first + i * step);
+    ctx.setConstantOutput(0, HostTensor::fromFloats(type, values).toAttr());
+  } else {
+    SmallVector<int64_t> values;
+    for (int64_t i = 0; i < count; ++i)
+      values.push_back(start->intAt(0) + i * delta->intAt(0));
+    ctx.setConstantOutput(0, HostTensor::fromInts(type, values).toAttr());
+  }
+  return success();
+}
+
+/// Ones on the k-th diagonal of a 2-D tensor shaped like the input.
+LogicalResult convertEyeLike(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  RankedTensorType inputType = ctx.inputType(0);
+  if (inputType.getRank() != 2) {
+    ctx.emitError() << "expects a 2-D input, got " << inputType;
+    return failure();
+  }
+  Type elementType = inputType.getElementType();
+  if (const onnx::AttributeProto *dtype = ctx.attribute("dtype"))
+    elementType = convertElementType(ctx.getContext(), dtype->i());
+  int64_t k = ctx.getInt("k", 0);
+  if (ctx.hasFailed() || !elementType)
+    return failure();
+  int64_t rows = inputType.getDimSize(0), columns = inputType.getDimSize(1);
+  auto type = RankedTensorType::get({rows, columns}, elementType);
+  SmallVector<double> values(rows * columns, 0.0);
+  for (int64_t r = 0; r < rows; ++r)
+    if (r + k >= 0 && r + k < columns)
+      values[r * columns + r + k] = 1.0;
+  ctx.setConstantOutput(0, isa<FloatType>(elementType)
+                               ? HostTensor::fromFloats(type, values).toAttr()
+                               : HostTensor::fromInts(type, SmallVector<int64_t>(
+                                                                values.begin(), values.end()))
+                                     .toAttr());
+  return success();
+}
+
+/// Keeps the upper (or lower) triangle from the k-th diagonal of the last two
+/// dims: a select against a constant mask.
+LogicalResult convertTrilu(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  int64_t k = 0;
+  if (ctx.hasInput(1)) {
+    FailureOr<SmallVector<int64_t>> values = ctx.requireIntegerInput(1, "k");
+    if (failed(values))
+      return failure();
+    k = values->empty() ? 0 : values->front();
+  }
+  bool upper = ctx.getInt("upper", 1) != 0;
+  RankedTensorType type = ctx.inputType(0);
+  if (ctx.hasFailed())
+    return failure();
+  if (type.getRank() < 2) {
+    ctx.emitError() << "expects a tensor of rank >= 2, got " << type;
+    return failure();
+  }
+  int64_t rows = type.getDimSize(type.getRank() - 2), columns = type.getDimSize(type.getRank() - 1);
+  SmallVector<bool> mask(rows * columns);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < columns; ++c)
+      mask[r * columns + c] = upper ? c - r >= k : c - r <= k;
+  auto maskType = RankedTensorType::get({rows, columns}, IntegerType::get(ctx.getContext(), 1));
+  Value maskValue = ctx.constant(DenseElementsAttr::get(maskType, ArrayRef<bool>(mask)));
+  Value zero = ctx.scalar(0, type.getElementType());
+  FailureOr<Value> result = ctx.createInferred<graph::SelectOp>(maskValue, ctx.input(0), zero);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+/// DepthToSpace (DCR or CRD) and SpaceToDepth as reshape, transpose, reshape.
+LogicalResult convertDepthSpace(NodeContext &ctx, bool toSpace) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  int64_t block = ctx.getInt("blocksize", 0);
+  std::string mode = ctx.getString("mode", "DCR");
+  if (ctx.hasFailed())
+    return failure();
+  if (type.getRank() != 4 || block <= 0) {
+    ctx.emitError() << "expects a 4-D input and a positive blocksize";
+    return failure();
+  }
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1), h = type.getDimSize(2),
+          w = type.getDimSize(3);
+  SmallVector<int64_t> split, perm, result;
+  if (toSpace) {
+    if (c % (block * block) != 0) {
+      ctx.emitError() << "channels " << c << " are not divisible by blocksize^2";
+      return failure();
+    }
+    int64_t depth = c / (block * block);
+    if (mode == "DCR") {
+      split = {n, block, block, depth, h, w};
+      perm = {0, 3, 4, 1, 5, 2};
+    } else if (mode == "CRD") {
+      split = {n, depth, block, block, h, w};
+      perm = {0, 1, 4, 2, 5, 3};
+    } else {
+      ctx.emitError() << "unknown mode '" << mode << "'";
+      return failure();
+    }
+    result = {n, depth, h * block, w * block};
+  } else {
+    if (h % block != 0 || w % block != 0) {
+      ctx.emitError() << "spatial dims are not divisible by blocksize";
+      return failure();
+    }
+    split = {n, c, h / block, block, w / block, block};
+    perm = {0, 3, 5, 1, 2, 4};
+    result = {n, c * block * block, h / block, w / block};
+  }
+  FailureOr<Value> reshaped = ctx.reshape(ctx.input(0), split);
+  if (failed(reshaped))
+    return failure();
+  FailureOr<Value> transposed =
+      ctx.createInferred<graph::TransposeOp>(*reshaped, ArrayRef<int64_t>(perm));
+  if (failed(transposed))
+    return failure();
+  FailureOr<Value> output = ctx.reshape(*transposed, result);
+  if (failed(output))
+    return failure();
+  ctx.setOutput(0, *output);
+  return success();
+}
+
+/// A chain of broadcasting graph ops with the first failure remembered.
+class Chain {
+public:
+  explicit Chain(NodeContext &ctx) : ctx(ctx) {}
+  template <typename OpTy, typename... Args> Value make(Args... args) {
+    if (failed_ || ((!args) || ...))
+      return fail();
+    FailureOr<Value> result = ctx.createInferred<OpTy>(args...);
+    return failed(result) ? fail() : *result;
+  }
+  LogicalResult output(Value value) {
+    if (failed_ || !value || ctx.hasFailed())
+      return failure();
+    ctx.setOutput(0, value);
+    return success();
+  }
+
+private:
+  Value fail() {
+    failed_ = true;
+    return Value();
+  }
+  NodeContext &ctx;
+  bool failed_ = false;
+};
+
+/// x > 0 ? 1 : (x < 0 ? -1 : 0)
+LogicalResult convertSign(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  Type elementType = ctx.inputElementType(0);
+  Value x = ctx.input(0);
+  Chain f(ctx);
+  Value zero = ctx.scalar(0, elementType);
+  Value negative = elementType.isUnsignedInteger()
+                       ? zero
+                       : f.make<graph::SelectOp>(f.make<graph::LessOp>(x, zero),
+                                                 ctx.scalar(-1, elementType), zero);
+  Value sign = f.make<graph::SelectOp>(f.make<graph::GreaterOp>(x, zero),
+                                       ctx.scalar(1, elementType), negative);
+  // Broadcast scalars back to x's shape (select of scalars is a scalar).
+  return f.output(f.make<graph::AddOp>(sign, f.make<graph::MulOp>(x, zero)));
+}
+
+/// NaN is the one value not equal to itself.
+LogicalResult convertIsNaN(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  Chain f(ctx);
+  Value equal = f.make<graph::EqualOp>(ctx.input(0), ctx.input(0));
+  if (!equal)
+    return failure();
+  FailureOr<Value> result = ctx.create<graph::NotOp>(equal.getType(), equal);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+LogicalResult convertIsInf(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  bool positive = ctx.getInt("detect_positive", 1) != 0;
+  bool negative = ctx.getInt("detect_negative", 1) != 0;
+  if (ctx.hasFailed())
+    return failure();
+  Type elementType = ctx.inputElementType(0);
+  Value x = ctx.input(0);
+  Chain f(ctx);
+  Value isPositive = f.make<graph::EqualOp>(x, ctx.scalar(INFINITY, elementType));
+  Value isNegative = f.make<graph::EqualOp>(x, ctx.scalar(-INFINITY, elementType));
+  Value result;
+  if (positive && negative)
+    result = f.make<graph::OrOp>(isPositive, isNegative);
+  else if (positive)
+    result = isPositive;
+  else if (negative)
+    result = isNegative;
+  else
+    result = f.make<graph::AndOp>(isPositive, isNegative); // all false
+  return f.output(result);
+}
+
+/// x < -lambd ? x + bias : (x > lambd ? x - bias : 0)
+LogicalResult convertShrink(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  double lambd = ctx.getFloat("lambd", 0.5f), bias = ctx.getFloat("bias", 0.0f);
+  if (ctx.hasFailed())
+    return failure();
+  Type elementType = ctx.inputElementType(0);
+  Value x = ctx.input(0);
+  Chain f(ctx);
+  Value zero = f.make<graph::MulOp>(x, ctx.scalar(0, elementType));
+  Value above = f.make<graph::SelectOp>(f.make<graph::GreaterOp>(x, ctx.scalar(lambd, elementType)),
+                                        f.make<graph::SubOp>(x, ctx.scalar(bias, elementType)),
+                                        zero);
+  return f.output(
+      f.make<graph::SelectOp>(f.make<graph::LessOp>(x, ctx.scalar(-lambd, elementType)),
+                              f.make<graph::AddOp>(x, ctx.scalar(bias, elementType)), above));
+}
+
+} // namespace
+
+void registerGeneratorConverters(llvm::StringMap<Converter> &converters) {
+  converters["Range"] = convertRange;
+  converters["EyeLike"] = convertEyeLike;
+  converters["Trilu"] = convertTrilu;
+  converters["DepthToSpace"] = [](NodeContext &ctx) { return convertDepthSpace(ctx, true); };
+  converters["SpaceToDepth"] = [](NodeContext &ctx) { return convertDepthSpace(ctx, false); };
+  converters["Sign"] = convertSign;
+  converters["IsNaN"] = convertIsNaN;
+  converters["IsInf"] = convertIsInf;
+  converters["Shrink"] = convertShrink;
+}
+
+} // namespace smelt::onnx_frontend
