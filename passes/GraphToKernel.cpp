@@ -52,7 +52,7 @@ bool isSplatConstant(Value value) {
 
 bool isElementwiseOp(Operation *op) {
   return op->hasTrait<OpTrait::Elementwise>() ||
-         isa<graph::AddOp, graph::SubOp, graph::MulOp, graph::DivOp, graph::MaxOp,
+         isa<graph::AddOp, graph::SubOp, graph::MulOp, graph::DivOp, graph::ModOp, graph::MaxOp,
              graph::MinOp, graph::PowOp, graph::EqualOp, graph::LessOp,
              graph::LessEqualOp, graph::GreaterOp, graph::GreaterEqualOp, graph::AndOp,
              graph::OrOp, graph::XorOp, graph::SelectOp, graph::BroadcastOp>(op);

@@ -85,6 +85,24 @@ static FailureOr<Value> scalarOf(OpBuilder &b, Location loc, Operation *op, Type
           return arith::DivUIOp::create(b, loc, v[0], v[1]);
         return arith::DivSIOp::create(b, loc, v[0], v[1]);
       })
+      .Case([&](ModOp mod) -> Value {
+        if (isFloat)
+          return arith::RemFOp::create(b, loc, v[0], v[1]);
+        if (isUnsigned)
+          return arith::RemUIOp::create(b, loc, v[0], v[1]);
+        Value remainder = arith::RemSIOp::create(b, loc, v[0], v[1]);
+        if (mod.getFmod())
+          return remainder;
+        // Floored: a non-zero remainder takes the divisor's sign.
+        Value zero = scalarConstant(b, loc, type, 0);
+        Value nonZero = arith::CmpIOp::create(b, loc, P::ne, remainder, zero);
+        Value remainderNegative = arith::CmpIOp::create(b, loc, P::slt, remainder, zero);
+        Value divisorNegative = arith::CmpIOp::create(b, loc, P::slt, v[1], zero);
+        Value signsDiffer = arith::XOrIOp::create(b, loc, remainderNegative, divisorNegative);
+        Value adjust = arith::AndIOp::create(b, loc, nonZero, signsDiffer);
+        return arith::SelectOp::create(b, loc, adjust,
+                                       arith::AddIOp::create(b, loc, remainder, v[1]), remainder);
+      })
       .Case([&](MaxOp) -> Value {
         if (isFloat)
           return arith::MaximumFOp::create(b, loc, v[0], v[1]);
@@ -185,7 +203,7 @@ static FailureOr<Value> scalarOf(OpBuilder &b, Location loc, Operation *op, Type
 
 static bool isElementwise(Operation *op) {
   return op->hasTrait<OpTrait::Elementwise>() ||
-         isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, EqualOp, LessOp, LessEqualOp,
+         isa<ModOp, AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, EqualOp, LessOp, LessEqualOp,
              GreaterOp, GreaterEqualOp, AndOp, OrOp, XorOp, NotOp, NegOp, AbsOp, ReluOp,
              SigmoidOp, TanhOp, ExpOp, LogOp, SqrtOp, ErfOp, SelectOp, CastOp, BroadcastOp>(op);
 }
@@ -307,6 +325,113 @@ static Value lowerGather(OpBuilder &b, GatherOp op, Value input, Value indices) 
       });
 }
 
+/// Clamped, wrapped index along an axis of `size` elements.
+static Value normalizeIndex(OpBuilder &b, Location l, Value raw, int64_t size) {
+  Value index = arith::IndexCastOp::create(b, l, b.getIndexType(), raw);
+  Value zero = arith::ConstantIndexOp::create(b, l, 0);
+  Value extent = arith::ConstantIndexOp::create(b, l, size);
+  Value isNegative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, index, zero);
+  Value wrapped =
+      arith::SelectOp::create(b, l, isNegative, arith::AddIOp::create(b, l, index, extent), index);
+  Value last = arith::ConstantIndexOp::create(b, l, size - 1);
+  return arith::MinSIOp::create(b, l, arith::MaxSIOp::create(b, l, wrapped, zero), last);
+}
+
+static Value lowerGatherElements(OpBuilder &b, GatherElementsOp op, Value input, Value indices) {
+  MLIRContext *context = b.getContext();
+  auto resultType = cast<RankedTensorType>(toSignless(op.getType()));
+  auto inputType = cast<RankedTensorType>(input.getType());
+  int64_t axis = op.getAxis();
+  return genericOverResult(
+      b, op.getLoc(), resultType, {indices},
+      {AffineMap::getMultiDimIdentityMap(resultType.getRank(), context)},
+      [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+        SmallVector<Value> coordinates;
+        for (int64_t d = 0; d < resultType.getRank(); ++d)
+          coordinates.push_back(d == axis ? normalizeIndex(nb, l, v[0], inputType.getDimSize(d))
+                                          : linalg::IndexOp::create(nb, l, d).getResult());
+        return tensor::ExtractOp::create(nb, l, input, coordinates);
+      });
+}
+
+/// arg_max/arg_min: a reduction carrying (best value, its index). Ties keep
+/// the first index, or the last with select_last_index; NaN compares false.
+static Value lowerArgReduce(OpBuilder &b, Operation *op, Value input) {
+  MLIRContext *context = b.getContext();
+  Location loc = op->getLoc();
+  bool isMax = isa<ArgMaxOp>(op);
+  int64_t axis = isMax ? cast<ArgMaxOp>(op).getAxis() : cast<ArgMinOp>(op).getAxis();
+  bool keepDims = isMax ? cast<ArgMaxOp>(op).getKeepDims() : cast<ArgMinOp>(op).getKeepDims();
+  bool last = isMax ? cast<ArgMaxOp>(op).getSelectLastIndex()
+                    : cast<ArgMinOp>(op).getSelectLastIndex();
+  Type original = elementTypeOf(op->getOperand(0));
+  auto inputType = cast<RankedTensorType>(input.getType());
+  Type element = inputType.getElementType();
+  bool isFloat = isa<FloatType>(element);
+  bool isUnsigned = original.isUnsignedInteger();
+  int64_t rank = inputType.getRank();
+
+  SmallVector<int64_t> reducedShape;
+  SmallVector<AffineExpr> reducedExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis) {
+      reducedShape.push_back(inputType.getDimSize(d));
+      reducedExprs.push_back(getAffineDimExpr(d, context));
+    }
+  // Start from the first element's value and index 0.
+  Value firstValue;
+  {
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), strides(rank, b.getIndexAttr(1));
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < rank; ++d)
+      sizes.push_back(b.getIndexAttr(d == axis ? 1 : inputType.getDimSize(d)));
+    auto sliceType = RankedTensorType::get(reducedShape, element);
+    firstValue = tensor::ExtractSliceOp::create(b, loc, sliceType, input, offsets, sizes, strides);
+  }
+  Value valueInit = tensor::EmptyOp::create(b, loc, reducedShape, element);
+  valueInit = linalg::CopyOp::create(b, loc, firstValue, valueInit).getResult(0);
+  Type i64 = b.getI64Type();
+  Value indexInit = tensor::EmptyOp::create(b, loc, reducedShape, i64);
+  indexInit = linalg::FillOp::create(b, loc, ValueRange{arith::ConstantIntOp::create(b, loc, i64, 0)},
+                                     ValueRange{indexInit})
+                  .getResult(0);
+
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  iterators[axis] = utils::IteratorType::reduction;
+  AffineMap inputMap = AffineMap::getMultiDimIdentityMap(rank, context);
+  AffineMap outputMap = AffineMap::get(rank, 0, reducedExprs, context);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{valueInit.getType(), indexInit.getType()}, ValueRange{input},
+      ValueRange{valueInit, indexInit}, SmallVector<AffineMap>{inputMap, outputMap, outputMap},
+      iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value candidate = args[0], best = args[1], bestIndex = args[2];
+        Value better;
+        if (isFloat)
+          better = arith::CmpFOp::create(
+              nb, l,
+              isMax ? (last ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OGT)
+                    : (last ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OLT),
+              candidate, best);
+        else {
+          using P = arith::CmpIPredicate;
+          P predicate = isMax ? (last ? (isUnsigned ? P::uge : P::sge) : (isUnsigned ? P::ugt : P::sgt))
+                              : (last ? (isUnsigned ? P::ule : P::sle) : (isUnsigned ? P::ult : P::slt));
+          better = arith::CmpIOp::create(nb, l, predicate, candidate, best);
+        }
+        Value position = arith::IndexCastOp::create(nb, l, nb.getI64Type(),
+                                                    linalg::IndexOp::create(nb, l, axis));
+        linalg::YieldOp::create(
+            nb, l,
+            ValueRange{arith::SelectOp::create(nb, l, better, candidate, best),
+                       arith::SelectOp::create(nb, l, better, position, bestIndex)});
+      });
+  Value indices = generic.getResult(1);
+  if (!keepDims)
+    return indices;
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  return reshapeTensor(b, loc, indices, resultType);
+}
+
 static Value lowerConcat(OpBuilder &b, ConcatOp op, ValueRange inputs) {
   auto resultType = cast<RankedTensorType>(toSignless(op.getType()));
   int64_t axis = op.getAxis();
@@ -375,6 +500,11 @@ FailureOr<SmallVector<Value>> smelt::lowerGraphOpToLinalg(OpBuilder &b, Operatio
     return single(lowerElementwise(b, op, operands));
   return llvm::TypeSwitch<Operation *, FailureOr<SmallVector<Value>>>(op)
       .Case([&](ConstantOp constant) { return single(lowerConstant(b, constant)); })
+      .Case([&](GatherElementsOp gather) {
+        return single(lowerGatherElements(b, gather, operands[0], operands[1]));
+      })
+      .Case<ArgMaxOp, ArgMinOp>(
+          [&](Operation *arg) { return single(lowerArgReduce(b, arg, operands[0])); })
       .Case([&](MatMulOp matmul) {
         return single(lowerMatMul(b, matmul, operands[0], operands[1]));
       })

@@ -157,6 +157,7 @@ void registerNeuralNetworkConverters(llvm::StringMap<Converter> &converters);
 void registerShapeConverters(llvm::StringMap<Converter> &converters);
 void registerActivationConverters(llvm::StringMap<Converter> &converters);
 void registerGeneratorConverters(llvm::StringMap<Converter> &converters);
+void registerIndexingConverters(llvm::StringMap<Converter> &converters);
 
 } // namespace smelt::onnx_frontend
 

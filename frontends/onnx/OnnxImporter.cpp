@@ -34,6 +34,7 @@ Converter lookupConverter(StringRef opType) {
     registerShapeConverters(table);
     registerActivationConverters(table);
     registerGeneratorConverters(table);
+    registerIndexingConverters(table);
     return table;
   }();
   auto it = converters.find(opType);

@@ -445,6 +445,38 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
   return success();
 }
 
+LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
+                                                 std::optional<Location> location,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &inferred) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto indices = cast<RankedTensorType>(adaptor.getIndices().getType());
+  int64_t axis = adaptor.getAxis();
+  if (indices.getRank() != input.getRank())
+    return emitOptionalError(location, "gather_elements indices must have the input's rank");
+  if (axis < 0 || axis >= input.getRank())
+    return emitOptionalError(location, "gather_elements axis ", axis, " is out of range");
+  inferred.push_back(RankedTensorType::get(indices.getShape(), input.getElementType()));
+  return success();
+}
+
+LogicalResult smelt::graph::inferArgReduceType(std::optional<Location> location, Type input,
+                                               int64_t axis, bool keepDims,
+                                               SmallVectorImpl<Type> &inferred) {
+  auto type = cast<RankedTensorType>(input);
+  if (axis < 0 || axis >= type.getRank())
+    return emitOptionalError(location, "axis ", axis, " is out of range for ", type);
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (d != axis)
+      shape.push_back(type.getDimSize(d));
+    else if (keepDims)
+      shape.push_back(1);
+  }
+  inferred.push_back(RankedTensorType::get(shape, IntegerType::get(type.getContext(), 64)));
+  return success();
+}
+
 LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {

@@ -27,6 +27,10 @@ llvm::LogicalResult inferReduceType(std::optional<mlir::Location> location,
                                     mlir::Type input, llvm::ArrayRef<int64_t> axes,
                                     bool keepDims,
                                     llvm::SmallVectorImpl<mlir::Type> &inferred);
+/// Result of arg_max/arg_min: i64 indices, `axis` removed or kept as 1.
+llvm::LogicalResult inferArgReduceType(std::optional<mlir::Location> location,
+                                       mlir::Type input, int64_t axis, bool keepDims,
+                                       llvm::SmallVectorImpl<mlir::Type> &inferred);
 llvm::LogicalResult verifyReduceAxes(mlir::Operation *op, mlir::Type input,
                                      llvm::ArrayRef<int64_t> axes);
 

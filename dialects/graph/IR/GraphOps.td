@@ -139,6 +139,16 @@ def Graph_MaxOp : Graph_ArithmeticOp<"max", [Commutative]> {
 def Graph_MinOp : Graph_ArithmeticOp<"min", [Commutative]> {
   let summary = "elementwise minimum (NaN propagates)";
 }
+def Graph_ModOp : Graph_ArithmeticOp<"mod"> {
+  let summary = "elementwise remainder";
+  let description = [{
+    With `fmod`, the remainder of truncated division (the sign of the
+    dividend, as C's fmod); otherwise of floored division (the sign of the
+    divisor, as Python's %), integers only.
+  }];
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs,
+                       DefaultValuedAttr<BoolAttr, "false">:$fmod);
+}
 def Graph_PowOp : Graph_BinaryOp<"pow", "inferBroadcastPowType"> {
   let summary = "elementwise lhs^rhs; the result has lhs's element type";
 }
@@ -357,6 +367,41 @@ def Graph_SliceOp : Graph_Op<"slice", [Pure, InferTypeOpAdaptor]> {
                        DenseI64ArrayAttr:$limits, DenseI64ArrayAttr:$strides);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Graph_GatherElementsOp : Graph_Op<"gather_elements", [Pure, InferTypeOpAdaptor]> {
+  let summary = "picks input elements along `axis` at per-element indices";
+  let description = [{
+    `indices` has the input's rank; `output[i] = input[i with i[axis] =
+    indices[i]]`. Negative indices count from the end; out-of-range ones are
+    clamped.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Graph_IndexTensor:$indices,
+                       I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat =
+      "$input `,` $indices attr-dict `:` functional-type(operands, results)";
+}
+
+class Graph_ArgReduceOp<string mnemonic> : Graph_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, BoolAttr:$keep_dims,
+                       DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
+  let results = (outs RankedTensorOf<[I64]>:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      return inferArgReduceType(location, adaptor.getInput().getType(),
+                                adaptor.getAxis(), adaptor.getKeepDims(), inferred);
+    }
+  }];
+}
+def Graph_ArgMaxOp : Graph_ArgReduceOp<"arg_max"> {
+  let summary = "index of the largest element along `axis` (first, or last with select_last_index)";
+}
+def Graph_ArgMinOp : Graph_ArgReduceOp<"arg_min"> {
+  let summary = "index of the smallest element along `axis` (first, or last with select_last_index)";
 }
 
 def Graph_GatherOp : Graph_Op<"gather", [Pure, InferTypeOpAdaptor]> {

@@ -1,0 +1,202 @@
+//===- IndexingConverters.cpp - Index-producing and index-consuming ops -----===//
+//
+// ArgMax/ArgMin, GatherElements, Mod, and Pad (constant, edge and reflect
+// modes, decomposed into slices, broadcasts and concatenations).
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/onnx/NodeContext.h"
+
+#include "dialects/graph/IR/GraphOps.h"
+
+using namespace mlir;
+
+namespace smelt::onnx_frontend {
+namespace {
+
+template <typename OpTy> LogicalResult convertArgReduce(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  int64_t rank = ctx.inputType(0).getRank();
+  FailureOr<int64_t> axis = ctx.normalizeAxis(ctx.getInt("axis", 0), rank, "axis");
+  bool keepDims = ctx.getInt("keepdims", 1) != 0;
+  bool last = ctx.getInt("select_last_index", 0) != 0;
+  if (failed(axis) || ctx.hasFailed())
+    return failure();
+  FailureOr<Value> result = ctx.createInferred<OpTy>(ctx.input(0), *axis, keepDims, last);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+LogicalResult convertGatherElements(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)))
+    return failure();
+  int64_t rank = ctx.inputType(0).getRank();
+  FailureOr<int64_t> axis = ctx.normalizeAxis(ctx.getInt("axis", 0), rank, "axis");
+  if (failed(axis) || ctx.hasFailed())
+    return failure();
+  FailureOr<Value> result =
+      ctx.createInferred<graph::GatherElementsOp>(ctx.input(0), ctx.input(1), *axis);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+LogicalResult convertMod(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)))
+    return failure();
+  bool fmod = ctx.getInt("fmod", 0) != 0;
+  if (ctx.hasFailed())
+    return failure();
+  if (!fmod && isa<FloatType>(ctx.inputElementType(0))) {
+    ctx.emitError() << "fmod=0 is only defined for integers";
+    return failure();
+  }
+  FailureOr<Value> result = ctx.createInferred<graph::ModOp>(ctx.input(0), ctx.input(1), fmod);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+/// A slice of `value` along `axis`: elements start, start + step, ... (count).
+FailureOr<Value> sliceAlong(NodeContext &ctx, Value value, int64_t axis, int64_t start,
+                            int64_t count, int64_t step) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> starts(type.getRank(), 0), limits(type.getShape()),
+      strides(type.getRank(), 1);
+  starts[axis] = start;
+  limits[axis] = step > 0 ? start + count * step : start + count * step;
+  strides[axis] = step;
+  if (step < 0 && limits[axis] < -1)
+    limits[axis] = -1;
+  return ctx.createInferred<graph::SliceOp>(value, ArrayRef<int64_t>(starts),
+                                             ArrayRef<int64_t>(limits),
+                                             ArrayRef<int64_t>(strides));
+}
+
+/// Pads one axis: `before` and `after` elements (negative ones crop).
+FailureOr<Value> padAxis(NodeContext &ctx, Value value, int64_t axis, int64_t before,
+                         int64_t after, StringRef mode, Value padValue) {
+  auto type = cast<RankedTensorType>(value.getType());
+  int64_t size = type.getDimSize(axis);
+  if (before < 0 || after < 0) {
+    int64_t start = std::max<int64_t>(0, -before);
+    int64_t end = size - std::max<int64_t>(0, -after);
+    if (end < start) {
+      ctx.emitError() << "negative pads remove more than axis " << axis << " holds";
+      return failure();
+    }
+    FailureOr<Value> cropped = sliceAlong(ctx, value, axis, start, end - start, 1);
+    if (failed(cropped))
+      return failure();
+    return padAxis(ctx, *cropped, axis, std::max<int64_t>(0, before),
+                   std::max<int64_t>(0, after), mode, padValue);
+  }
+  if (before == 0 && after == 0)
+    return value;
+  if (size == 0 && mode != "constant") {
+    ctx.emitError() << "cannot pad an empty axis in " << mode << " mode";
+    return failure();
+  }
+  if (mode == "reflect" && (before >= size || after >= size)) {
+    ctx.emitError() << "reflect pads must be smaller than the axis (" << size << ")";
+    return failure();
+  }
+  auto part = [&](int64_t count, bool atStart) -> FailureOr<Value> {
+    SmallVector<int64_t> shape(type.getShape());
+    shape[axis] = count;
+    auto partType = RankedTensorType::get(shape, type.getElementType());
+    if (mode == "constant")
+      return ctx.create<graph::BroadcastOp>(partType, padValue);
+    if (mode == "edge") {
+      FailureOr<Value> edge = sliceAlong(ctx, value, axis, atStart ? 0 : size - 1, 1, 1);
+      if (failed(edge))
+        return failure();
+      return ctx.create<graph::BroadcastOp>(partType, *edge);
+    }
+    // reflect: before = x[count], ..., x[1]; after = x[size-2], ..., x[size-1-count]
+    return atStart ? sliceAlong(ctx, value, axis, count, count, -1)
+                   : sliceAlong(ctx, value, axis, size - 2, count, -1);
+  };
+  SmallVector<Value> pieces;
+  if (before > 0) {
+    FailureOr<Value> piece = part(before, true);
+    if (failed(piece))
+      return failure();
+    pieces.push_back(*piece);
+  }
+  pieces.push_back(value);
+  if (after > 0) {
+    FailureOr<Value> piece = part(after, false);
+    if (failed(piece))
+      return failure();
+    pieces.push_back(*piece);
+  }
+  return ctx.createInferred<graph::ConcatOp>(ValueRange(pieces), axis);
+}
+
+/// Pads from opset 11 take pads (and the constant) as inputs; before, as
+/// attributes. Each axis is padded in turn.
+LogicalResult convertPad(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  std::string mode = ctx.getString("mode", "constant");
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> pads;
+  Value padValue = ctx.scalar(0, type.getElementType());
+  if (ctx.opset >= 11) {
+    FailureOr<SmallVector<int64_t>> values = ctx.requireIntegerInput(1, "pads");
+    if (failed(values))
+      return failure();
+    pads = *values;
+    if (ctx.hasInput(2)) {
+      std::optional<HostTensor> constant = ctx.hostInput(2);
+      if (!constant || constant->size() != 1) {
+        ctx.emitError() << "the constant_value must be a scalar constant known at import time";
+        return failure();
+      }
+      padValue = ctx.scalar(constant->floatAt(0), type.getElementType());
+    }
+  } else {
+    if (std::optional<SmallVector<int64_t>> values = ctx.getInts("pads"))
+      pads = *values;
+    padValue = ctx.scalar(ctx.getFloat("value", 0.0f), type.getElementType());
+  }
+  if (ctx.hasFailed())
+    return failure();
+  if (mode != "constant" && mode != "edge" && mode != "reflect") {
+    ctx.emitError() << "unknown mode '" << mode << "'";
+    return failure();
+  }
+  if ((int64_t)pads.size() != 2 * rank) {
+    ctx.emitError() << "expects " << 2 * rank << " pads for a rank-" << rank << " input, got "
+                    << pads.size();
+    return failure();
+  }
+  Value value = ctx.input(0);
+  for (int64_t axis = 0; axis < rank; ++axis) {
+    FailureOr<Value> padded =
+        padAxis(ctx, value, axis, pads[axis], pads[axis + rank], mode, padValue);
+    if (failed(padded))
+      return failure();
+    value = *padded;
+  }
+  ctx.setOutput(0, value);
+  return success();
+}
+
+} // namespace
+
+void registerIndexingConverters(llvm::StringMap<Converter> &converters) {
+  converters["ArgMax"] = convertArgReduce<graph::ArgMaxOp>;
+  converters["ArgMin"] = convertArgReduce<graph::ArgMinOp>;
+  converters["GatherElements"] = convertGatherElements;
+  converters["Mod"] = convertMod;
+  converters["Pad"] = convertPad;
+}
+
+} // namespace smelt::onnx_frontend
