@@ -363,6 +363,44 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  ArrayRef<int64_t> perm = getPerm();
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+    return getInput();
+  auto input = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  auto resultType = cast<RankedTensorType>(getType());
+  if (!input || !resultType.hasStaticShape())
+    return {};
+  if (input.isSplat())
+    return input.resizeSplat(resultType);
+  // Bit-packed booleans and oversized weights stay a runtime transpose.
+  int64_t count = resultType.getNumElements();
+  if (input.getElementType().isInteger(1) || count > (int64_t(1) << 26))
+    return {};
+  ArrayRef<char> raw = input.getRawData();
+  size_t elementBytes = raw.size() / count;
+  auto inputType = cast<RankedTensorType>(input.getType());
+  int64_t rank = inputType.getRank();
+  SmallVector<int64_t> inputStrides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    inputStrides[d] = inputStrides[d + 1] * inputType.getDimSize(d + 1);
+  std::vector<char> bytes(raw.size());
+  SmallVector<int64_t> index(rank, 0);
+  for (int64_t linear = 0; linear < count; ++linear) {
+    int64_t source = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      source += index[d] * inputStrides[perm[d]];
+    std::memcpy(bytes.data() + linear * elementBytes, raw.data() + source * elementBytes,
+                elementBytes);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < resultType.getDimSize(d))
+        break;
+      index[d] = 0;
+    }
+  }
+  return DenseElementsAttr::getFromRawBuffer(resultType, bytes);
+}
+
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();

@@ -327,9 +327,15 @@ def Graph_SoftmaxOp : Graph_Op<"softmax", [Pure, SameOperandsAndResultType]> {
 
 def Graph_TransposeOp : Graph_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
   let summary = "permutes dimensions: output dim i is input dim perm[i]";
+  let description = [{
+    Folds away for the identity permutation, and to a constant for a constant
+    input (weights transposed by Gemm's transB are transposed once, when
+    compiling).
+  }];
   let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Graph_ReshapeOp : Graph_Op<"reshape", [Pure]> {

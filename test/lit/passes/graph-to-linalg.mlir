@@ -66,3 +66,4 @@ func.func @softmax(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
   %0 = graph.softmax %x {axis = 1 : i64} : tensor<2x5xf32>
   return %0 : tensor<2x5xf32>
 }
+
