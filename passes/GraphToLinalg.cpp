@@ -81,27 +81,47 @@ static FailureOr<Value> scalarOf(OpBuilder &b, Location loc, Operation *op, Type
       .Case([&](DivOp) -> Value {
         if (isFloat)
           return arith::DivFOp::create(b, loc, v[0], v[1]);
+        // Integer division by zero (and INT_MIN / -1) traps on x86; ONNX leaves
+        // the result undefined, so divide by 1 instead (and negate for -1)
+        // rather than crash the process.
+        Value zero = scalarConstant(b, loc, type, 0);
+        Value one = scalarConstant(b, loc, type, 1);
+        Value isZero = arith::CmpIOp::create(b, loc, P::eq, v[1], zero);
+        Value divisor = arith::SelectOp::create(b, loc, isZero, one, v[1]);
         if (isUnsigned)
-          return arith::DivUIOp::create(b, loc, v[0], v[1]);
-        return arith::DivSIOp::create(b, loc, v[0], v[1]);
+          return arith::DivUIOp::create(b, loc, v[0], divisor);
+        Value minusOne = scalarConstant(b, loc, type, -1);
+        Value isMinusOne = arith::CmpIOp::create(b, loc, P::eq, divisor, minusOne);
+        Value quotient = arith::DivSIOp::create(
+            b, loc, v[0], arith::SelectOp::create(b, loc, isMinusOne, one, divisor));
+        return arith::SelectOp::create(b, loc, isMinusOne,
+                                       arith::SubIOp::create(b, loc, zero, v[0]), quotient);
       })
       .Case([&](ModOp mod) -> Value {
         if (isFloat)
           return arith::RemFOp::create(b, loc, v[0], v[1]);
+        // As for division: never trap on a zero divisor or INT_MIN % -1.
+        Value zero = scalarConstant(b, loc, type, 0);
+        Value one = scalarConstant(b, loc, type, 1);
+        Value isZero = arith::CmpIOp::create(b, loc, P::eq, v[1], zero);
+        Value divisor = arith::SelectOp::create(b, loc, isZero, one, v[1]);
         if (isUnsigned)
-          return arith::RemUIOp::create(b, loc, v[0], v[1]);
-        Value remainder = arith::RemSIOp::create(b, loc, v[0], v[1]);
+          return arith::RemUIOp::create(b, loc, v[0], divisor);
+        Value isMinusOne =
+            arith::CmpIOp::create(b, loc, P::eq, divisor, scalarConstant(b, loc, type, -1));
+        divisor = arith::SelectOp::create(b, loc, isMinusOne, one, divisor);
+        Value remainder = arith::RemSIOp::create(b, loc, v[0], divisor);
         if (mod.getFmod())
           return remainder;
         // Floored: a non-zero remainder takes the divisor's sign.
-        Value zero = scalarConstant(b, loc, type, 0);
         Value nonZero = arith::CmpIOp::create(b, loc, P::ne, remainder, zero);
         Value remainderNegative = arith::CmpIOp::create(b, loc, P::slt, remainder, zero);
-        Value divisorNegative = arith::CmpIOp::create(b, loc, P::slt, v[1], zero);
+        Value divisorNegative = arith::CmpIOp::create(b, loc, P::slt, divisor, zero);
         Value signsDiffer = arith::XOrIOp::create(b, loc, remainderNegative, divisorNegative);
         Value adjust = arith::AndIOp::create(b, loc, nonZero, signsDiffer);
         return arith::SelectOp::create(b, loc, adjust,
-                                       arith::AddIOp::create(b, loc, remainder, v[1]), remainder);
+                                       arith::AddIOp::create(b, loc, remainder, divisor),
+                                       remainder);
       })
       .Case([&](MaxOp) -> Value {
         if (isFloat)
