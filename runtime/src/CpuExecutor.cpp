@@ -26,6 +26,43 @@ constexpr const char *kHostArchitecture = "aarch64";
 constexpr const char *kHostArchitecture = "";
 #endif
 
+/// The first instruction-set extension that `arch` ("x86_64:znver3:+avx2,
+/// +fma,...") requires and this CPU lacks, or empty. Only extensions the
+/// compiler records are checked; an unknown name is reported as missing.
+std::string missingCpuFeature(const std::string &arch) {
+  size_t second = arch.find(':', arch.find(':') + 1);
+  if (second == std::string::npos)
+    return {};
+  std::string list = arch.substr(second + 1);
+  size_t start = 0;
+  while (start < list.size()) {
+    size_t end = list.find(',', start);
+    if (end == std::string::npos)
+      end = list.size();
+    std::string feature = list.substr(start, end - start);
+    start = end + 1;
+    if (!feature.empty() && feature[0] == '+')
+      feature.erase(0, 1);
+    if (feature.empty())
+      continue;
+    bool present = false;
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (feature == "sse4.2") present = __builtin_cpu_supports("sse4.2");
+    else if (feature == "avx") present = __builtin_cpu_supports("avx");
+    else if (feature == "avx2") present = __builtin_cpu_supports("avx2");
+    else if (feature == "fma") present = __builtin_cpu_supports("fma");
+    else if (feature == "avx512f") present = __builtin_cpu_supports("avx512f");
+    else if (feature == "avx512bw") present = __builtin_cpu_supports("avx512bw");
+    else if (feature == "avx512dq") present = __builtin_cpu_supports("avx512dq");
+    else if (feature == "avx512vl") present = __builtin_cpu_supports("avx512vl");
+#endif
+    if (!present)
+      return feature;
+  }
+  return {};
+}
+
 void writeAll(int fd, const uint8_t *bytes, size_t size,
               const std::string &name) {
   while (size > 0) {
@@ -145,6 +182,13 @@ CpuExecutor::CpuExecutor(const artifact::Artifact &artifact,
       // "x86_64:znver3": the part before ':' is the instruction set.
       std::string arch = section->arch()->str();
       std::string isa = arch.substr(0, arch.find(':'));
+      std::string missing = isa == kHostArchitecture ? missingCpuFeature(arch) : "";
+      if (!missing.empty())
+        fail(SMELT_UNSUPPORTED, sectionName + " is compiled for '" +
+                                    arch.substr(0, arch.find(':', arch.find(':') + 1)) +
+                                    "', which needs the CPU feature '" + missing +
+                                    "' this host lacks; recompile with "
+                                    "--target=cpu:<this host's cpu> (or cpu:x86-64-v2)");
       if (isa != kHostArchitecture)
         fail(SMELT_UNSUPPORTED, sectionName + " is compiled for '" + arch +
                                     "'; this host is '" + kHostArchitecture +

@@ -298,7 +298,7 @@ int runCompileCommand() {
     return failed(writeText(lowered->get(), output)) ? 1 : 0;
   }
 
-  progress.begin("generating CPU code for " + cpuTarget->architectureTag());
+  progress.begin("generating CPU code for " + cpuTarget->cpu);
   FailureOr<std::vector<uint8_t>> code = cpu::compileKernels(*module, *cpuTarget);
   if (failed(code)) {
     progress.abandon();

@@ -341,7 +341,20 @@ FailureOr<std::vector<uint8_t>> linkSharedObject(ModuleOp module, StringRef obje
 } // namespace
 
 std::string CpuTarget::architectureTag() const {
-  return llvm::Triple(triple).getArchName().str() + ":" + cpu;
+  // The vector extensions the code may use, which the runtime checks before
+  // loading it (an AVX-512 kernel on an AVX2 machine would die of SIGILL).
+  std::string tag = llvm::Triple(triple).getArchName().str() + ":" + cpu;
+  std::string required;
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(*this, error);
+  if (machine) {
+    const llvm::MCSubtargetInfo *info = machine->getMCSubtargetInfo();
+    for (const char *feature :
+         {"sse4.2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl"})
+      if (info->checkFeatures(std::string("+") + feature))
+        required += std::string(required.empty() ? "" : ",") + "+" + feature;
+  }
+  return required.empty() ? tag : tag + ":" + required;
 }
 
 FailureOr<CpuTarget> resolveCpuTarget(StringRef cpuName, std::string &error) {

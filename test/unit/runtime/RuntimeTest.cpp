@@ -338,6 +338,16 @@ TEST_F(RuntimeTest, RefusesCodeThisHostCannotRun) {
   EXPECT_EQ(smelt_status_code(status.get()), SMELT_UNSUPPORTED);
   EXPECT_THAT(messageOf(status), HasSubstr("compiled for 'riscv64:generic'"));
 
+#if defined(__x86_64__)
+  // A vector extension this CPU does not have (or the runtime does not know)
+  // is refused before the code is loaded, never a SIGILL later.
+  model = makeAddMultiplyModel(2);
+  model.sections[0].arch = "x86_64:future:+sse4.2,+avx9000";
+  status = tryLoad(writeOrDie(model), session);
+  EXPECT_EQ(smelt_status_code(status.get()), SMELT_UNSUPPORTED);
+  EXPECT_THAT(messageOf(status), HasSubstr("needs the CPU feature 'avx9000'"));
+#endif
+
   model = makeAddMultiplyModel(2);
   model.sections[0].bytes.assign(300, 0x42);
   status = tryLoad(writeOrDie(model), session);
