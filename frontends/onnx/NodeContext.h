@@ -158,6 +158,7 @@ void registerShapeConverters(llvm::StringMap<Converter> &converters);
 void registerActivationConverters(llvm::StringMap<Converter> &converters);
 void registerGeneratorConverters(llvm::StringMap<Converter> &converters);
 void registerIndexingConverters(llvm::StringMap<Converter> &converters);
+void registerLossConverters(llvm::StringMap<Converter> &converters);
 
 } // namespace smelt::onnx_frontend
 

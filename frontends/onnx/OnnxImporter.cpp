@@ -35,6 +35,7 @@ Converter lookupConverter(StringRef opType) {
     registerActivationConverters(table);
     registerGeneratorConverters(table);
     registerIndexingConverters(table);
+    registerLossConverters(table);
     return table;
   }();
   auto it = converters.find(opType);
