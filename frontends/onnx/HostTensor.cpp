@@ -107,6 +107,10 @@ std::optional<HostTensor> HostTensor::fromAttr(DenseElementsAttr attr) {
 }
 
 HostTensor HostTensor::fromInts(RankedTensorType type, ArrayRef<int64_t> values) {
+  // Integer values for a float tensor are converted, never stored in the
+  // wrong field (toAttr reads `floats` for float element types).
+  if (isa<FloatType>(type.getElementType()))
+    return fromFloats(type, SmallVector<double>(values.begin(), values.end()));
   HostTensor tensor(type);
   for (int64_t value : values)
     tensor.ints.push_back(wrapToType(value, type.getElementType()));
@@ -114,6 +118,8 @@ HostTensor HostTensor::fromInts(RankedTensorType type, ArrayRef<int64_t> values)
 }
 
 HostTensor HostTensor::fromFloats(RankedTensorType type, ArrayRef<double> values) {
+  if (!isa<FloatType>(type.getElementType()))
+    return fromInts(type, SmallVector<int64_t>(values.begin(), values.end()));
   HostTensor tensor(type);
   tensor.floats.assign(values.begin(), values.end());
   return tensor;

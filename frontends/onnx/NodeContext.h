@@ -159,6 +159,7 @@ void registerActivationConverters(llvm::StringMap<Converter> &converters);
 void registerGeneratorConverters(llvm::StringMap<Converter> &converters);
 void registerIndexingConverters(llvm::StringMap<Converter> &converters);
 void registerLossConverters(llvm::StringMap<Converter> &converters);
+void registerComposedConverters(llvm::StringMap<Converter> &converters);
 
 } // namespace smelt::onnx_frontend
 

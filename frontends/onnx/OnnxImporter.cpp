@@ -36,6 +36,7 @@ Converter lookupConverter(StringRef opType) {
     registerGeneratorConverters(table);
     registerIndexingConverters(table);
     registerLossConverters(table);
+    registerComposedConverters(table);
     return table;
   }();
   auto it = converters.find(opType);

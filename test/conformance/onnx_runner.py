@@ -30,7 +30,8 @@ SHAPE_OPERANDS = {
     "ReduceSum": {1}, "ReduceMean": {1}, "ReduceMax": {1}, "ReduceMin": {1},
     "ReduceProd": {1}, "Expand": {1}, "Tile": {1}, "ConstantOfShape": {0},
     "Range": {0, 1, 2}, "Trilu": {1}, "Dropout": {1, 2},
-    "Pad": {1, 2},
+    "Pad": {1, 2}, "CumSum": {1}, "OneHot": {1, 2}, "HannWindow": {0},
+    "HammingWindow": {0}, "BlackmanWindow": {0},
 }
 
 

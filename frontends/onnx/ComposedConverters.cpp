@@ -1,0 +1,281 @@
+//===- ComposedConverters.cpp - Ops composed from other graph ops ------------===//
+//
+// BitShift (multiplication or division by powers of two), Hardmax (arg_max
+// compared with an iota), CumSum (a product with a triangular 0/1 matrix,
+// which adds in the sequential order), OneHot, and the window functions
+// (constants at import).
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/onnx/NodeContext.h"
+#include "frontends/onnx/TensorConversion.h"
+
+#include "dialects/graph/IR/GraphOps.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace smelt::onnx_frontend {
+namespace {
+
+/// x << y = x * 2^y, x >> y = x / 2^y on unsigned integers (wrapping like the
+/// shift).
+LogicalResult convertBitShift(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)))
+    return failure();
+  std::string direction = ctx.getString("direction", "");
+  if (ctx.hasFailed())
+    return failure();
+  Type element = ctx.inputElementType(0);
+  if (!element.isUnsignedInteger()) {
+    ctx.emitError() << "expects unsigned integers, got " << ctx.inputType(0);
+    return failure();
+  }
+  if (direction != "LEFT" && direction != "RIGHT") {
+    ctx.emitError() << "direction must be LEFT or RIGHT, got '" << direction << "'";
+    return failure();
+  }
+  FailureOr<Value> power =
+      ctx.createInferred<graph::PowOp>(ctx.scalar(2, element), ctx.input(1));
+  if (failed(power))
+    return failure();
+  FailureOr<Value> result = direction == "LEFT"
+                                ? ctx.createInferred<graph::MulOp>(ctx.input(0), *power)
+                                : ctx.createInferred<graph::DivOp>(ctx.input(0), *power);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+/// 0, 1, ..., n-1 along `axis` of a tensor of `rank` (size 1 elsewhere).
+Value iotaAlong(NodeContext &ctx, int64_t rank, int64_t axis, int64_t n, Type element) {
+  SmallVector<int64_t> shape(rank, 1);
+  shape[axis] = n;
+  auto type = RankedTensorType::get(shape, element);
+  SmallVector<int64_t> values = llvm::to_vector(llvm::seq<int64_t>(0, n));
+  if (isa<FloatType>(element))
+    return ctx.constant(
+        HostTensor::fromFloats(type, SmallVector<double>(values.begin(), values.end())).toAttr());
+  return ctx.constant(HostTensor::fromInts(type, values).toAttr());
+}
+
+/// 1 at the first maximum along `axis`, 0 elsewhere.
+LogicalResult convertHardmax(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  FailureOr<int64_t> axis = ctx.normalizeAxis(ctx.getInt("axis", -1), rank, "axis");
+  if (failed(axis) || ctx.hasFailed())
+    return failure();
+  if (ctx.opset < 13) {
+    ctx.emitError() << "Hardmax before opset 13 (coerced to 2-D) is not supported";
+    return failure();
+  }
+  FailureOr<Value> best = ctx.createInferred<graph::ArgMaxOp>(ctx.input(0), *axis, true, false);
+  if (failed(best))
+    return failure();
+  Value iota = iotaAlong(ctx, rank, *axis, type.getDimSize(*axis), IntegerType::get(ctx.getContext(), 64));
+  FailureOr<Value> isBest = ctx.createInferred<graph::EqualOp>(iota, *best);
+  if (failed(isBest))
+    return failure();
+  FailureOr<Value> result = ctx.createInferred<graph::SelectOp>(
+      *isBest, ctx.scalar(1, type.getElementType()), ctx.scalar(0, type.getElementType()));
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+/// Running sum along an axis: moves the axis last, multiplies by a
+/// triangular 0/1 matrix (exclusive and reverse choose which triangle and
+/// diagonal), moves it back.
+LogicalResult convertCumSum(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)))
+    return failure();
+  FailureOr<SmallVector<int64_t>> axisValues = ctx.requireIntegerInput(1, "axis");
+  if (failed(axisValues))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  if (axisValues->size() != 1 || rank == 0) {
+    ctx.emitError() << "expects a scalar axis and an input of rank >= 1";
+    return failure();
+  }
+  FailureOr<int64_t> axis = ctx.normalizeAxis(axisValues->front(), rank, "axis");
+  bool exclusive = ctx.getInt("exclusive", 0) != 0, reverse = ctx.getInt("reverse", 0) != 0;
+  if (failed(axis) || ctx.hasFailed())
+    return failure();
+  int64_t n = type.getDimSize(*axis);
+  if (n * n > (1 << 24)) {
+    ctx.emitError() << "axis of " << n << " elements is too long for the matrix form";
+    return failure();
+  }
+  // out[j] = sum_k x[k] * T[k, j]
+  SmallVector<double> triangle(n * n, 0.0);
+  for (int64_t k = 0; k < n; ++k)
+    for (int64_t j = 0; j < n; ++j) {
+      bool included = reverse ? (exclusive ? k > j : k >= j) : (exclusive ? k < j : k <= j);
+      triangle[k * n + j] = included ? 1.0 : 0.0;
+    }
+  auto matrixType = RankedTensorType::get({n, n}, type.getElementType());
+  Value matrix = ctx.constant(
+      isa<FloatType>(type.getElementType())
+          ? HostTensor::fromFloats(matrixType, triangle).toAttr()
+          : HostTensor::fromInts(matrixType,
+                                 SmallVector<int64_t>(triangle.begin(), triangle.end()))
+                .toAttr());
+  SmallVector<int64_t> toLast, fromLast(rank);
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != *axis)
+      toLast.push_back(d);
+  toLast.push_back(*axis);
+  for (int64_t d = 0; d < rank; ++d)
+    fromLast[toLast[d]] = d;
+  Value x = ctx.input(0);
+  if (rank == 1) {
+    FailureOr<Value> row = ctx.reshape(x, {1, n});
+    if (failed(row))
+      return failure();
+    x = *row;
+  } else if (*axis != rank - 1) {
+    FailureOr<Value> moved = ctx.createInferred<graph::TransposeOp>(x, ArrayRef<int64_t>(toLast));
+    if (failed(moved))
+      return failure();
+    x = *moved;
+  }
+  FailureOr<Value> summed = ctx.createInferred<graph::MatMulOp>(x, matrix);
+  if (failed(summed))
+    return failure();
+  Value result = *summed;
+  if (rank == 1) {
+    FailureOr<Value> flat = ctx.reshape(result, {n});
+    if (failed(flat))
+      return failure();
+    result = *flat;
+  } else if (*axis != rank - 1) {
+    FailureOr<Value> back =
+        ctx.createInferred<graph::TransposeOp>(result, ArrayRef<int64_t>(fromLast));
+    if (failed(back))
+      return failure();
+    result = *back;
+  }
+  ctx.setOutput(0, result);
+  return success();
+}
+
+/// values[1] where the class equals the index (negative indices count from
+/// the end), values[0] elsewhere; the new axis has `depth` classes.
+LogicalResult convertOneHot(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(3)))
+    return failure();
+  // depth may be any numeric type (tests use floats).
+  std::optional<HostTensor> depthValue = ctx.hostInput(1);
+  std::optional<HostTensor> values = ctx.hostInput(2);
+  if (!depthValue || !values || values->size() != 2 || depthValue->size() != 1) {
+    ctx.emitError() << "depth must be a scalar and values a pair, both known at import time "
+                       "(a model input can be frozen with --constant-input)";
+    return failure();
+  }
+  int64_t depth = (int64_t)depthValue->floatAt(0);
+  RankedTensorType indicesType = ctx.inputType(0);
+  int64_t rank = indicesType.getRank() + 1;
+  FailureOr<int64_t> axis = ctx.normalizeAxis(ctx.getInt("axis", -1), rank, "axis");
+  if (failed(axis) || ctx.hasFailed() || depth <= 0)
+    return failure();
+  SmallVector<int64_t> expanded(indicesType.getShape());
+  expanded.insert(expanded.begin() + *axis, 1);
+  // Indices of any numeric type count as integers.
+  Value rawIndices = ctx.input(0);
+  Type indexElement = IntegerType::get(ctx.getContext(), 64);
+  if (indicesType.getElementType() != indexElement) {
+    FailureOr<Value> cast =
+        ctx.create<graph::CastOp>(indicesType.clone(indexElement), rawIndices);
+    if (failed(cast))
+      return failure();
+    rawIndices = *cast;
+  }
+  FailureOr<Value> indices = ctx.reshape(rawIndices, expanded);
+  if (failed(indices))
+    return failure();
+  // Negative indices wrap: i < 0 ? i + depth : i.
+  Value zero = ctx.scalar(0, indexElement);
+  FailureOr<Value> isNegative = ctx.createInferred<graph::LessOp>(*indices, zero);
+  FailureOr<Value> wrapped =
+      ctx.createInferred<graph::AddOp>(*indices, ctx.scalar(depth, indexElement));
+  if (failed(isNegative) || failed(wrapped))
+    return failure();
+  FailureOr<Value> normalized =
+      ctx.createInferred<graph::SelectOp>(*isNegative, *wrapped, *indices);
+  if (failed(normalized))
+    return failure();
+  Value iota = iotaAlong(ctx, rank, *axis, depth, indexElement);
+  FailureOr<Value> hot = ctx.createInferred<graph::EqualOp>(iota, *normalized);
+  if (failed(hot))
+    return failure();
+  Type valueElement = ctx.inputElementType(2);
+  FailureOr<Value> result = ctx.createInferred<graph::SelectOp>(
+      *hot, ctx.scalar(values->floatAt(1), valueElement),
+      ctx.scalar(values->floatAt(0), valueElement));
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+/// Hann, Hamming and Blackman windows: sums of cosines, constants at import.
+LogicalResult convertWindow(NodeContext &ctx, ArrayRef<double> coefficients) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  FailureOr<SmallVector<int64_t>> sizeValues = ctx.requireIntegerInput(0, "size");
+  if (failed(sizeValues))
+    return failure();
+  bool periodic = ctx.getInt("periodic", 1) != 0;
+  int64_t dataType = ctx.getInt("output_datatype", onnx::TensorProto::FLOAT);
+  if (ctx.hasFailed())
+    return failure();
+  Type element = convertElementType(ctx.getContext(), dataType);
+  if (sizeValues->size() != 1 || !element) {
+    ctx.emitError() << "expects a scalar size and a numeric output_datatype";
+    return failure();
+  }
+  int64_t size = sizeValues->front();
+  double denominator = periodic ? size : size - 1;
+  SmallVector<double> values;
+  for (int64_t n = 0; n < size; ++n) {
+    double value = 0, sign = 1;
+    for (auto [k, a] : llvm::enumerate(coefficients)) {
+      value += sign * a * std::cos(2.0 * M_PI * k * n / denominator);
+      sign = -sign;
+    }
+    values.push_back(value);
+  }
+  auto type = RankedTensorType::get({size}, element);
+  ctx.setConstantOutput(
+      0, isa<FloatType>(element)
+             ? HostTensor::fromFloats(type, values).toAttr()
+             : HostTensor::fromInts(type, SmallVector<int64_t>(values.begin(), values.end()))
+                   .toAttr());
+  return success();
+}
+
+} // namespace
+
+void registerComposedConverters(llvm::StringMap<Converter> &converters) {
+  converters["BitShift"] = convertBitShift;
+  converters["Hardmax"] = convertHardmax;
+  converters["CumSum"] = convertCumSum;
+  converters["OneHot"] = convertOneHot;
+  converters["HannWindow"] = [](NodeContext &ctx) { return convertWindow(ctx, {0.5, 0.5}); };
+  converters["HammingWindow"] = [](NodeContext &ctx) {
+    return convertWindow(ctx, {25.0 / 46.0, 21.0 / 46.0});
+  };
+  converters["BlackmanWindow"] = [](NodeContext &ctx) {
+    return convertWindow(ctx, {0.42, 0.5, 0.08});
+  };
+}
+
+} // namespace smelt::onnx_frontend
