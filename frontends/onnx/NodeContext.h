@@ -160,6 +160,7 @@ void registerGeneratorConverters(llvm::StringMap<Converter> &converters);
 void registerIndexingConverters(llvm::StringMap<Converter> &converters);
 void registerLossConverters(llvm::StringMap<Converter> &converters);
 void registerComposedConverters(llvm::StringMap<Converter> &converters);
+void registerResizeConverters(llvm::StringMap<Converter> &converters);
 
 } // namespace smelt::onnx_frontend
 

@@ -37,6 +37,7 @@ Converter lookupConverter(StringRef opType) {
     registerIndexingConverters(table);
     registerLossConverters(table);
     registerComposedConverters(table);
+    registerResizeConverters(table);
     return table;
   }();
   auto it = converters.find(opType);

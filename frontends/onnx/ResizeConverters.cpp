@@ -1,0 +1,302 @@
+//===- ResizeConverters.cpp - Resize and Upsample -----------------------------===//
+//
+// Shapes are static, so every output coordinate's source neighbours and their
+// weights are known at import: each resized axis becomes a few gathers with
+// constant indices times constant weights, summed (nearest: one tap, linear:
+// two, cubic: four). The tables follow the ONNX reference implementation:
+// coordinate transformation, neighbours clamped to the edge, nearest modes,
+// cubic coefficient `a` and exclude_outside, tf_crop_and_resize with
+// extrapolation.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/onnx/NodeContext.h"
+
+#include "dialects/graph/IR/GraphOps.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace smelt::onnx_frontend {
+namespace {
+
+struct ResizeOptions {
+  std::string mode = "nearest";
+  std::string transformation = "half_pixel";
+  std::string nearestMode = "round_prefer_floor";
+  double cubicA = -0.75;
+  bool excludeOutside = false;
+  double extrapolation = 0.0;
+};
+
+/// Taps of one axis: out[o] = sum_t weights[t][o] * in[indices[t][o]], or the
+/// extrapolation value where `outside[o]`.
+struct AxisTable {
+  std::vector<std::vector<int64_t>> indices;
+  std::vector<std::vector<double>> weights;
+  std::vector<bool> outside;
+};
+
+double sourceCoordinate(const ResizeOptions &options, int64_t o, int64_t in, double scale,
+                        double roiStart, double roiEnd) {
+  double outputLength = scale * in; // not rounded, as in the reference
+  const std::string &t = options.transformation;
+  if (t == "align_corners")
+    return outputLength == 1 ? 0 : o * (in - 1) / (outputLength - 1);
+  if (t == "asymmetric")
+    return o / scale;
+  if (t == "tf_half_pixel_for_nn")
+    return (o + 0.5) / scale;
+  if (t == "pytorch_half_pixel")
+    return outputLength > 1 ? (o + 0.5) / scale - 0.5 : -0.5;
+  if (t == "tf_crop_and_resize")
+    return outputLength == 1 ? (roiEnd - roiStart) * (in - 1) / 2
+                             : o * (roiEnd - roiStart) * (in - 1) / (outputLength - 1);
+  return (o + 0.5) / scale - 0.5; // half_pixel
+}
+
+std::vector<double> coefficients(const ResizeOptions &options, double ratio) {
+  if (options.mode == "linear")
+    return {1 - ratio, ratio};
+  if (options.mode == "cubic") {
+    double a = options.cubicA;
+    auto far = [&](double x) { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; };
+    auto near = [&](double x) { return ((a + 2) * x - (a + 3)) * x * x + 1; };
+    return {far(ratio + 1), near(ratio), near(1 - ratio), far(2 - ratio)};
+  }
+  // nearest
+  const std::string &m = options.nearestMode;
+  bool first;
+  if (ratio == 0.5)
+    first = m == "round_prefer_floor" || m == "floor";
+  else if (m == "floor")
+    first = true;
+  else if (m == "ceil")
+    first = ratio == 0;
+  else
+    first = ratio < 0.5;
+  if (ratio == 0)
+    first = true;
+  return first ? std::vector<double>{1, 0} : std::vector<double>{0, 1};
+}
+
+AxisTable buildTable(const ResizeOptions &options, int64_t in, int64_t out, double scale,
+                     double roiStart, double roiEnd) {
+  AxisTable table;
+  size_t taps = options.mode == "cubic" ? 4 : 2;
+  table.indices.assign(taps, std::vector<int64_t>(out));
+  table.weights.assign(taps, std::vector<double>(out));
+  table.outside.assign(out, false);
+  for (int64_t o = 0; o < out; ++o) {
+    double x = sourceCoordinate(options, o, in, scale, roiStart, roiEnd);
+    if (options.transformation == "tf_crop_and_resize") {
+      x += roiStart * (in - 1);
+      if (x < 0 || x > in - 1) {
+        table.outside[o] = true;
+        x = std::min<double>(std::max<double>(x, 0), in - 1);
+      }
+    }
+    double base = std::floor(x);
+    double ratio = x - base;
+    std::vector<double> c = coefficients(options, ratio);
+    // Neighbours: floor(x) and the next for 2 taps; floor(x)-1 .. floor(x)+2
+    // for 4. An integer coordinate with 2 taps takes (x-1, x) with weights
+    // (0, 1) in the reference; (x, x+1) with (1, 0) is the same value.
+    int64_t first = (int64_t)base - (taps == 4 ? 1 : 0);
+    double total = 0;
+    for (size_t t = 0; t < taps; ++t) {
+      int64_t source = first + (int64_t)t;
+      bool inRange = source >= 0 && source < in;
+      double weight = c[t];
+      if (options.excludeOutside && !inRange)
+        weight = 0;
+      table.indices[t][o] = std::min<int64_t>(std::max<int64_t>(source, 0), in - 1);
+      table.weights[t][o] = weight;
+      total += weight;
+    }
+    if (options.excludeOutside && total != 0)
+      for (size_t t = 0; t < taps; ++t)
+        table.weights[t][o] /= total;
+  }
+  return table;
+}
+
+FailureOr<Value> resizeAxis(NodeContext &ctx, Value value, int64_t axis, const AxisTable &table) {
+  auto type = cast<RankedTensorType>(value.getType());
+  int64_t out = table.outside.size();
+  Type element = type.getElementType();
+  SmallVector<int64_t> weightShape(type.getRank(), 1);
+  weightShape[axis] = out;
+  auto indexType = RankedTensorType::get({out}, IntegerType::get(ctx.getContext(), 64));
+  auto weightType = RankedTensorType::get(weightShape, element);
+  Value sum;
+  for (size_t t = 0; t < table.indices.size(); ++t) {
+    bool unused = llvm::all_of(table.weights[t], [](double w) { return w == 0; });
+    if (unused)
+      continue;
+    Value indices = ctx.constant(HostTensor::fromInts(indexType, table.indices[t]).toAttr());
+    FailureOr<Value> picked = ctx.createInferred<graph::GatherOp>(value, indices, axis);
+    if (failed(picked))
+      return failure();
+    Value term = *picked;
+    bool ones = llvm::all_of(table.weights[t], [](double w) { return w == 1; });
+    if (!ones) {
+      Value weights = ctx.constant(HostTensor::fromFloats(weightType, table.weights[t]).toAttr());
+      FailureOr<Value> weighted = ctx.createInferred<graph::MulOp>(term, weights);
+      if (failed(weighted))
+        return failure();
+      term = *weighted;
+    }
+    if (!sum) {
+      sum = term;
+      continue;
+    }
+    FailureOr<Value> added = ctx.createInferred<graph::AddOp>(sum, term);
+    if (failed(added))
+      return failure();
+    sum = *added;
+  }
+  if (!sum) {
+    ctx.emitError() << "every interpolation weight of axis " << axis << " is zero";
+    return failure();
+  }
+  return sum;
+}
+
+LogicalResult resize(NodeContext &ctx, const ResizeOptions &options, ArrayRef<double> scales,
+                     ArrayRef<int64_t> sizes, ArrayRef<double> roi) {
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  if (!isa<FloatType>(type.getElementType())) {
+    ctx.emitError() << "expects a float tensor, got " << type;
+    return failure();
+  }
+  if (options.mode != "nearest" && options.mode != "linear" && options.mode != "cubic") {
+    ctx.emitError() << "unknown mode '" << options.mode << "'";
+    return failure();
+  }
+  Value value = ctx.input(0);
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t in = type.getDimSize(d);
+    int64_t out;
+    double scale;
+    if (!sizes.empty()) {
+      out = sizes[d];
+      scale = (double)out / in;
+    } else {
+      scale = scales[d];
+      out = (int64_t)std::floor(in * scale);
+    }
+    if (out <= 0 || scale <= 0) {
+      ctx.emitError() << "axis " << d << " would have " << out << " elements";
+      return failure();
+    }
+    double roiStart = roi.size() == (size_t)2 * rank ? roi[d] : 0;
+    double roiEnd = roi.size() == (size_t)2 * rank ? roi[d + rank] : 1;
+    bool identity = out == in && scale == 1 && options.transformation != "tf_crop_and_resize";
+    if (identity)
+      continue;
+    AxisTable table = buildTable(options, in, out, scale, roiStart, roiEnd);
+    FailureOr<Value> resized = resizeAxis(ctx, value, d, table);
+    if (failed(resized))
+      return failure();
+    if (llvm::any_of(table.outside, [](bool b) { return b; })) {
+      // Points outside the crop take the extrapolation value.
+      SmallVector<int64_t> maskShape(rank, 1);
+      maskShape[d] = out;
+      SmallVector<bool> mask(table.outside.begin(), table.outside.end());
+      auto maskType = RankedTensorType::get(maskShape, IntegerType::get(ctx.getContext(), 1));
+      Value outside = ctx.constant(DenseElementsAttr::get(maskType, ArrayRef<bool>(mask)));
+      resized = ctx.createInferred<graph::SelectOp>(
+          outside, ctx.scalar(options.extrapolation, type.getElementType()), *resized);
+      if (failed(resized))
+        return failure();
+    }
+    value = *resized;
+  }
+  ctx.setOutput(0, value);
+  return success();
+}
+
+std::optional<std::vector<double>> floatsOf(NodeContext &ctx, int i) {
+  if (!ctx.hasInput(i))
+    return std::vector<double>{};
+  std::optional<HostTensor> host = ctx.hostInput(i);
+  if (!host)
+    return std::nullopt;
+  std::vector<double> values;
+  for (int64_t k = 0; k < host->size(); ++k)
+    values.push_back(host->floatAt(k));
+  return values;
+}
+
+LogicalResult convertResize(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  ResizeOptions options;
+  options.mode = ctx.getString("mode", "nearest");
+  options.transformation = ctx.getString(
+      "coordinate_transformation_mode", ctx.opset >= 11 ? "half_pixel" : "asymmetric");
+  options.nearestMode = ctx.getString("nearest_mode", "round_prefer_floor");
+  options.cubicA = ctx.getFloat("cubic_coeff_a", -0.75f);
+  options.excludeOutside = ctx.getInt("exclude_outside", 0) != 0;
+  options.extrapolation = ctx.getFloat("extrapolation_value", 0.0f);
+  if (ctx.opset < 11)
+    options.nearestMode = "floor";
+  if (ctx.hasFailed())
+    return failure();
+  int scalesInput = ctx.opset >= 11 ? 2 : 1;
+  std::optional<std::vector<double>> roi =
+      ctx.opset >= 11 ? floatsOf(ctx, 1) : std::vector<double>{};
+  std::optional<std::vector<double>> scales = floatsOf(ctx, scalesInput);
+  std::optional<std::vector<double>> sizes =
+      ctx.opset >= 11 ? floatsOf(ctx, 3) : std::vector<double>{};
+  if (!roi || !scales || !sizes) {
+    ctx.emitError() << "roi, scales and sizes must be constants known at import time (a "
+                       "model input can be frozen with --constant-input)";
+    return failure();
+  }
+  int64_t rank = ctx.inputType(0).getRank();
+  if ((sizes->empty() && (int64_t)scales->size() != rank) ||
+      (!sizes->empty() && (int64_t)sizes->size() != rank)) {
+    ctx.emitError() << "expects " << rank << " scales or sizes";
+    return failure();
+  }
+  SmallVector<int64_t> outSizes(sizes->begin(), sizes->end());
+  return resize(ctx, options, *scales, outSizes, *roi);
+}
+
+/// Upsample (opsets 7-9): Resize with asymmetric coordinates.
+LogicalResult convertUpsample(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  ResizeOptions options;
+  options.mode = ctx.getString("mode", "nearest");
+  options.transformation = "asymmetric";
+  options.nearestMode = "floor";
+  std::vector<double> scales;
+  if (ctx.hasInput(1)) {
+    std::optional<std::vector<double>> values = floatsOf(ctx, 1);
+    if (!values) {
+      ctx.emitError() << "scales must be a constant known at import time";
+      return failure();
+    }
+    scales = *values;
+  } else if (const onnx::AttributeProto *attribute = ctx.attribute("scales")) {
+    scales.assign(attribute->floats().begin(), attribute->floats().end());
+  }
+  if (ctx.hasFailed())
+    return failure();
+  return resize(ctx, options, scales, {}, {});
+}
+
+} // namespace
+
+void registerResizeConverters(llvm::StringMap<Converter> &converters) {
+  converters["Resize"] = convertResize;
+  converters["Upsample"] = convertUpsample;
+}
+
+} // namespace smelt::onnx_frontend
