@@ -161,6 +161,7 @@ void registerIndexingConverters(llvm::StringMap<Converter> &converters);
 void registerLossConverters(llvm::StringMap<Converter> &converters);
 void registerComposedConverters(llvm::StringMap<Converter> &converters);
 void registerResizeConverters(llvm::StringMap<Converter> &converters);
+void registerQuantizationConverters(llvm::StringMap<Converter> &converters);
 
 } // namespace smelt::onnx_frontend
 

@@ -38,6 +38,7 @@ Converter lookupConverter(StringRef opType) {
     registerLossConverters(table);
     registerComposedConverters(table);
     registerResizeConverters(table);
+    registerQuantizationConverters(table);
     return table;
   }();
   auto it = converters.find(opType);

@@ -1,0 +1,258 @@
+//===- QuantizationConverters.cpp - Linear quantization and normalization ----===//
+//
+// QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger and
+// QLinearMatMul decomposed into float/integer graph ops (round half to even,
+// saturation to the target type), and InstanceNormalization.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/onnx/NodeContext.h"
+
+#include "dialects/graph/IR/GraphOps.h"
+
+using namespace mlir;
+
+namespace smelt::onnx_frontend {
+namespace {
+
+bool isMissing(Value value) { return !value; }
+template <typename T> bool isMissing(const T &) { return false; }
+
+/// A chain of graph ops with the first failure remembered.
+class Ops {
+public:
+  explicit Ops(NodeContext &ctx) : ctx(ctx) {}
+  template <typename OpTy, typename... Args> Value make(Args... args) {
+    if (failed_ || (isMissing(args) || ...))
+      return fail();
+    FailureOr<Value> result = ctx.createInferred<OpTy>(args...);
+    return llvm::failed(result) ? fail() : *result;
+  }
+  template <typename OpTy> Value unary(Value operand) {
+    if (failed_ || !operand)
+      return fail();
+    FailureOr<Value> result = ctx.create<OpTy>(operand.getType(), operand);
+    return llvm::failed(result) ? fail() : *result;
+  }
+  Value convert(Value operand, Type element) {
+    if (failed_ || !operand)
+      return fail();
+    auto type = llvm::cast<RankedTensorType>(operand.getType());
+    if (type.getElementType() == element)
+      return operand;
+    FailureOr<Value> result = ctx.create<graph::CastOp>(type.clone(element), operand);
+    return llvm::failed(result) ? fail() : *result;
+  }
+  Value reshape(Value operand, ArrayRef<int64_t> shape) {
+    if (failed_ || !operand)
+      return fail();
+    FailureOr<Value> result = ctx.reshape(operand, shape);
+    return llvm::failed(result) ? fail() : *result;
+  }
+  bool hasFailed() const { return failed_ || ctx.hasFailed(); }
+
+private:
+  Value fail() {
+    failed_ = true;
+    return Value();
+  }
+  NodeContext &ctx;
+  bool failed_ = false;
+};
+
+/// A per-axis parameter (1-D, one value per `axis` entry) reshaped to
+/// broadcast against a tensor of `rank`; scalars stay scalars.
+Value alongAxis(Ops &ops, Value parameter, int64_t rank, int64_t axis) {
+  auto type = cast<RankedTensorType>(parameter.getType());
+  if (type.getRank() == 0 || (type.getRank() == 1 && type.getDimSize(0) == 1 && rank == 0))
+    return parameter;
+  if (type.getRank() != 1)
+    return parameter;
+  SmallVector<int64_t> shape(rank, 1);
+  shape[axis] = type.getDimSize(0);
+  return ops.reshape(parameter, shape);
+}
+
+/// round(x / scale) + zero_point, saturated to `target`'s range, as `target`.
+Value quantize(NodeContext &ctx, Ops &ops, Value x, Value scale, Value zeroPoint, Type target) {
+  Type floatType = cast<RankedTensorType>(x.getType()).getElementType();
+  Value scaled = ops.unary<graph::RoundOp>(ops.make<graph::DivOp>(x, scale));
+  if (zeroPoint)
+    scaled = ops.make<graph::AddOp>(scaled, ops.convert(zeroPoint, floatType));
+  unsigned width = target.getIntOrFloatBitWidth();
+  bool isUnsigned = target.isUnsignedInteger();
+  double low = isUnsigned ? 0 : -std::ldexp(1.0, width - 1);
+  double high = isUnsigned ? std::ldexp(1.0, width) - 1 : std::ldexp(1.0, width - 1) - 1;
+  Value clamped = ops.make<graph::MinOp>(ops.make<graph::MaxOp>(scaled, ctx.scalar(low, floatType)),
+                                         ctx.scalar(high, floatType));
+  return ops.convert(clamped, target);
+}
+
+LogicalResult convertQuantizeLinear(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)))
+    return failure();
+  int64_t rank = ctx.inputType(0).getRank();
+  int64_t axis = 1;
+  // The axis matters only for per-axis (1-D) scales.
+  if (ctx.inputType(1).getRank() == 1 && ctx.inputType(1).getDimSize(0) > 1) {
+    FailureOr<int64_t> normalized = ctx.normalizeAxis(ctx.getInt("axis", 1), rank, "axis");
+    if (failed(normalized))
+      return failure();
+    axis = *normalized;
+  }
+  Ops ops(ctx);
+  Value zeroPoint = ctx.hasInput(2) ? alongAxis(ops, ctx.input(2), rank, axis) : Value();
+  Type target = ctx.hasInput(2) ? ctx.inputElementType(2)
+                                : IntegerType::get(ctx.getContext(), 8, IntegerType::Unsigned);
+  Value scale = alongAxis(ops, ctx.input(1), rank, axis);
+  Value result = quantize(ctx, ops, ctx.input(0), scale, zeroPoint, target);
+  if (ops.hasFailed() || !result)
+    return failure();
+  ctx.setOutput(0, result);
+  return success();
+}
+
+LogicalResult convertDequantizeLinear(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)))
+    return failure();
+  int64_t rank = ctx.inputType(0).getRank();
+  int64_t axis = 1;
+  // The axis matters only for per-axis (1-D) scales.
+  if (ctx.inputType(1).getRank() == 1 && ctx.inputType(1).getDimSize(0) > 1) {
+    FailureOr<int64_t> normalized = ctx.normalizeAxis(ctx.getInt("axis", 1), rank, "axis");
+    if (failed(normalized))
+      return failure();
+    axis = *normalized;
+  }
+  Ops ops(ctx);
+  Type floatType = ctx.inputElementType(1);
+  Value x = ops.convert(ctx.input(0), floatType);
+  if (ctx.hasInput(2))
+    x = ops.make<graph::SubOp>(x, ops.convert(alongAxis(ops, ctx.input(2), rank, axis), floatType));
+  Value result = ops.make<graph::MulOp>(x, alongAxis(ops, ctx.input(1), rank, axis));
+  if (ops.hasFailed() || !result)
+    return failure();
+  ctx.setOutput(0, result);
+  return success();
+}
+
+/// scale = (max(0, max x) - min(0, min x)) / 255,
+/// zero_point = saturate(round(-min(0, min x) / scale)), y = quantize(x).
+LogicalResult convertDynamicQuantizeLinear(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  Value x = ctx.input(0);
+  Type floatType = ctx.inputElementType(0);
+  int64_t rank = ctx.inputType(0).getRank();
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  Ops ops(ctx);
+  Value zero = ctx.scalar(0, floatType);
+  Value high = ops.make<graph::MaxOp>(
+      ops.make<graph::ReduceMaxOp>(x, ArrayRef<int64_t>(axes), false), zero);
+  Value low = ops.make<graph::MinOp>(
+      ops.make<graph::ReduceMinOp>(x, ArrayRef<int64_t>(axes), false), zero);
+  Value scale = ops.make<graph::DivOp>(ops.make<graph::SubOp>(high, low),
+                                       ctx.scalar(255, floatType));
+  Type u8 = IntegerType::get(ctx.getContext(), 8, IntegerType::Unsigned);
+  Value zeroPoint = quantize(ctx, ops, ops.make<graph::SubOp>(zero, low), scale, Value(), u8);
+  Value y = quantize(ctx, ops, x, scale, zeroPoint, u8);
+  if (ops.hasFailed() || !y)
+    return failure();
+  ctx.setOutput(0, y);
+  ctx.setOutput(1, scale);
+  ctx.setOutput(2, zeroPoint);
+  return success();
+}
+
+/// (A - a_zero_point) x (B - b_zero_point) in int32.
+LogicalResult convertMatMulInteger(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)))
+    return failure();
+  Type i32 = IntegerType::get(ctx.getContext(), 32);
+  Ops ops(ctx);
+  Value a = ops.convert(ctx.input(0), i32), b = ops.convert(ctx.input(1), i32);
+  if (ctx.hasInput(2)) {
+    Value zeroPoint = ops.convert(ctx.input(2), i32);
+    // A per-row zero point of a 2-D A is [M]: broadcast along rows.
+    if (zeroPoint && cast<RankedTensorType>(zeroPoint.getType()).getRank() == 1 &&
+        ctx.inputType(0).getRank() == 2 && ctx.inputType(2).getDimSize(0) > 1)
+      zeroPoint = ops.reshape(zeroPoint, {ctx.inputType(2).getDimSize(0), 1});
+    a = ops.make<graph::SubOp>(a, zeroPoint);
+  }
+  if (ctx.hasInput(3))
+    b = ops.make<graph::SubOp>(b, ops.convert(ctx.input(3), i32));
+  if (ops.hasFailed())
+    return failure();
+  FailureOr<Value> result = ctx.createInferred<graph::MatMulOp>(a, b);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+/// Dequantize both operands, multiply in float, quantize the result.
+LogicalResult convertQLinearMatMul(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(8)))
+    return failure();
+  Ops ops(ctx);
+  Type f32 = Float32Type::get(ctx.getContext());
+  auto dequantize = [&](int value, int scale, int zeroPoint) {
+    Value x = ops.make<graph::SubOp>(ops.convert(ctx.input(value), f32),
+                                     ops.convert(ctx.input(zeroPoint), f32));
+    return ops.make<graph::MulOp>(x, ctx.input(scale));
+  };
+  Value a = dequantize(0, 1, 2), b = dequantize(3, 4, 5);
+  if (ops.hasFailed())
+    return failure();
+  FailureOr<Value> product = ctx.createInferred<graph::MatMulOp>(a, b);
+  if (failed(product))
+    return failure();
+  Value result = quantize(ctx, ops, *product, ctx.input(6), ctx.input(7), ctx.inputElementType(7));
+  if (ops.hasFailed() || !result)
+    return failure();
+  ctx.setOutput(0, result);
+  return success();
+}
+
+/// scale * (x - mean) / sqrt(variance + epsilon) + bias over the spatial dims
+/// of each (batch, channel).
+LogicalResult convertInstanceNormalization(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(3)))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  if (rank < 3) {
+    ctx.emitError() << "expects [N, C, D1, ...], got " << type;
+    return failure();
+  }
+  double epsilon = ctx.getFloat("epsilon", 1e-5f);
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(2, rank));
+  Ops ops(ctx);
+  Value x = ctx.input(0);
+  Value mean = ops.make<graph::ReduceMeanOp>(x, ArrayRef<int64_t>(axes), true);
+  Value centered = ops.make<graph::SubOp>(x, mean);
+  Value variance = ops.make<graph::ReduceMeanOp>(ops.make<graph::MulOp>(centered, centered),
+                                                 ArrayRef<int64_t>(axes), true);
+  Value deviation = ops.unary<graph::SqrtOp>(
+      ops.make<graph::AddOp>(variance, ctx.scalar(epsilon, type.getElementType())));
+  Value normalized = ops.make<graph::DivOp>(centered, deviation);
+  Value scale = alongAxis(ops, ctx.input(1), rank, 1);
+  Value bias = alongAxis(ops, ctx.input(2), rank, 1);
+  Value result = ops.make<graph::AddOp>(ops.make<graph::MulOp>(normalized, scale), bias);
+  if (ops.hasFailed() || !result)
+    return failure();
+  ctx.setOutput(0, result);
+  return success();
+}
+
+} // namespace
+
+void registerQuantizationConverters(llvm::StringMap<Converter> &converters) {
+  converters["QuantizeLinear"] = convertQuantizeLinear;
+  converters["DequantizeLinear"] = convertDequantizeLinear;
+  converters["DynamicQuantizeLinear"] = convertDynamicQuantizeLinear;
+  converters["MatMulInteger"] = convertMatMulInteger;
+  converters["QLinearMatMul"] = convertQLinearMatMul;
+  converters["InstanceNormalization"] = convertInstanceNormalization;
+}
+
+} // namespace smelt::onnx_frontend
