@@ -162,6 +162,7 @@ void registerLossConverters(llvm::StringMap<Converter> &converters);
 void registerComposedConverters(llvm::StringMap<Converter> &converters);
 void registerResizeConverters(llvm::StringMap<Converter> &converters);
 void registerQuantizationConverters(llvm::StringMap<Converter> &converters);
+void registerConvTransposeConverter(llvm::StringMap<Converter> &converters);
 
 } // namespace smelt::onnx_frontend
 

@@ -39,6 +39,7 @@ Converter lookupConverter(StringRef opType) {
     registerComposedConverters(table);
     registerResizeConverters(table);
     registerQuantizationConverters(table);
+    registerConvTransposeConverter(table);
     return table;
   }();
   auto it = converters.find(opType);
