@@ -345,6 +345,54 @@ static Value lowerGather(OpBuilder &b, GatherOp op, Value input, Value indices) 
       });
 }
 
+/// One loop per distinct letter (output letters first, in output order);
+/// each operand's map lists its letters' loops; the body multiplies the
+/// inputs and accumulates into a zero-filled output.
+static Value lowerEinsum(OpBuilder &b, EinsumOp op, ValueRange inputs) {
+  MLIRContext *context = b.getContext();
+  Location loc = op.getLoc();
+  auto resultType = cast<RankedTensorType>(toSignless(op.getType()));
+  auto [inputsText, outputText] = op.getEquation().split("->");
+  SmallVector<StringRef> terms;
+  inputsText.split(terms, ',');
+  SmallVector<char> loops(outputText.begin(), outputText.end());
+  for (StringRef term : terms)
+    for (char letter : term)
+      if (!llvm::is_contained(loops, letter))
+        loops.push_back(letter);
+  auto mapOf = [&](StringRef letters) {
+    SmallVector<AffineExpr> exprs;
+    for (char letter : letters)
+      exprs.push_back(getAffineDimExpr(llvm::find(loops, letter) - loops.begin(), context));
+    return AffineMap::get(loops.size(), 0, exprs, context);
+  };
+  SmallVector<AffineMap> maps;
+  for (StringRef term : terms)
+    maps.push_back(mapOf(term));
+  maps.push_back(mapOf(outputText));
+  SmallVector<utils::IteratorType> iterators;
+  for (size_t i = 0; i < loops.size(); ++i)
+    iterators.push_back(i < outputText.size() ? utils::IteratorType::parallel
+                                              : utils::IteratorType::reduction);
+  Type element = resultType.getElementType();
+  Value zero = scalarConstant(b, loc, element, 0);
+  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(), element);
+  init = linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{init}).getResult(0);
+  bool isFloat = isa<FloatType>(element);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value product = args[0];
+        for (size_t i = 1; i + 1 < args.size(); ++i)
+          product = isFloat ? arith::MulFOp::create(nb, l, product, args[i]).getResult()
+                            : arith::MulIOp::create(nb, l, product, args[i]).getResult();
+        Value sum = isFloat ? arith::AddFOp::create(nb, l, args.back(), product).getResult()
+                            : arith::AddIOp::create(nb, l, args.back(), product).getResult();
+        linalg::YieldOp::create(nb, l, sum);
+      });
+  return generic.getResult(0);
+}
+
 /// Clamped, wrapped index along an axis of `size` elements.
 static Value normalizeIndex(OpBuilder &b, Location l, Value raw, int64_t size) {
   Value index = arith::IndexCastOp::create(b, l, b.getIndexType(), raw);
@@ -520,6 +568,7 @@ FailureOr<SmallVector<Value>> smelt::lowerGraphOpToLinalg(OpBuilder &b, Operatio
     return single(lowerElementwise(b, op, operands));
   return llvm::TypeSwitch<Operation *, FailureOr<SmallVector<Value>>>(op)
       .Case([&](ConstantOp constant) { return single(lowerConstant(b, constant)); })
+      .Case([&](EinsumOp einsum) { return single(lowerEinsum(b, einsum, operands)); })
       .Case([&](GatherElementsOp gather) {
         return single(lowerGatherElements(b, gather, operands[0], operands[1]));
       })

@@ -13,7 +13,10 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <map>
 
 using namespace mlir;
 
@@ -262,6 +265,93 @@ LogicalResult convertWindow(NodeContext &ctx, ArrayRef<double> coefficients) {
   return success();
 }
 
+/// Einsum: the equation made explicit ("..." becomes capital letters aligned
+/// from the right, an implicit output lists the ellipsis then the letters
+/// that appear once, alphabetically); the result shape follows the letters.
+LogicalResult convertEinsum(NodeContext &ctx) {
+  std::string equation = ctx.getString("equation", "");
+  if (ctx.hasFailed())
+    return failure();
+  equation.erase(std::remove(equation.begin(), equation.end(), ' '), equation.end());
+  size_t arrow = equation.find("->");
+  std::string inputsText = equation.substr(0, arrow);
+  std::optional<std::string> outputText;
+  if (arrow != std::string::npos)
+    outputText = equation.substr(arrow + 2);
+  SmallVector<std::string> terms;
+  for (StringRef term : llvm::split(StringRef(inputsText), ','))
+    terms.push_back(term.str());
+  if ((int)terms.size() != ctx.numInputs()) {
+    ctx.emitError() << "equation '" << equation << "' names " << terms.size()
+                    << " inputs, the node has " << ctx.numInputs();
+    return failure();
+  }
+  // Ellipsis dims: capitals, right-aligned across operands.
+  int64_t ellipsisRank = 0;
+  for (auto [i, term] : llvm::enumerate(terms)) {
+    size_t dots = term.find("...");
+    if (dots == std::string::npos)
+      continue;
+    int64_t explicitCount = term.size() - 3;
+    ellipsisRank = std::max<int64_t>(ellipsisRank, ctx.inputType(i).getRank() - explicitCount);
+  }
+  auto ellipsisLetters = [&](int64_t count) {
+    std::string letters;
+    for (int64_t k = ellipsisRank - count; k < ellipsisRank; ++k)
+      letters.push_back('A' + k);
+    return letters;
+  };
+  for (auto [i, term] : llvm::enumerate(terms)) {
+    size_t dots = term.find("...");
+    if (dots != std::string::npos)
+      term.replace(dots, 3, ellipsisLetters(ctx.inputType(i).getRank() - (term.size() - 3)));
+  }
+  if (!outputText) {
+    std::string implicit = ellipsisLetters(ellipsisRank);
+    std::map<char, int> counts;
+    for (const std::string &term : terms)
+      for (char letter : term)
+        if (std::islower(letter))
+          ++counts[letter];
+    for (auto [letter, count] : counts)
+      if (count == 1)
+        implicit.push_back(letter);
+    outputText = implicit;
+  } else if (size_t dots = outputText->find("..."); dots != std::string::npos) {
+    outputText->replace(dots, 3, ellipsisLetters(ellipsisRank));
+  }
+  // Result shape from the letters' extents.
+  std::map<char, int64_t> extents;
+  for (auto [i, term] : llvm::enumerate(terms)) {
+    RankedTensorType type = ctx.inputType(i);
+    if ((int64_t)term.size() != type.getRank()) {
+      ctx.emitError() << "term '" << term << "' does not match input " << i << " " << type;
+      return failure();
+    }
+    for (auto [letter, extent] : llvm::zip(term, type.getShape()))
+      extents[letter] = std::max(extents[letter], extent);
+  }
+  SmallVector<int64_t> shape;
+  for (char letter : *outputText) {
+    if (!extents.count(letter)) {
+      ctx.emitError() << "output index '" << letter << "' appears in no input";
+      return failure();
+    }
+    shape.push_back(extents[letter]);
+  }
+  std::string explicitEquation = llvm::join(terms, ",") + "->" + *outputText;
+  SmallVector<Value> inputs;
+  for (int i = 0; i < ctx.numInputs(); ++i)
+    inputs.push_back(ctx.input(i));
+  FailureOr<Value> result = ctx.create<graph::EinsumOp>(
+      RankedTensorType::get(shape, ctx.inputElementType(0)), inputs,
+      StringAttr::get(ctx.getContext(), explicitEquation));
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
 } // namespace
 
 void registerComposedConverters(llvm::StringMap<Converter> &converters) {
@@ -269,6 +359,7 @@ void registerComposedConverters(llvm::StringMap<Converter> &converters) {
   converters["Hardmax"] = convertHardmax;
   converters["CumSum"] = convertCumSum;
   converters["OneHot"] = convertOneHot;
+  converters["Einsum"] = convertEinsum;
   converters["HannWindow"] = [](NodeContext &ctx) { return convertWindow(ctx, {0.5, 0.5}); };
   converters["HammingWindow"] = [](NodeContext &ctx) {
     return convertWindow(ctx, {25.0 / 46.0, 21.0 / 46.0});

@@ -483,6 +483,39 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
   return success();
 }
 
+LogicalResult EinsumOp::verify() {
+  StringRef equation = getEquation();
+  auto [inputsText, outputText] = equation.split("->");
+  if (!equation.contains("->"))
+    return emitOpError("equation must be explicit (contain '->')");
+  SmallVector<StringRef> terms;
+  inputsText.split(terms, ',');
+  if (terms.size() != getInputs().size())
+    return emitOpError("equation names ") << terms.size() << " inputs, op has "
+                                          << getInputs().size();
+  llvm::DenseMap<char, int64_t> extents;
+  auto bind = [&](StringRef letters, ShapedType type) -> LogicalResult {
+    if ((int64_t)letters.size() != type.getRank())
+      return emitOpError("term '") << letters << "' does not match rank of " << type;
+    for (auto [letter, extent] : llvm::zip(letters, type.getShape())) {
+      if (!llvm::isAlpha(letter))
+        return emitOpError("equation letters must be a-z or A-Z");
+      auto [it, inserted] = extents.try_emplace(letter, extent);
+      if (!inserted && it->second != extent)
+        return emitOpError("index '") << letter << "' has extents " << it->second << " and "
+                                      << extent;
+    }
+    return success();
+  };
+  for (auto [term, input] : llvm::zip(terms, getInputs()))
+    if (failed(bind(term, cast<ShapedType>(input.getType()))))
+      return failure();
+  for (char letter : outputText)
+    if (!extents.count(letter))
+      return emitOpError("output index '") << letter << "' appears in no input";
+  return bind(outputText, getType());
+}
+
 LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
                                                  std::optional<Location> location,
                                                  Adaptor adaptor,

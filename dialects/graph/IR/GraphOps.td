@@ -375,6 +375,20 @@ def Graph_SliceOp : Graph_Op<"slice", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
+def Graph_EinsumOp : Graph_Op<"einsum", [Pure]> {
+  let summary = "sum of products over the indices an explicit equation names";
+  let description = [{
+    `equation` is explicit and letters only ("bij,bjk->bik"): each input has
+    one letter per dimension, the output lists its letters; letters missing
+    from the output are summed over. A letter repeated within an input takes
+    that input's diagonal.
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, StrAttr:$equation);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Graph_GatherElementsOp : Graph_Op<"gather_elements", [Pure, InferTypeOpAdaptor]> {
   let summary = "picks input elements along `axis` at per-element indices";
   let description = [{
