@@ -2,7 +2,8 @@
 //
 // QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger and
 // QLinearMatMul decomposed into float/integer graph ops (round half to even,
-// saturation to the target type), and InstanceNormalization.
+// saturation to the target type), and the normalizations InstanceNormalization,
+// MeanVarianceNormalization and LRN.
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/NodeContext.h"
@@ -244,6 +245,101 @@ LogicalResult convertInstanceNormalization(NodeContext &ctx) {
   return success();
 }
 
+/// (x - E[x]) / (sqrt(E[x^2] - E[x]^2) + 1e-9) over `axes` (default 0, 2, 3),
+/// as the ONNX reference computes it.
+LogicalResult convertMeanVarianceNormalization(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  SmallVector<int64_t> axes = {0, 2, 3};
+  if (std::optional<SmallVector<int64_t>> given = ctx.getInts("axes"))
+    axes = *given;
+  for (int64_t &axis : axes) {
+    FailureOr<int64_t> normalized = ctx.normalizeAxis(axis, type.getRank(), "axis");
+    if (failed(normalized))
+      return failure();
+    axis = *normalized;
+  }
+  llvm::sort(axes);
+  axes.erase(llvm::unique(axes), axes.end());
+  Ops ops(ctx);
+  Value x = ctx.input(0);
+  Value mean = ops.make<graph::ReduceMeanOp>(x, ArrayRef<int64_t>(axes), true);
+  Value meanOfSquares =
+      ops.make<graph::ReduceMeanOp>(ops.make<graph::MulOp>(x, x), ArrayRef<int64_t>(axes), true);
+  Value deviation = ops.unary<graph::SqrtOp>(
+      ops.make<graph::SubOp>(meanOfSquares, ops.make<graph::MulOp>(mean, mean)));
+  Value result = ops.make<graph::DivOp>(
+      ops.make<graph::SubOp>(x, mean),
+      ops.make<graph::AddOp>(deviation, ctx.scalar(1e-9, type.getElementType())));
+  if (ops.hasFailed() || !result)
+    return failure();
+  ctx.setOutput(0, result);
+  return success();
+}
+
+/// x / (bias + alpha / size * (sum of x^2 over `size` neighbouring
+/// channels))^beta; the channel window is zero-padded slices added up.
+LogicalResult convertLRN(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  int64_t size = ctx.getInt("size", 0);
+  double alpha = ctx.getFloat("alpha", 1e-4f), beta = ctx.getFloat("beta", 0.75f),
+         bias = ctx.getFloat("bias", 1.0f);
+  if (ctx.hasFailed())
+    return failure();
+  if (type.getRank() < 3 || size <= 0) {
+    ctx.emitError() << "expects [N, C, D...] and a positive size";
+    return failure();
+  }
+  Type element = type.getElementType();
+  int64_t channels = type.getDimSize(1);
+  int64_t before = (size - 1) / 2, after = size - 1 - before;
+  Ops ops(ctx);
+  Value x = ctx.input(0);
+  Value squares = ops.make<graph::MulOp>(x, x);
+  SmallVector<Value> pieces;
+  auto zeros = [&](int64_t count) -> Value {
+    SmallVector<int64_t> shape(type.getShape());
+    shape[1] = count;
+    FailureOr<Value> zero = ctx.create<graph::BroadcastOp>(
+        RankedTensorType::get(shape, element), ctx.scalar(0, element));
+    return failed(zero) ? Value() : *zero;
+  };
+  if (before > 0)
+    pieces.push_back(zeros(before));
+  pieces.push_back(squares);
+  if (after > 0)
+    pieces.push_back(zeros(after));
+  if (llvm::any_of(pieces, [](Value v) { return !v; }) || ops.hasFailed())
+    return failure();
+  FailureOr<Value> padded = ctx.createInferred<graph::ConcatOp>(ValueRange(pieces), 1);
+  if (failed(padded))
+    return failure();
+  Value sum;
+  for (int64_t k = 0; k < size; ++k) {
+    SmallVector<int64_t> starts(type.getRank(), 0), limits(type.getShape()),
+        strides(type.getRank(), 1);
+    starts[1] = k;
+    limits[1] = k + channels;
+    FailureOr<Value> window = ctx.createInferred<graph::SliceOp>(
+        *padded, ArrayRef<int64_t>(starts), ArrayRef<int64_t>(limits),
+        ArrayRef<int64_t>(strides));
+    if (failed(window))
+      return failure();
+    sum = sum ? ops.make<graph::AddOp>(sum, *window) : *window;
+  }
+  Value scaled = ops.make<graph::AddOp>(
+      ctx.scalar(bias, element), ops.make<graph::MulOp>(sum, ctx.scalar(alpha / size, element)));
+  Value result =
+      ops.make<graph::DivOp>(x, ops.make<graph::PowOp>(scaled, ctx.scalar(beta, element)));
+  if (ops.hasFailed() || !result)
+    return failure();
+  ctx.setOutput(0, result);
+  return success();
+}
+
 } // namespace
 
 void registerQuantizationConverters(llvm::StringMap<Converter> &converters) {
@@ -253,6 +349,8 @@ void registerQuantizationConverters(llvm::StringMap<Converter> &converters) {
   converters["MatMulInteger"] = convertMatMulInteger;
   converters["QLinearMatMul"] = convertQLinearMatMul;
   converters["InstanceNormalization"] = convertInstanceNormalization;
+  converters["MeanVarianceNormalization"] = convertMeanVarianceNormalization;
+  converters["LRN"] = convertLRN;
 }
 
 } // namespace smelt::onnx_frontend
