@@ -36,12 +36,24 @@ SHAPE_OPERANDS = {
 
 
 def shape_inputs(model):
+    """Graph inputs that a shape operand depends on, directly or through other
+    nodes (e.g. a window size cast and divided before it reaches Range)."""
     graph_inputs = {i.name for i in model.graph.input}
-    frozen = set()
-    for node in model.graph.node:
-        for position in SHAPE_OPERANDS.get(node.op_type, ()):
-            if position < len(node.input) and node.input[position] in graph_inputs:
-                frozen.add(node.input[position])
+    producer = {output: node for node in model.graph.node for output in node.output}
+    frozen, seen = set(), set()
+    pending = [node.input[position] for node in model.graph.node
+               for position in SHAPE_OPERANDS.get(node.op_type, ())
+               if position < len(node.input) and node.input[position]]
+    while pending:
+        value = pending.pop()
+        if value in seen:
+            continue
+        seen.add(value)
+        if value in graph_inputs:
+            frozen.add(value)
+        elif value in producer and producer[value].op_type not in ("Shape", "Size"):
+            # Shape and Size depend on static shapes only, not on values.
+            pending.extend(v for v in producer[value].input if v)
     return frozen
 
 
