@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -405,6 +406,83 @@ static Value normalizeIndex(OpBuilder &b, Location l, Value raw, int64_t size) {
   return arith::MinSIOp::create(b, l, arith::MaxSIOp::create(b, l, wrapped, zero), last);
 }
 
+/// Scatter: a loop nest over the updates (row-major, so later duplicates win
+/// as in the ONNX reference) inserting into a copy of the data.
+static Value lowerScatter(OpBuilder &b, Operation *op, Value data, Value indices,
+                          Value updates) {
+  Location loc = op->getLoc();
+  auto dataType = cast<RankedTensorType>(data.getType());
+  auto updatesType = cast<RankedTensorType>(updates.getType());
+  auto indicesType = cast<RankedTensorType>(indices.getType());
+  StringRef reduction = isa<ScatterElementsOp>(op) ? cast<ScatterElementsOp>(op).getReduction()
+                                                   : cast<ScatterNDOp>(op).getReduction();
+  bool isFloat = isa<FloatType>(dataType.getElementType());
+  SmallVector<Value> lower, upper, steps;
+  for (int64_t d = 0; d < updatesType.getRank(); ++d) {
+    lower.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+    upper.push_back(arith::ConstantIndexOp::create(b, loc, updatesType.getDimSize(d)));
+    steps.push_back(arith::ConstantIndexOp::create(b, loc, 1));
+  }
+  scf::LoopNest nest = scf::buildLoopNest(
+      b, loc, lower, upper, steps, ValueRange{data},
+      [&](OpBuilder &nb, Location l, ValueRange ivs, ValueRange iterArgs) -> scf::ValueVector {
+        SmallVector<Value> target;
+        if (auto elements = dyn_cast<ScatterElementsOp>(op)) {
+          int64_t axis = elements.getAxis();
+          target.assign(ivs.begin(), ivs.end());
+          Value raw = tensor::ExtractOp::create(nb, l, indices, ivs);
+          target[axis] = normalizeIndex(nb, l, raw, dataType.getDimSize(axis));
+        } else {
+          int64_t tupleDims = indicesType.getRank() - 1;
+          int64_t depth = indicesType.getDimSize(tupleDims);
+          for (int64_t k = 0; k < depth; ++k) {
+            SmallVector<Value> at(ivs.begin(), ivs.begin() + tupleDims);
+            at.push_back(arith::ConstantIndexOp::create(nb, l, k));
+            Value raw = tensor::ExtractOp::create(nb, l, indices, at);
+            target.push_back(normalizeIndex(nb, l, raw, dataType.getDimSize(k)));
+          }
+          for (int64_t d = tupleDims; d < (int64_t)ivs.size(); ++d)
+            target.push_back(ivs[d]);
+        }
+        Value update = tensor::ExtractOp::create(nb, l, updates, ivs);
+        if (reduction == "add" || reduction == "mul") {
+          Value old = tensor::ExtractOp::create(nb, l, iterArgs[0], target);
+          bool add = reduction == "add";
+          update = isFloat ? (add ? arith::AddFOp::create(nb, l, old, update).getResult()
+                                  : arith::MulFOp::create(nb, l, old, update).getResult())
+                           : (add ? arith::AddIOp::create(nb, l, old, update).getResult()
+                                  : arith::MulIOp::create(nb, l, old, update).getResult());
+        }
+        return {tensor::InsertOp::create(nb, l, update, iterArgs[0], target).getResult()};
+      });
+  return nest.results.front();
+}
+
+static Value lowerGatherND(OpBuilder &b, GatherNDOp op, Value input, Value indices) {
+  auto resultType = cast<RankedTensorType>(toSignless(op.getType()));
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto indicesType = cast<RankedTensorType>(indices.getType());
+  int64_t batch = op.getBatchDims();
+  int64_t depth = indicesType.getDimSize(indicesType.getRank() - 1);
+  int64_t tupleDims = indicesType.getRank() - 1; // B... and I... of the result
+  return genericOverResult(
+      b, op.getLoc(), resultType, {}, {}, [&](OpBuilder &nb, Location l, ValueRange) -> Value {
+        SmallVector<Value> position;
+        for (int64_t d = 0; d < tupleDims; ++d)
+          position.push_back(linalg::IndexOp::create(nb, l, d));
+        SmallVector<Value> coordinates(position.begin(), position.begin() + batch);
+        for (int64_t k = 0; k < depth; ++k) {
+          SmallVector<Value> at = position;
+          at.push_back(arith::ConstantIndexOp::create(nb, l, k));
+          Value raw = tensor::ExtractOp::create(nb, l, indices, at);
+          coordinates.push_back(normalizeIndex(nb, l, raw, inputType.getDimSize(batch + k)));
+        }
+        for (int64_t d = batch + depth; d < inputType.getRank(); ++d)
+          coordinates.push_back(linalg::IndexOp::create(nb, l, tupleDims + d - batch - depth));
+        return tensor::ExtractOp::create(nb, l, input, coordinates);
+      });
+}
+
 static Value lowerGatherElements(OpBuilder &b, GatherElementsOp op, Value input, Value indices) {
   MLIRContext *context = b.getContext();
   auto resultType = cast<RankedTensorType>(toSignless(op.getType()));
@@ -568,6 +646,12 @@ FailureOr<SmallVector<Value>> smelt::lowerGraphOpToLinalg(OpBuilder &b, Operatio
     return single(lowerElementwise(b, op, operands));
   return llvm::TypeSwitch<Operation *, FailureOr<SmallVector<Value>>>(op)
       .Case([&](ConstantOp constant) { return single(lowerConstant(b, constant)); })
+      .Case<ScatterElementsOp, ScatterNDOp>([&](Operation *scatter) {
+        return single(lowerScatter(b, scatter, operands[0], operands[1], operands[2]));
+      })
+      .Case([&](GatherNDOp gather) {
+        return single(lowerGatherND(b, gather, operands[0], operands[1]));
+      })
       .Case([&](EinsumOp einsum) { return single(lowerEinsum(b, einsum, operands)); })
       .Case([&](GatherElementsOp gather) {
         return single(lowerGatherElements(b, gather, operands[0], operands[1]));

@@ -44,6 +44,70 @@ LogicalResult convertGatherElements(NodeContext &ctx) {
   return success();
 }
 
+LogicalResult convertGatherND(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)))
+    return failure();
+  int64_t batch = ctx.getInt("batch_dims", 0);
+  if (ctx.hasFailed())
+    return failure();
+  FailureOr<Value> result =
+      ctx.createInferred<graph::GatherNDOp>(ctx.input(0), ctx.input(1), batch);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+/// ScatterElements (and the deprecated Scatter) and ScatterND.
+LogicalResult convertScatter(NodeContext &ctx, bool elements) {
+  if (failed(ctx.requireInputs(3)))
+    return failure();
+  std::string reduction = ctx.getString("reduction", "none");
+  if (ctx.hasFailed())
+    return failure();
+  if (reduction != "none" && reduction != "add" && reduction != "mul") {
+    ctx.emitError() << "unsupported reduction '" << reduction << "'";
+    return failure();
+  }
+  auto reductionAttr = StringAttr::get(ctx.getContext(), reduction);
+  RankedTensorType dataType = ctx.inputType(0);
+  RankedTensorType indicesType = ctx.inputType(1), updatesType = ctx.inputType(2);
+  if (updatesType.getElementType() != dataType.getElementType()) {
+    ctx.emitError() << "updates and data element types differ";
+    return failure();
+  }
+  FailureOr<Value> result;
+  if (elements) {
+    FailureOr<int64_t> axis =
+        ctx.normalizeAxis(ctx.getInt("axis", 0), dataType.getRank(), "axis");
+    if (failed(axis))
+      return failure();
+    if (indicesType.getShape() != updatesType.getShape() ||
+        indicesType.getRank() != dataType.getRank()) {
+      ctx.emitError() << "indices and updates must have one shape and the data's rank";
+      return failure();
+    }
+    result = ctx.create<graph::ScatterElementsOp>(dataType, ctx.input(0), ctx.input(1),
+                                                  ctx.input(2), *axis, reductionAttr);
+  } else {
+    int64_t depth = indicesType.getRank() ? indicesType.getDimSize(indicesType.getRank() - 1) : 0;
+    SmallVector<int64_t> expected(indicesType.getShape().drop_back());
+    if (depth <= dataType.getRank())
+      llvm::append_range(expected, dataType.getShape().drop_front(depth));
+    if (depth < 1 || depth > dataType.getRank() || updatesType.getShape() != ArrayRef(expected)) {
+      ctx.emitError() << "updates " << updatesType << " do not match data " << dataType
+                      << " and indices " << indicesType;
+      return failure();
+    }
+    result = ctx.create<graph::ScatterNDOp>(dataType, ctx.input(0), ctx.input(1), ctx.input(2),
+                                            reductionAttr);
+  }
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
 LogicalResult convertMod(NodeContext &ctx) {
   if (failed(ctx.requireInputs(2)))
     return failure();
@@ -195,6 +259,10 @@ void registerIndexingConverters(llvm::StringMap<Converter> &converters) {
   converters["ArgMax"] = convertArgReduce<graph::ArgMaxOp>;
   converters["ArgMin"] = convertArgReduce<graph::ArgMinOp>;
   converters["GatherElements"] = convertGatherElements;
+  converters["GatherND"] = convertGatherND;
+  converters["ScatterElements"] = [](NodeContext &ctx) { return convertScatter(ctx, true); };
+  converters["Scatter"] = [](NodeContext &ctx) { return convertScatter(ctx, true); };
+  converters["ScatterND"] = [](NodeContext &ctx) { return convertScatter(ctx, false); };
   converters["Mod"] = convertMod;
   converters["Pad"] = convertPad;
 }

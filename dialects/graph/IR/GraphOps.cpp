@@ -516,6 +516,27 @@ LogicalResult EinsumOp::verify() {
   return bind(outputText, getType());
 }
 
+LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                                           Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto input = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto indices = cast<RankedTensorType>(adaptor.getIndices().getType());
+  int64_t batch = adaptor.getBatchDims();
+  if (indices.getRank() < 1 || batch < 0 || batch >= indices.getRank() ||
+      batch > input.getRank())
+    return emitOptionalError(location, "gather_nd: bad batch_dims or indices rank");
+  int64_t depth = indices.getDimSize(indices.getRank() - 1);
+  if (ShapedType::isDynamic(depth) || batch + depth > input.getRank())
+    return emitOptionalError(location, "gather_nd: index tuples of ", depth,
+                             " exceed the input's rank");
+  for (int64_t d = 0; d < batch; ++d)
+    if (indices.getDimSize(d) != input.getDimSize(d))
+      return emitOptionalError(location, "gather_nd: batch dim ", d, " differs");
+  SmallVector<int64_t> shape(indices.getShape().drop_back());
+  llvm::append_range(shape, input.getShape().drop_front(batch + depth));
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
 LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
                                                  std::optional<Location> location,
                                                  Adaptor adaptor,

@@ -375,6 +375,45 @@ def Graph_SliceOp : Graph_Op<"slice", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
+def Graph_GatherNDOp : Graph_Op<"gather_nd", [Pure, InferTypeOpAdaptor]> {
+  let summary = "slices of `input` at index tuples (ONNX GatherND)";
+  let description = [{
+    `indices` is `[B..., I..., q]` where the first `batch_dims` dims match the
+    input's; each q-tuple indexes the input's next q dims. The result is
+    `[B..., I..., input dims after b + q]`. Negative indices count from the
+    end; out-of-range ones are clamped.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Graph_IndexTensor:$indices,
+                       DefaultValuedAttr<I64Attr, "0">:$batch_dims);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat =
+      "$input `,` $indices attr-dict `:` functional-type(operands, results)";
+}
+
+class Graph_ScatterOp<string mnemonic> : Graph_Op<mnemonic, [Pure,
+    AllTypesMatch<["data", "output"]>]> {
+  let arguments = (ins AnyRankedTensor:$data, Graph_IndexTensor:$indices,
+                       AnyRankedTensor:$updates,
+                       DefaultValuedAttr<StrAttr, "\"none\"">:$reduction);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat =
+      "$data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
+}
+def Graph_ScatterElementsOp : Graph_ScatterOp<"scatter_elements"> {
+  let summary = "data with updates written at per-element indices along `axis`";
+  let description = [{
+    `output = data`, then for every position p of `updates`:
+    `output[p with p[axis] = indices[p]] = updates[p]` (or added/multiplied with
+    `reduction` = "add"/"mul"), in row-major order of p.
+  }];
+  let arguments = (ins AnyRankedTensor:$data, Graph_IndexTensor:$indices,
+                       AnyRankedTensor:$updates, I64Attr:$axis,
+                       DefaultValuedAttr<StrAttr, "\"none\"">:$reduction);
+}
+def Graph_ScatterNDOp : Graph_ScatterOp<"scatter_nd"> {
+  let summary = "data with update slices written at index tuples (ONNX ScatterND)";
+}
+
 def Graph_EinsumOp : Graph_Op<"einsum", [Pure]> {
   let summary = "sum of products over the indices an explicit equation names";
   let description = [{
