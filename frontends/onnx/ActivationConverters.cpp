@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/NodeContext.h"
+#include "frontends/onnx/OpChain.h"
 
 #include "dialects/graph/IR/GraphOps.h"
 
@@ -18,51 +19,19 @@ using namespace mlir;
 namespace smelt::onnx_frontend {
 namespace {
 
-/// Builds a chain of graph ops for one node, remembering the first failure so
-/// a decomposition reads like its formula.
-class Formula {
+/// OpChain with the formula vocabulary of the activations: constants of the
+/// input's element type, binary ops, select.
+class Formula : public OpChain {
 public:
-  explicit Formula(NodeContext &ctx) : ctx(ctx), elementType(ctx.inputElementType(0)) {}
-
+  explicit Formula(NodeContext &ctx) : OpChain(ctx), elementType(ctx.inputElementType(0)) {}
   Value constant(double value) { return ctx.scalar(value, elementType); }
-
-  /// A broadcasting binary op (result type inferred).
-  template <typename OpTy> Value binary(Value lhs, Value rhs) {
-    if (failed_ || !lhs || !rhs)
-      return fail();
-    FailureOr<Value> result = ctx.createInferred<OpTy>(lhs, rhs);
-    return failed(result) ? fail() : *result;
-  }
-  /// A unary op of the operand's type.
-  template <typename OpTy> Value unary(Value operand) {
-    if (failed_ || !operand)
-      return fail();
-    FailureOr<Value> result = ctx.create<OpTy>(operand.getType(), operand);
-    return failed(result) ? fail() : *result;
-  }
+  template <typename OpTy> Value binary(Value lhs, Value rhs) { return make<OpTy>(lhs, rhs); }
   Value select(Value condition, Value onTrue, Value onFalse) {
-    if (failed_ || !condition || !onTrue || !onFalse)
-      return fail();
-    FailureOr<Value> result = ctx.createInferred<graph::SelectOp>(condition, onTrue, onFalse);
-    return failed(result) ? fail() : *result;
-  }
-
-  LogicalResult output(Value value) {
-    if (failed_ || !value || ctx.hasFailed())
-      return failure();
-    ctx.setOutput(0, value);
-    return success();
+    return make<graph::SelectOp>(condition, onTrue, onFalse);
   }
 
 private:
-  Value fail() {
-    failed_ = true;
-    return Value();
-  }
-
-  NodeContext &ctx;
   Type elementType;
-  bool failed_ = false;
 };
 
 LogicalResult requireFloatInput(NodeContext &ctx) {

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/NodeContext.h"
+#include "frontends/onnx/OpChain.h"
 #include "frontends/onnx/TensorConversion.h"
 
 #include "dialects/graph/IR/GraphOps.h"
@@ -177,31 +178,7 @@ LogicalResult convertDepthSpace(NodeContext &ctx, bool toSpace) {
   return success();
 }
 
-/// A chain of broadcasting graph ops with the first failure remembered.
-class Chain {
-public:
-  explicit Chain(NodeContext &ctx) : ctx(ctx) {}
-  template <typename OpTy, typename... Args> Value make(Args... args) {
-    if (failed_ || ((!args) || ...))
-      return fail();
-    FailureOr<Value> result = ctx.createInferred<OpTy>(args...);
-    return failed(result) ? fail() : *result;
-  }
-  LogicalResult output(Value value) {
-    if (failed_ || !value || ctx.hasFailed())
-      return failure();
-    ctx.setOutput(0, value);
-    return success();
-  }
-
-private:
-  Value fail() {
-    failed_ = true;
-    return Value();
-  }
-  NodeContext &ctx;
-  bool failed_ = false;
-};
+using Chain = OpChain;
 
 /// x > 0 ? 1 : (x < 0 ? -1 : 0)
 LogicalResult convertSign(NodeContext &ctx) {

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/NodeContext.h"
+#include "frontends/onnx/OpChain.h"
 
 #include "dialects/graph/IR/GraphOps.h"
 
@@ -15,50 +16,7 @@ using namespace mlir;
 namespace smelt::onnx_frontend {
 namespace {
 
-bool isMissing(Value value) { return !value; }
-template <typename T> bool isMissing(const T &) { return false; }
-
-/// A chain of graph ops with the first failure remembered.
-class Ops {
-public:
-  explicit Ops(NodeContext &ctx) : ctx(ctx) {}
-  template <typename OpTy, typename... Args> Value make(Args... args) {
-    if (failed_ || (isMissing(args) || ...))
-      return fail();
-    FailureOr<Value> result = ctx.createInferred<OpTy>(args...);
-    return llvm::failed(result) ? fail() : *result;
-  }
-  template <typename OpTy> Value unary(Value operand) {
-    if (failed_ || !operand)
-      return fail();
-    FailureOr<Value> result = ctx.create<OpTy>(operand.getType(), operand);
-    return llvm::failed(result) ? fail() : *result;
-  }
-  Value convert(Value operand, Type element) {
-    if (failed_ || !operand)
-      return fail();
-    auto type = llvm::cast<RankedTensorType>(operand.getType());
-    if (type.getElementType() == element)
-      return operand;
-    FailureOr<Value> result = ctx.create<graph::CastOp>(type.clone(element), operand);
-    return llvm::failed(result) ? fail() : *result;
-  }
-  Value reshape(Value operand, ArrayRef<int64_t> shape) {
-    if (failed_ || !operand)
-      return fail();
-    FailureOr<Value> result = ctx.reshape(operand, shape);
-    return llvm::failed(result) ? fail() : *result;
-  }
-  bool hasFailed() const { return failed_ || ctx.hasFailed(); }
-
-private:
-  Value fail() {
-    failed_ = true;
-    return Value();
-  }
-  NodeContext &ctx;
-  bool failed_ = false;
-};
+using Ops = OpChain;
 
 /// A per-axis parameter (1-D, one value per `axis` entry) reshaped to
 /// broadcast against a tensor of `rank`; scalars stay scalars.

@@ -16,6 +16,14 @@ DATA_ROOT = "/usr/share/libonnx-testdata/data"
 RTOL, ATOL = 1e-3, 1e-7
 
 
+def smelt_binary():
+    """The smelt CLI of the build in SMELT_BUILD_DIR (CTest sets it)."""
+    build = os.environ.get("SMELT_BUILD_DIR")
+    if not build:
+        raise RuntimeError("set SMELT_BUILD_DIR to the build directory (ctest does)")
+    return os.path.join(build, "bin", "smelt")
+
+
 def model_ops(model_path):
     model = onnx.load(model_path)
     return {node.op_type for node in model.graph.node}

@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from conftest import smelt_binary
 import node_tests
+from node_tests import onnx_runner
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -27,7 +27,7 @@ EXPECTED_FAILURES = expected_failures()
 
 @pytest.mark.parametrize("name", node_tests.discover())
 def test_node(name, tmp_path):
-    status, detail = node_tests.run_test(smelt_binary(), name, str(tmp_path))
+    status, detail = node_tests.run_test(onnx_runner.smelt_binary(), name, str(tmp_path))
     if name in EXPECTED_FAILURES:
         assert status != "pass", f"{name} passes now: remove it from expected_failures.txt"
         pytest.xfail(EXPECTED_FAILURES[name])
