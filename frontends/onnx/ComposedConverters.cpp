@@ -2,8 +2,8 @@
 //
 // BitShift (multiplication or division by powers of two), Hardmax (arg_max
 // compared with an iota), CumSum (a product with a triangular 0/1 matrix,
-// which adds in the sequential order), OneHot, and the window functions
-// (constants at import).
+// which adds in the sequential order), OneHot, TopK (rounds of arg_max),
+// Einsum, and the window functions (constants at import).
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/NodeContext.h"
@@ -265,6 +265,79 @@ LogicalResult convertWindow(NodeContext &ctx, ArrayRef<double> coefficients) {
   return success();
 }
 
+/// TopK as k rounds of arg_max (arg_min for the smallest): each round takes
+/// the first best element (ties keep the lower index, as ONNX requires) and
+/// masks it out for the next. O(k * n): meant for the small k of top-k
+/// selection, not for sorting.
+LogicalResult convertTopK(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)))
+    return failure();
+  FailureOr<SmallVector<int64_t>> kValues = ctx.requireIntegerInput(1, "K");
+  if (failed(kValues))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  FailureOr<int64_t> axis = ctx.normalizeAxis(ctx.getInt("axis", -1), rank, "axis");
+  bool largest = ctx.getInt("largest", 1) != 0;
+  if (failed(axis) || ctx.hasFailed())
+    return failure();
+  int64_t k = kValues->empty() ? 0 : kValues->front();
+  int64_t n = type.getDimSize(*axis);
+  if (kValues->size() != 1 || k < 1 || k > n) {
+    ctx.emitError() << "K must be a single value in [1, " << n << "]";
+    return failure();
+  }
+  if (k > 256) {
+    ctx.emitError() << "K = " << k << " is larger than this decomposition handles (256)";
+    return failure();
+  }
+  Type element = type.getElementType();
+  double sentinel;
+  if (isa<FloatType>(element))
+    sentinel = largest ? -INFINITY : INFINITY;
+  else if (element.isUnsignedInteger())
+    sentinel = largest ? 0 : std::ldexp(1.0, element.getIntOrFloatBitWidth()) - 1;
+  else
+    sentinel = largest ? -std::ldexp(1.0, element.getIntOrFloatBitWidth() - 1)
+                       : std::ldexp(1.0, element.getIntOrFloatBitWidth() - 1) - 1;
+  Value x = ctx.input(0), remaining = ctx.input(0);
+  Value iota = iotaAlong(ctx, rank, *axis, n, IntegerType::get(ctx.getContext(), 64));
+  SmallVector<Value> values, indices;
+  for (int64_t round = 0; round < k; ++round) {
+    FailureOr<Value> best =
+        largest ? ctx.createInferred<graph::ArgMaxOp>(remaining, *axis, true, false)
+                : ctx.createInferred<graph::ArgMinOp>(remaining, *axis, true, false);
+    if (failed(best))
+      return failure();
+    FailureOr<Value> value = ctx.createInferred<graph::GatherElementsOp>(x, *best, *axis);
+    if (failed(value))
+      return failure();
+    indices.push_back(*best);
+    values.push_back(*value);
+    if (round + 1 == k)
+      break;
+    FailureOr<Value> taken = ctx.createInferred<graph::EqualOp>(iota, *best);
+    if (failed(taken))
+      return failure();
+    FailureOr<Value> masked =
+        ctx.createInferred<graph::SelectOp>(*taken, ctx.scalar(sentinel, element), remaining);
+    if (failed(masked))
+      return failure();
+    remaining = *masked;
+  }
+  FailureOr<Value> allValues = values.size() == 1
+                                   ? FailureOr<Value>(values.front())
+                                   : ctx.createInferred<graph::ConcatOp>(ValueRange(values), *axis);
+  FailureOr<Value> allIndices =
+      indices.size() == 1 ? FailureOr<Value>(indices.front())
+                          : ctx.createInferred<graph::ConcatOp>(ValueRange(indices), *axis);
+  if (failed(allValues) || failed(allIndices))
+    return failure();
+  ctx.setOutput(0, *allValues);
+  ctx.setOutput(1, *allIndices);
+  return success();
+}
+
 /// Einsum: the equation made explicit ("..." becomes capital letters aligned
 /// from the right, an implicit output lists the ellipsis then the letters
 /// that appear once, alphabetically); the result shape follows the letters.
@@ -360,6 +433,7 @@ void registerComposedConverters(llvm::StringMap<Converter> &converters) {
   converters["CumSum"] = convertCumSum;
   converters["OneHot"] = convertOneHot;
   converters["Einsum"] = convertEinsum;
+  converters["TopK"] = convertTopK;
   converters["HannWindow"] = [](NodeContext &ctx) { return convertWindow(ctx, {0.5, 0.5}); };
   converters["HammingWindow"] = [](NodeContext &ctx) {
     return convertWindow(ctx, {25.0 / 46.0, 21.0 / 46.0});

@@ -40,6 +40,7 @@ SHAPE_OPERANDS = {
     "Range": {0, 1, 2}, "Trilu": {1}, "Dropout": {1, 2},
     "Pad": {1, 2}, "CumSum": {1}, "OneHot": {1, 2}, "HannWindow": {0},
     "HammingWindow": {0}, "BlackmanWindow": {0}, "Resize": {1, 2, 3}, "Upsample": {1},
+    "TopK": {1},
 }
 
 
