@@ -31,6 +31,13 @@ Value alongAxis(Ops &ops, Value parameter, int64_t rank, int64_t axis) {
   return ops.reshape(parameter, shape);
 }
 
+/// The axis of per-axis (1-D) scales; irrelevant (1) for a scalar scale.
+FailureOr<int64_t> quantizationAxis(NodeContext &ctx) {
+  if (ctx.inputType(1).getRank() == 1 && ctx.inputType(1).getDimSize(0) > 1)
+    return ctx.normalizeAxis(ctx.getInt("axis", 1), ctx.inputType(0).getRank(), "axis");
+  return int64_t(1);
+}
+
 /// round(x / scale) + zero_point, saturated to `target`'s range, as `target`.
 Value quantize(NodeContext &ctx, Ops &ops, Value x, Value scale, Value zeroPoint, Type target) {
   Type floatType = cast<RankedTensorType>(x.getType()).getElementType();
@@ -50,19 +57,14 @@ LogicalResult convertQuantizeLinear(NodeContext &ctx) {
   if (failed(ctx.requireInputs(2)))
     return failure();
   int64_t rank = ctx.inputType(0).getRank();
-  int64_t axis = 1;
-  // The axis matters only for per-axis (1-D) scales.
-  if (ctx.inputType(1).getRank() == 1 && ctx.inputType(1).getDimSize(0) > 1) {
-    FailureOr<int64_t> normalized = ctx.normalizeAxis(ctx.getInt("axis", 1), rank, "axis");
-    if (failed(normalized))
-      return failure();
-    axis = *normalized;
-  }
+  FailureOr<int64_t> axis = quantizationAxis(ctx);
+  if (failed(axis))
+    return failure();
   Ops ops(ctx);
-  Value zeroPoint = ctx.hasInput(2) ? alongAxis(ops, ctx.input(2), rank, axis) : Value();
+  Value zeroPoint = ctx.hasInput(2) ? alongAxis(ops, ctx.input(2), rank, *axis) : Value();
   Type target = ctx.hasInput(2) ? ctx.inputElementType(2)
                                 : IntegerType::get(ctx.getContext(), 8, IntegerType::Unsigned);
-  Value scale = alongAxis(ops, ctx.input(1), rank, axis);
+  Value scale = alongAxis(ops, ctx.input(1), rank, *axis);
   Value result = quantize(ctx, ops, ctx.input(0), scale, zeroPoint, target);
   if (ops.hasFailed() || !result)
     return failure();
@@ -74,20 +76,15 @@ LogicalResult convertDequantizeLinear(NodeContext &ctx) {
   if (failed(ctx.requireInputs(2)))
     return failure();
   int64_t rank = ctx.inputType(0).getRank();
-  int64_t axis = 1;
-  // The axis matters only for per-axis (1-D) scales.
-  if (ctx.inputType(1).getRank() == 1 && ctx.inputType(1).getDimSize(0) > 1) {
-    FailureOr<int64_t> normalized = ctx.normalizeAxis(ctx.getInt("axis", 1), rank, "axis");
-    if (failed(normalized))
-      return failure();
-    axis = *normalized;
-  }
+  FailureOr<int64_t> axis = quantizationAxis(ctx);
+  if (failed(axis))
+    return failure();
   Ops ops(ctx);
   Type floatType = ctx.inputElementType(1);
   Value x = ops.convert(ctx.input(0), floatType);
   if (ctx.hasInput(2))
-    x = ops.make<graph::SubOp>(x, ops.convert(alongAxis(ops, ctx.input(2), rank, axis), floatType));
-  Value result = ops.make<graph::MulOp>(x, alongAxis(ops, ctx.input(1), rank, axis));
+    x = ops.make<graph::SubOp>(x, ops.convert(alongAxis(ops, ctx.input(2), rank, *axis), floatType));
+  Value result = ops.make<graph::MulOp>(x, alongAxis(ops, ctx.input(1), rank, *axis));
   if (ops.hasFailed() || !result)
     return failure();
   ctx.setOutput(0, result);
