@@ -375,21 +375,15 @@ static Value lowerEinsum(OpBuilder &b, EinsumOp op, ValueRange inputs) {
   for (size_t i = 0; i < loops.size(); ++i)
     iterators.push_back(i < outputText.size() ? utils::IteratorType::parallel
                                               : utils::IteratorType::reduction);
-  Type element = resultType.getElementType();
-  Value zero = scalarConstant(b, loc, element, 0);
-  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(), element);
-  init = linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{init}).getResult(0);
-  bool isFloat = isa<FloatType>(element);
+  Value init = filledTensor(b, loc, resultType,
+                            scalarConstant(b, loc, resultType.getElementType(), 0));
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps, iterators,
       [&](OpBuilder &nb, Location l, ValueRange args) {
         Value product = args[0];
         for (size_t i = 1; i + 1 < args.size(); ++i)
-          product = isFloat ? arith::MulFOp::create(nb, l, product, args[i]).getResult()
-                            : arith::MulIOp::create(nb, l, product, args[i]).getResult();
-        Value sum = isFloat ? arith::AddFOp::create(nb, l, args.back(), product).getResult()
-                            : arith::AddIOp::create(nb, l, args.back(), product).getResult();
-        linalg::YieldOp::create(nb, l, sum);
+          product = multiplyScalars(nb, l, product, args[i]);
+        linalg::YieldOp::create(nb, l, addScalars(nb, l, args.back(), product));
       });
   return generic.getResult(0);
 }
@@ -416,7 +410,6 @@ static Value lowerScatter(OpBuilder &b, Operation *op, Value data, Value indices
   auto indicesType = cast<RankedTensorType>(indices.getType());
   StringRef reduction = isa<ScatterElementsOp>(op) ? cast<ScatterElementsOp>(op).getReduction()
                                                    : cast<ScatterNDOp>(op).getReduction();
-  bool isFloat = isa<FloatType>(dataType.getElementType());
   SmallVector<Value> lower, upper, steps;
   for (int64_t d = 0; d < updatesType.getRank(); ++d) {
     lower.push_back(arith::ConstantIndexOp::create(b, loc, 0));
@@ -447,11 +440,8 @@ static Value lowerScatter(OpBuilder &b, Operation *op, Value data, Value indices
         Value update = tensor::ExtractOp::create(nb, l, updates, ivs);
         if (reduction == "add" || reduction == "mul") {
           Value old = tensor::ExtractOp::create(nb, l, iterArgs[0], target);
-          bool add = reduction == "add";
-          update = isFloat ? (add ? arith::AddFOp::create(nb, l, old, update).getResult()
-                                  : arith::MulFOp::create(nb, l, old, update).getResult())
-                           : (add ? arith::AddIOp::create(nb, l, old, update).getResult()
-                                  : arith::MulIOp::create(nb, l, old, update).getResult());
+          update = reduction == "add" ? addScalars(nb, l, old, update)
+                                      : multiplyScalars(nb, l, old, update);
         }
         return {tensor::InsertOp::create(nb, l, update, iterArgs[0], target).getResult()};
       });
@@ -537,10 +527,8 @@ static Value lowerArgReduce(OpBuilder &b, Operation *op, Value input) {
   Value valueInit = tensor::EmptyOp::create(b, loc, reducedShape, element);
   valueInit = linalg::CopyOp::create(b, loc, firstValue, valueInit).getResult(0);
   Type i64 = b.getI64Type();
-  Value indexInit = tensor::EmptyOp::create(b, loc, reducedShape, i64);
-  indexInit = linalg::FillOp::create(b, loc, ValueRange{arith::ConstantIntOp::create(b, loc, i64, 0)},
-                                     ValueRange{indexInit})
-                  .getResult(0);
+  Value indexInit = filledTensor(b, loc, RankedTensorType::get(reducedShape, i64),
+                                 arith::ConstantIntOp::create(b, loc, i64, 0));
 
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
   iterators[axis] = utils::IteratorType::reduction;

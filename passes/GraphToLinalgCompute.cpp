@@ -26,12 +26,7 @@ static SmallVector<AffineMap> mapsOf(MLIRContext *context, int64_t loops,
 
 static Value multiplyAdd(OpBuilder &b, Location loc, Value accumulator, Value lhs,
                          Value rhs) {
-  if (isa<FloatType>(accumulator.getType())) {
-    Value product = arith::MulFOp::create(b, loc, lhs, rhs);
-    return arith::AddFOp::create(b, loc, accumulator, product);
-  }
-  Value product = arith::MulIOp::create(b, loc, lhs, rhs);
-  return arith::AddIOp::create(b, loc, accumulator, product);
+  return addScalars(b, loc, accumulator, multiplyScalars(b, loc, lhs, rhs));
 }
 
 FailureOr<Value> lowerMatMul(OpBuilder &b, MatMulOp op, Value lhs, Value rhs) {
@@ -333,15 +328,11 @@ FailureOr<Value> lowerReduce(OpBuilder &b, Operation *op, Value input) {
   std::function<Value(OpBuilder &, Location, ValueRange)> combine;
   if (isa<ReduceSumOp, ReduceMeanOp>(op)) {
     init = scalarConstant(b, loc, elementType, 0);
-    combine = [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
-      return isFloat ? arith::AddFOp::create(nb, l, v[0], v[1]).getResult()
-                     : arith::AddIOp::create(nb, l, v[0], v[1]).getResult();
-    };
+    combine = [](OpBuilder &nb, Location l, ValueRange v) { return addScalars(nb, l, v[0], v[1]); };
   } else if (isa<ReduceProdOp>(op)) {
     init = scalarConstant(b, loc, elementType, 1);
-    combine = [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
-      return isFloat ? arith::MulFOp::create(nb, l, v[0], v[1]).getResult()
-                     : arith::MulIOp::create(nb, l, v[0], v[1]).getResult();
+    combine = [](OpBuilder &nb, Location l, ValueRange v) {
+      return multiplyScalars(nb, l, v[0], v[1]);
     };
   } else if (isa<ReduceMaxOp>(op)) {
     init = lowestValue(b, loc, elementType, isUnsigned);

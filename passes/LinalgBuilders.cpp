@@ -98,6 +98,18 @@ Value emptyTensor(OpBuilder &builder, Location loc, RankedTensorType type) {
   return tensor::EmptyOp::create(builder, loc, type.getShape(), type.getElementType());
 }
 
+Value addScalars(OpBuilder &builder, Location loc, Value x, Value y) {
+  if (isa<FloatType>(x.getType()))
+    return arith::AddFOp::create(builder, loc, x, y);
+  return arith::AddIOp::create(builder, loc, x, y);
+}
+
+Value multiplyScalars(OpBuilder &builder, Location loc, Value x, Value y) {
+  if (isa<FloatType>(x.getType()))
+    return arith::MulFOp::create(builder, loc, x, y);
+  return arith::MulIOp::create(builder, loc, x, y);
+}
+
 Value filledTensor(OpBuilder &builder, Location loc, RankedTensorType type, Value value) {
   Value empty = emptyTensor(builder, loc, type);
   return linalg::FillOp::create(builder, loc, ValueRange{value}, ValueRange{empty})

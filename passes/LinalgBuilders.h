@@ -27,6 +27,12 @@ mlir::Value highestValue(mlir::OpBuilder &builder, mlir::Location loc, mlir::Typ
 mlir::Value convertScalar(mlir::OpBuilder &builder, mlir::Location loc, mlir::Value value,
                           mlir::Type from, mlir::Type to);
 
+/// x + y and x * y on scalars of one float or (signless) integer type.
+mlir::Value addScalars(mlir::OpBuilder &builder, mlir::Location loc, mlir::Value x,
+                       mlir::Value y);
+mlir::Value multiplyScalars(mlir::OpBuilder &builder, mlir::Location loc, mlir::Value x,
+                            mlir::Value y);
+
 /// tensor.empty of `type`.
 mlir::Value emptyTensor(mlir::OpBuilder &builder, mlir::Location loc,
                         mlir::RankedTensorType type);

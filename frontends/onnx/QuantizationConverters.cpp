@@ -66,10 +66,7 @@ LogicalResult convertQuantizeLinear(NodeContext &ctx) {
                                 : IntegerType::get(ctx.getContext(), 8, IntegerType::Unsigned);
   Value scale = alongAxis(ops, ctx.input(1), rank, *axis);
   Value result = quantize(ctx, ops, ctx.input(0), scale, zeroPoint, target);
-  if (ops.hasFailed() || !result)
-    return failure();
-  ctx.setOutput(0, result);
-  return success();
+  return ops.output(result);
 }
 
 LogicalResult convertDequantizeLinear(NodeContext &ctx) {
@@ -85,10 +82,7 @@ LogicalResult convertDequantizeLinear(NodeContext &ctx) {
   if (ctx.hasInput(2))
     x = ops.make<graph::SubOp>(x, ops.convert(alongAxis(ops, ctx.input(2), rank, *axis), floatType));
   Value result = ops.make<graph::MulOp>(x, alongAxis(ops, ctx.input(1), rank, *axis));
-  if (ops.hasFailed() || !result)
-    return failure();
-  ctx.setOutput(0, result);
-  return success();
+  return ops.output(result);
 }
 
 /// scale = (max(0, max x) - min(0, min x)) / 255,
@@ -163,10 +157,7 @@ LogicalResult convertQLinearMatMul(NodeContext &ctx) {
   if (failed(product))
     return failure();
   Value result = quantize(ctx, ops, *product, ctx.input(6), ctx.input(7), ctx.inputElementType(7));
-  if (ops.hasFailed() || !result)
-    return failure();
-  ctx.setOutput(0, result);
-  return success();
+  return ops.output(result);
 }
 
 /// scale * (x - mean) / sqrt(variance + epsilon) + bias over the spatial dims
@@ -194,10 +185,7 @@ LogicalResult convertInstanceNormalization(NodeContext &ctx) {
   Value scale = alongAxis(ops, ctx.input(1), rank, 1);
   Value bias = alongAxis(ops, ctx.input(2), rank, 1);
   Value result = ops.make<graph::AddOp>(ops.make<graph::MulOp>(normalized, scale), bias);
-  if (ops.hasFailed() || !result)
-    return failure();
-  ctx.setOutput(0, result);
-  return success();
+  return ops.output(result);
 }
 
 /// (x - E[x]) / (sqrt(E[x^2] - E[x]^2) + 1e-9) over `axes` (default 0, 2, 3),
@@ -227,10 +215,7 @@ LogicalResult convertMeanVarianceNormalization(NodeContext &ctx) {
   Value result = ops.make<graph::DivOp>(
       ops.make<graph::SubOp>(x, mean),
       ops.make<graph::AddOp>(deviation, ctx.scalar(1e-9, type.getElementType())));
-  if (ops.hasFailed() || !result)
-    return failure();
-  ctx.setOutput(0, result);
-  return success();
+  return ops.output(result);
 }
 
 /// x / (bias + alpha / size * (sum of x^2 over `size` neighbouring
@@ -289,10 +274,7 @@ LogicalResult convertLRN(NodeContext &ctx) {
       ctx.scalar(bias, element), ops.make<graph::MulOp>(sum, ctx.scalar(alpha / size, element)));
   Value result =
       ops.make<graph::DivOp>(x, ops.make<graph::PowOp>(scaled, ctx.scalar(beta, element)));
-  if (ops.hasFailed() || !result)
-    return failure();
-  ctx.setOutput(0, result);
-  return success();
+  return ops.output(result);
 }
 
 } // namespace
