@@ -75,6 +75,10 @@ FailureOr<artifact::TensorDescription> describeTensor(func::FuncOp host, unsigne
     tensor.name = "arg" + std::to_string(argument);
   tensor.dtype = *dtype;
   tensor.shape.assign(tensorType.getShape().begin(), tensorType.getShape().end());
+  if (auto names = host.getArgAttrOfType<ArrayAttr>(argument, "smelt.dim_names"))
+    if (names.size() == tensor.shape.size())
+      for (Attribute name : names)
+        tensor.dimNames.push_back(cast<StringAttr>(name).str());
   return tensor;
 }
 
@@ -114,8 +118,9 @@ FailureOr<artifact::ArtifactDescription> describeArtifact(ModuleOp module) {
   if (!host || host.getBody().empty())
     return module.emitError("no host plan func.func @main to serialize");
   artifact::ArtifactDescription description;
+  artifact::PlanDescription &plan = description.plans.emplace_back();
   if (auto arena = host->getAttrOfType<IntegerAttr>("plan.arena_size"))
-    description.arenaSize = arena.getInt();
+    plan.arenaSize = arena.getInt();
   else
     return host.emitError("the plan has no arena size (run plan-memory first)");
 
@@ -132,8 +137,8 @@ FailureOr<artifact::ArtifactDescription> describeArtifact(ModuleOp module) {
         names.push_back(cast<StringAttr>(name).getValue());
       kernel.description = llvm::join(names, "+");
     }
-    kernelIds[kernel.symbol] = description.kernels.size();
-    description.kernels.push_back(std::move(kernel));
+    kernelIds[kernel.symbol] = plan.kernels.size();
+    plan.kernels.push_back(std::move(kernel));
   }
 
   // Buffers: signature first, then what the plan creates.
@@ -154,8 +159,8 @@ FailureOr<artifact::ArtifactDescription> describeArtifact(ModuleOp module) {
                           : artifact::BufferKindDescription::Output;
     buffer.index = isInput ? inputIndex++ : outputIndex++;
     buffer.size = byteSizeOf(cast<ShapedType>(argument.getType()));
-    bufferIds[argument] = description.buffers.size();
-    description.buffers.push_back(buffer);
+    bufferIds[argument] = plan.buffers.size();
+    plan.buffers.push_back(buffer);
     (isInput ? description.inputs : description.outputs).push_back(std::move(*tensor));
   }
 
@@ -182,8 +187,8 @@ FailureOr<artifact::ArtifactDescription> describeArtifact(ModuleOp module) {
               buffer.kind = artifact::BufferKindDescription::Constant;
               buffer.offset = offset;
               buffer.size = bytes->size();
-              bufferIds[constant.getResult()] = description.buffers.size();
-              description.buffers.push_back(buffer);
+              bufferIds[constant.getResult()] = plan.buffers.size();
+              plan.buffers.push_back(buffer);
               return success();
             })
             .Case<plan::AllocOp>([&](plan::AllocOp alloc) -> LogicalResult {
@@ -193,8 +198,8 @@ FailureOr<artifact::ArtifactDescription> describeArtifact(ModuleOp module) {
               buffer.kind = artifact::BufferKindDescription::Arena;
               buffer.offset = *alloc.getOffset();
               buffer.size = byteSizeOf(cast<ShapedType>(alloc.getType()));
-              bufferIds[alloc.getResult()] = description.buffers.size();
-              description.buffers.push_back(buffer);
+              bufferIds[alloc.getResult()] = plan.buffers.size();
+              plan.buffers.push_back(buffer);
               return success();
             })
             .Case<plan::ViewOp>([&](plan::ViewOp view) -> LogicalResult {
@@ -217,7 +222,7 @@ FailureOr<artifact::ArtifactDescription> describeArtifact(ModuleOp module) {
                   return failure();
                 command.args.push_back(*id);
               }
-              description.commands.push_back(std::move(command));
+              plan.commands.push_back(std::move(command));
               return success();
             })
             .Case<plan::CopyOp>([&](plan::CopyOp copy) -> LogicalResult {
@@ -225,7 +230,7 @@ FailureOr<artifact::ArtifactDescription> describeArtifact(ModuleOp module) {
               FailureOr<uint32_t> destination = bufferOf(copy, copy.getDestination());
               if (failed(source) || failed(destination))
                 return failure();
-              description.commands.push_back(artifact::CopyDescription{
+              plan.commands.push_back(artifact::CopyDescription{
                   *source, *destination,
                   byteSizeOf(cast<ShapedType>(copy.getSource().getType()))});
               return success();

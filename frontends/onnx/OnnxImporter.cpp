@@ -336,8 +336,24 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
   auto function = func::FuncOp::create(builder, fileLoc, "main",
                                        builder.getFunctionType(argumentTypes, {}));
   Block *body = function.addEntryBlock();
+  // The model's names of symbolic dimensions travel to the artifact's
+  // signature ("batch", "seq"), also when --input-shape fixed them.
+  auto dimNamesOf = [&](const onnx::ValueInfoProto &value) -> ArrayAttr {
+    if (!value.type().has_tensor_type() || !value.type().tensor_type().has_shape())
+      return {};
+    SmallVector<Attribute> names;
+    bool any = false;
+    for (const onnx::TensorShapeProto::Dimension &dim : value.type().tensor_type().shape().dim()) {
+      bool symbolic = !dim.has_dim_value() && dim.has_dim_param() && !dim.dim_param().empty();
+      any |= symbolic;
+      names.push_back(builder.getStringAttr(symbolic ? dim.dim_param() : ""));
+    }
+    return any ? builder.getArrayAttr(names) : ArrayAttr();
+  };
   for (auto [i, input] : llvm::enumerate(arguments)) {
     function.setArgAttr(i, "smelt.name", builder.getStringAttr(input->name()));
+    if (ArrayAttr names = dimNamesOf(*input))
+      function.setArgAttr(i, "smelt.dim_names", names);
     body->getArgument(i).setLoc(nameLoc(input->name()));
     values.setValue(input->name(), body->getArgument(i));
   }
@@ -366,8 +382,12 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
   }
   func::ReturnOp::create(builder, fileLoc, results);
   function.setType(builder.getFunctionType(argumentTypes, ValueRange(results).getTypes()));
-  for (auto [i, output] : llvm::enumerate(graph.output()))
+  for (auto [i, output] : llvm::enumerate(graph.output())) {
     function.setResultAttr(i, "smelt.name", builder.getStringAttr(output.name()));
+    ArrayAttr names = dimNamesOf(output);
+    if (names && names.size() == cast<ShapedType>(results[i].getType()).getRank())
+      function.setResultAttr(i, "smelt.dim_names", names);
+  }
 
   if (failed(mlir::verify(*module)))
     return failure();

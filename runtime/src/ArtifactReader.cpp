@@ -51,7 +51,8 @@ bool verifyHeader(const uint8_t *data, size_t size, FileHeader &header,
     return fail(
         error, ArtifactErrorCode::UnsupportedVersion,
         "unsupported artifact format version " + str(header.formatVersion) +
-            " (this runtime reads version " + str(kFormatVersion) + ")");
+            " (this runtime reads version " + str(kFormatVersion) +
+            "); recompile the model with a matching smelt");
   if (header.headerSize != sizeof(FileHeader))
     return corrupt(error, "corrupt artifact header: header size " +
                               str(header.headerSize) + ", expected " +
@@ -125,7 +126,32 @@ bool verifySignatures(
                          static_cast<smelt_dtype_t>(tensor->dtype()), bytes))
       return corrupt(error, "corrupt artifact index: " + where +
                                 " has a negative or huge shape");
+    if (const auto *names = tensor->dim_names()) {
+      if (names->size() != 0 && names->size() != rank)
+        return corrupt(error, "corrupt artifact index: " + where + " has " +
+                                  str(names->size()) +
+                                  " dimension names for rank " + str(rank));
+      for (uint32_t d = 0; d < names->size(); ++d)
+        if (!names->Get(d))
+          return corrupt(error, "corrupt artifact index: " + where +
+                                    " has a missing dimension name");
+    }
   }
+  return true;
+}
+
+/// "smelt 0.1.0" in the index must name the version the header carries.
+bool verifyProducer(const Model &model, const FileHeader &header,
+                    ArtifactError &error) {
+  std::string expected = "smelt " + str(header.producerMajor) + "." +
+                         str(header.producerMinor) + "." +
+                         str(header.producerPatch);
+  std::string producer = model.producer() ? model.producer()->str() : "";
+  if (producer != expected)
+    return corrupt(error, "corrupt artifact header: producer version " +
+                              expected.substr(6) +
+                              " disagrees with the index's producer '" +
+                              producer + "'");
   return true;
 }
 
@@ -141,12 +167,14 @@ template <typename T> uint32_t countOf(const flatbuffers::Vector<T> *vector) {
   return vector ? vector->size() : 0;
 }
 
-bool verifyBuffers(const Model &model, ArtifactError &error) {
-  if (!model.buffers())
+bool verifyBuffers(const Model &model, const Plan &plan,
+                   const std::string &planName, ArtifactError &error) {
+  if (!plan.buffers())
     return true;
-  for (uint32_t i = 0; i < model.buffers()->size(); ++i) {
-    const Buffer *buffer = model.buffers()->Get(i);
-    std::string where = "corrupt artifact index: buffer " + str(i);
+  for (uint32_t i = 0; i < plan.buffers()->size(); ++i) {
+    const Buffer *buffer = plan.buffers()->Get(i);
+    std::string where =
+        "corrupt artifact index: " + planName + ": buffer " + str(i);
     switch (buffer->kind()) {
     case BufferKind::Input:
     case BufferKind::Output: {
@@ -176,12 +204,12 @@ bool verifyBuffers(const Model &model, ArtifactError &error) {
                                   str(model.constants_size()) + " bytes)");
       break;
     case BufferKind::Arena:
-      if (!fitsWithin(buffer->offset(), buffer->size(), model.arena_size()))
+      if (!fitsWithin(buffer->offset(), buffer->size(), plan.arena_size()))
         return corrupt(error, where + " (" + str(buffer->size()) +
                                   " bytes at arena offset " +
                                   str(buffer->offset()) +
                                   ") lies outside the arena (" +
-                                  str(model.arena_size()) + " bytes)");
+                                  str(plan.arena_size()) + " bytes)");
       break;
     default:
       return corrupt(error, where + " has an invalid kind " +
@@ -217,13 +245,15 @@ bool verifyRegions(const Model &model, const FileHeader &header,
   return true;
 }
 
-bool verifyCode(const Model &model, ArtifactError &error) {
+bool verifyCode(const Model &model, const Plan &plan,
+                const std::string &planName, ArtifactError &error) {
   const uint32_t sectionCount = countOf(model.sections());
-  const uint32_t kernelCount = countOf(model.kernels());
-  const uint32_t bufferCount = countOf(model.buffers());
+  const uint32_t kernelCount = countOf(plan.kernels());
+  const uint32_t bufferCount = countOf(plan.buffers());
   for (uint32_t i = 0; i < kernelCount; ++i) {
-    const Kernel *kernel = model.kernels()->Get(i);
-    std::string where = "corrupt artifact index: kernel " + str(i);
+    const Kernel *kernel = plan.kernels()->Get(i);
+    std::string where =
+        "corrupt artifact index: " + planName + ": kernel " + str(i);
     if (!kernel->symbol() || kernel->symbol()->size() == 0)
       return corrupt(error, where + " has no symbol");
     if (kernel->section() >= sectionCount)
@@ -242,9 +272,10 @@ bool verifyCode(const Model &model, ArtifactError &error) {
                               ", but the artifact has " + str(bufferCount) +
                               " buffers");
   };
-  for (uint32_t i = 0; i < countOf(model.commands()); ++i) {
-    const CommandEntry *entry = model.commands()->Get(i);
-    std::string where = "corrupt artifact index: command " + str(i);
+  for (uint32_t i = 0; i < countOf(plan.commands()); ++i) {
+    const CommandEntry *entry = plan.commands()->Get(i);
+    std::string where =
+        "corrupt artifact index: " + planName + ": command " + str(i);
     if (const Launch *launch = entry->command_as_Launch()) {
       where += " (launch)";
       if (launch->kernel() >= kernelCount)
@@ -260,9 +291,9 @@ bool verifyCode(const Model &model, ArtifactError &error) {
       if (!checkBuffer(where, "source", copy->source()) ||
           !checkBuffer(where, "destination", copy->destination()))
         return false;
-      uint64_t sourceSize = model.buffers()->Get(copy->source())->size();
+      uint64_t sourceSize = plan.buffers()->Get(copy->source())->size();
       uint64_t destinationSize =
-          model.buffers()->Get(copy->destination())->size();
+          plan.buffers()->Get(copy->destination())->size();
       if (copy->size() > sourceSize || copy->size() > destinationSize)
         return corrupt(error, where + " of " + str(copy->size()) +
                                   " bytes exceeds its source (" +
@@ -292,10 +323,24 @@ bool verifyArtifact(const uint8_t *data, size_t size, ArtifactError &error) {
     return corrupt(error, "corrupt artifact index: it fails the FlatBuffers "
                           "verifier (or is not a Smelt index)");
   const Model &model = *GetSizePrefixedModel(indexData);
-  return verifySignatures(model.inputs(), "input", error) &&
-         verifySignatures(model.outputs(), "output", error) &&
-         verifyRegions(model, header, error) && verifyBuffers(model, error) &&
-         verifyCode(model, error);
+  if (!verifyProducer(model, header, error) ||
+      !verifySignatures(model.inputs(), "input", error) ||
+      !verifySignatures(model.outputs(), "output", error) ||
+      !verifyRegions(model, header, error))
+    return false;
+  if (countOf(model.plans()) == 0)
+    return corrupt(error, "corrupt artifact index: the artifact has no plan");
+  for (uint32_t p = 0; p < model.plans()->size(); ++p) {
+    const Plan &plan = *model.plans()->Get(p);
+    std::string planName = "plan " + str(p);
+    if (!plan.target() || plan.target()->size() == 0)
+      return corrupt(error, "corrupt artifact index: " + planName +
+                                " names no target");
+    if (!verifyBuffers(model, plan, planName, error) ||
+        !verifyCode(model, plan, planName, error))
+      return false;
+  }
+  return true;
 }
 
 //===----------------------------------------------------------------------===//

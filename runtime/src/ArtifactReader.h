@@ -66,6 +66,10 @@ public:
   }
   uint64_t constantsSize() const { return index_->constants_size(); }
 
+  /// Plan `id` (< index().plans()->size(), which is at least 1).
+  const Plan &plan(uint32_t id) const { return *index_->plans()->Get(id); }
+  uint32_t planCount() const { return index_->plans()->size(); }
+
   /// Bytes of section `id` (checked to be in range by the verifier).
   const uint8_t *sectionData(uint32_t id) const;
   uint64_t sectionSize(uint32_t id) const;

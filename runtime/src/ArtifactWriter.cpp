@@ -24,6 +24,11 @@ uint64_t alignUp(uint64_t value, uint64_t alignment) {
   return (value + alignment - 1) / alignment * alignment;
 }
 
+std::string producerString(const ProducerVersion &version) {
+  return "smelt " + std::to_string(version.major) + "." +
+         std::to_string(version.minor) + "." + std::to_string(version.patch);
+}
+
 /// Where each region lands in the file.
 struct Layout {
   uint64_t constantsOffset = 0;
@@ -41,22 +46,19 @@ flatbuffers::DetachedBuffer buildIndex(const ArtifactDescription &description,
 
   auto buildSignatures = [&](const std::vector<TensorDescription> &tensors) {
     std::vector<flatbuffers::Offset<TensorSignature>> offsets;
-    for (const TensorDescription &tensor : tensors)
-      offsets.push_back(
-          CreateTensorSignature(builder, builder.CreateString(tensor.name),
-                                static_cast<DType>(tensor.dtype),
-                                builder.CreateVector(tensor.shape)));
+    for (const TensorDescription &tensor : tensors) {
+      std::vector<flatbuffers::Offset<flatbuffers::String>> names;
+      for (const std::string &name : tensor.dimNames)
+        names.push_back(builder.CreateString(name));
+      offsets.push_back(CreateTensorSignature(
+          builder, builder.CreateString(tensor.name),
+          static_cast<DType>(tensor.dtype), builder.CreateVector(tensor.shape),
+          builder.CreateVector(names)));
+    }
     return builder.CreateVector(offsets);
   };
   auto inputs = buildSignatures(description.inputs);
   auto outputs = buildSignatures(description.outputs);
-
-  std::vector<flatbuffers::Offset<Buffer>> bufferOffsets;
-  for (const BufferDescription &buffer : description.buffers)
-    bufferOffsets.push_back(
-        CreateBuffer(builder, static_cast<BufferKind>(buffer.kind),
-                     buffer.index, buffer.offset, buffer.size));
-  auto buffers = builder.CreateVector(bufferOffsets);
 
   std::vector<flatbuffers::Offset<Section>> sectionOffsets;
   for (size_t i = 0; i < description.sections.size(); ++i) {
@@ -70,34 +72,49 @@ flatbuffers::DetachedBuffer buildIndex(const ArtifactDescription &description,
   }
   auto sections = builder.CreateVector(sectionOffsets);
 
-  std::vector<flatbuffers::Offset<Kernel>> kernelOffsets;
-  for (const KernelDescription &kernel : description.kernels)
-    kernelOffsets.push_back(
-        CreateKernel(builder, builder.CreateString(kernel.symbol), kernel.grid,
-                     kernel.section, builder.CreateString(kernel.description)));
-  auto kernels = builder.CreateVector(kernelOffsets);
+  std::vector<flatbuffers::Offset<Plan>> planOffsets;
+  for (const PlanDescription &plan : description.plans) {
+    std::vector<flatbuffers::Offset<Buffer>> bufferOffsets;
+    for (const BufferDescription &buffer : plan.buffers)
+      bufferOffsets.push_back(
+          CreateBuffer(builder, static_cast<BufferKind>(buffer.kind),
+                       buffer.index, buffer.offset, buffer.size));
+    auto buffers = builder.CreateVector(bufferOffsets);
 
-  std::vector<flatbuffers::Offset<CommandEntry>> commandOffsets;
-  for (const CommandDescription &command : description.commands) {
-    if (const auto *launch = std::get_if<LaunchDescription>(&command)) {
-      auto table = CreateLaunch(builder, launch->kernel,
-                                builder.CreateVector(launch->args));
-      commandOffsets.push_back(
-          CreateCommandEntry(builder, Command::Launch, table.Union()));
-    } else {
-      const auto &copy = std::get<CopyDescription>(command);
-      auto table =
-          CreateCopy(builder, copy.source, copy.destination, copy.size);
-      commandOffsets.push_back(
-          CreateCommandEntry(builder, Command::Copy, table.Union()));
+    std::vector<flatbuffers::Offset<Kernel>> kernelOffsets;
+    for (const KernelDescription &kernel : plan.kernels)
+      kernelOffsets.push_back(CreateKernel(
+          builder, builder.CreateString(kernel.symbol), kernel.grid,
+          kernel.section, builder.CreateString(kernel.description)));
+    auto kernels = builder.CreateVector(kernelOffsets);
+
+    std::vector<flatbuffers::Offset<CommandEntry>> commandOffsets;
+    for (const CommandDescription &command : plan.commands) {
+      if (const auto *launch = std::get_if<LaunchDescription>(&command)) {
+        auto table = CreateLaunch(builder, launch->kernel,
+                                  builder.CreateVector(launch->args));
+        commandOffsets.push_back(
+            CreateCommandEntry(builder, Command::Launch, table.Union()));
+      } else {
+        const auto &copy = std::get<CopyDescription>(command);
+        auto table =
+            CreateCopy(builder, copy.source, copy.destination, copy.size);
+        commandOffsets.push_back(
+            CreateCommandEntry(builder, Command::Copy, table.Union()));
+      }
     }
+    auto commands = builder.CreateVector(commandOffsets);
+    planOffsets.push_back(CreatePlan(builder,
+                                     builder.CreateString(plan.target),
+                                     buffers, plan.arenaSize, kernels,
+                                     commands));
   }
-  auto commands = builder.CreateVector(commandOffsets);
+  auto plans = builder.CreateVector(planOffsets);
 
-  auto model = CreateModel(builder, builder.CreateString(description.producer),
-                           inputs, outputs, buffers, description.arenaSize,
-                           layout.constantsOffset, description.constants.size(),
-                           sections, kernels, commands);
+  auto model = CreateModel(
+      builder, builder.CreateString(producerString(description.producer)),
+      inputs, outputs, layout.constantsOffset, description.constants.size(),
+      sections, plans);
   FinishSizePrefixedModelBuffer(builder, model);
   return builder.Release();
 }
@@ -147,6 +164,9 @@ bool writeArtifact(const ArtifactDescription &description,
     header.fileSize = layout.fileSize;
     header.indexOffset = sizeof(FileHeader);
     header.indexSize = index.size();
+    header.producerMajor = description.producer.major;
+    header.producerMinor = description.producer.minor;
+    header.producerPatch = description.producer.patch;
     if (!computeSha256(file.data() + sizeof(FileHeader),
                        file.size() - sizeof(FileHeader),
                        header.payloadSha256)) {

@@ -22,6 +22,8 @@ struct TensorDescription {
   std::string name;
   smelt_dtype_t dtype = SMELT_F32;
   std::vector<int64_t> shape; // empty for a scalar
+  /// Empty, or one per dimension: the model's symbolic name or "".
+  std::vector<std::string> dimNames;
 };
 
 enum class BufferKindDescription : uint8_t { Input, Output, Constant, Arena };
@@ -68,16 +70,30 @@ struct CopyDescription {
 
 using CommandDescription = std::variant<LaunchDescription, CopyDescription>;
 
-struct ArtifactDescription {
-  std::string producer = "smelt 0.1.0";
-  std::vector<TensorDescription> inputs;
-  std::vector<TensorDescription> outputs;
+/// What one target runs: buffer, kernel and command ids are local to it;
+/// kernels name sections of the artifact.
+struct PlanDescription {
+  std::string target = "cpu";
   std::vector<BufferDescription> buffers;
   uint64_t arenaSize = 0;
-  std::vector<uint8_t> constants;
-  std::vector<SectionDescription> sections;
   std::vector<KernelDescription> kernels;
   std::vector<CommandDescription> commands; // executed in order
+};
+
+/// The producer version written into the header and the index; this build's.
+struct ProducerVersion {
+  uint16_t major = SMELT_VERSION_MAJOR;
+  uint16_t minor = SMELT_VERSION_MINOR;
+  uint16_t patch = SMELT_VERSION_PATCH;
+};
+
+struct ArtifactDescription {
+  ProducerVersion producer;
+  std::vector<TensorDescription> inputs;
+  std::vector<TensorDescription> outputs;
+  std::vector<uint8_t> constants;
+  std::vector<SectionDescription> sections;
+  std::vector<PlanDescription> plans; // in order of preference, at least one
 };
 
 /// Produces the bytes of a complete .smelt file: header, index, constants and

@@ -1,26 +1,22 @@
-//===- Session.h - Instance and session objects behind the C API ----------===//
+//===- Session.h - An artifact loaded on a device -------------------------===//
+//
+// A session verifies the artifact, picks the first plan the device's driver
+// accepts, hands the driver a C view of that plan (smelt_program_t), and on
+// each run checks the caller's tensors against the signature before the
+// driver sees them.
+//
+//===----------------------------------------------------------------------===//
 #ifndef SMELT_RUNTIME_SESSION_H
 #define SMELT_RUNTIME_SESSION_H
 
 #include "ArtifactReader.h"
-#include "CpuExecutor.h"
+#include "Instance.h"
+#include "smelt/plugin.h"
 #include "smelt/runtime.h"
-
-#include <tbb/task_arena.h>
 
 #include <memory>
 #include <string>
 #include <vector>
-
-struct smelt_instance_s {
-  /// `requestedThreads` 0 means all hardware threads.
-  explicit smelt_instance_s(int32_t requestedThreads);
-
-  int32_t numThreads;
-  /// Every parallel launch of every session of this instance runs here, so
-  /// num_threads bounds the instance's host parallelism.
-  tbb::task_arena threads;
-};
 
 namespace smelt::runtime {
 
@@ -29,16 +25,27 @@ struct TensorSignature {
   std::string name;
   smelt_dtype_t dtype;
   std::vector<int64_t> shape;
+  std::vector<std::string> dimNames; // one per dimension, "" when fixed
   uint64_t byteSize;
+};
+
+/// The C view of one plan; the vectors own the arrays the view points at.
+struct ProgramView {
+  smelt_program_t program{};
+  std::vector<smelt_program_section_t> sections;
+  std::vector<smelt_program_kernel_t> kernels;
+  std::vector<smelt_program_buffer_t> buffers;
+  std::vector<smelt_program_command_t> commands;
+  std::vector<std::vector<uint32_t>> arguments; // per command
 };
 
 } // namespace smelt::runtime
 
 struct smelt_session_s {
   /// Throws smelt::runtime::Error.
-  smelt_session_s(smelt_instance_s &instance,
-                  std::unique_ptr<smelt::artifact::Artifact> artifact,
-                  const std::string &device);
+  smelt_session_s(const smelt_device_s &device,
+                  std::unique_ptr<smelt::artifact::Artifact> artifact);
+  ~smelt_session_s();
 
   /// Checks the caller's tensors against the signature, runs, fills the
   /// outputs' dtype/rank/shape. Throws smelt::runtime::Error. Thread-safe.
@@ -47,10 +54,15 @@ struct smelt_session_s {
 
   std::vector<smelt::runtime::TensorSignature> inputs;
   std::vector<smelt::runtime::TensorSignature> outputs;
+  std::string description;
 
 private:
+  std::shared_ptr<smelt::runtime::InstanceState> instance_;
+  const smelt::runtime::DriverSlot *driver_;
+  uint32_t deviceIndex_;
   std::unique_ptr<smelt::artifact::Artifact> artifact_;
-  std::unique_ptr<smelt::runtime::CpuExecutor> executor_;
+  smelt::runtime::ProgramView view_;
+  void *program_ = nullptr;
 };
 
 #endif // SMELT_RUNTIME_SESSION_H

@@ -7,6 +7,7 @@ namespace smelt::cli {
 /// Each returns the process exit code; errors are one line on stderr.
 int runCompileCommand();
 int runRunCommand();
+int runDevicesCommand();
 
 } // namespace smelt::cli
 

@@ -39,11 +39,12 @@ cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx>"), cl::Req
 cl::opt<std::string> outputPath("o", cl::desc("Output file (default: the model's name with "
                                               ".smelt, or stdout for --emit=<ir>)"),
                                 cl::value_desc("path"), cl::sub(compileCommand));
-cl::opt<std::string> targetSpec(
+cl::list<std::string> targetSpecs(
     "target",
     cl::desc("Device to compile for: cpu or cpu:<arch> (host, x86-64-v3, skylake-avx512, "
-             "...); default cpu:host"),
-    cl::init("cpu:host"), cl::sub(compileCommand));
+             "...); default cpu:host. Repeat for a fat artifact with one plan per target, "
+             "most preferred first: the runtime loads the first one the device can run"),
+    cl::value_desc("target"), cl::sub(compileCommand));
 cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Static shape for a model input with symbolic dimensions, name:d0xd1x... "
@@ -203,12 +204,19 @@ LogicalResult writeText(ModuleOp module, llvm::StringRef path) {
 } // namespace
 
 int runCompileCommand() {
-  llvm::StringRef target = targetSpec;
-  if (!target.consume_front("cpu"))
-    return fail("unsupported target '" + targetSpec +
-                "': this build compiles for cpu or cpu:<arch> only");
-  if (!target.empty() && !target.consume_front(":"))
-    return fail("bad target '" + targetSpec + "' (expected cpu or cpu:<arch>)");
+  std::vector<std::string> targets(targetSpecs.begin(), targetSpecs.end());
+  if (targets.empty())
+    targets.push_back("cpu:host");
+  std::vector<std::string> cpuArchs;
+  for (const std::string &spec : targets) {
+    llvm::StringRef target = spec;
+    if (!target.consume_front("cpu"))
+      return fail("unsupported target '" + spec +
+                  "': this build compiles for cpu or cpu:<arch> only");
+    if (!target.empty() && !target.consume_front(":"))
+      return fail("bad target '" + spec + "' (expected cpu or cpu:<arch>)");
+    cpuArchs.push_back(target.str());
+  }
 
   onnx_frontend::ImportOptions importOptions;
   for (const std::string &spec : inputShapes) {
@@ -231,9 +239,13 @@ int runCompileCommand() {
     frozenInputs.emplace_back(name.str(), std::move(tensor));
   }
 
-  FailureOr<cpu::CpuTarget> cpuTarget = cpu::resolveCpuTarget(target, error);
-  if (failed(cpuTarget))
-    return fail(error);
+  std::vector<cpu::CpuTarget> cpuTargets;
+  for (const std::string &arch : cpuArchs) {
+    FailureOr<cpu::CpuTarget> cpuTarget = cpu::resolveCpuTarget(arch, error);
+    if (failed(cpuTarget))
+      return fail(error);
+    cpuTargets.push_back(*cpuTarget);
+  }
 
   registerAllPasses(); // the CPU lowering parses a textual pipeline
   DialectRegistry registry;
@@ -256,7 +268,9 @@ int runCompileCommand() {
     importOptions.constantInputs[name] = toAttribute(context, tensor);
 
   auto started = Clock::now();
-  Progress progress(emit == Emit::Graph ? 1 : emit == Emit::Plan ? 2 : 4);
+  Progress progress(emit == Emit::Graph ? 1
+                    : emit == Emit::Plan ? 2
+                                         : 3 + cpuTargets.size());
   progress.begin("importing " + modelPath);
   auto imported = onnx_frontend::importOnnxFile(context, modelPath, importOptions);
   if (failed(imported)) {
@@ -298,13 +312,23 @@ int runCompileCommand() {
     return failed(writeText(lowered->get(), output)) ? 1 : 0;
   }
 
-  progress.begin("generating CPU code for " + cpuTarget->cpu);
-  FailureOr<std::vector<uint8_t>> code = cpu::compileKernels(*module, *cpuTarget);
-  if (failed(code)) {
-    progress.abandon();
-    return 1;
+  // One code section and one plan per target; the plans differ only in the
+  // section their kernels live in.
+  std::vector<artifact::SectionDescription> sections;
+  for (const cpu::CpuTarget &cpuTarget : cpuTargets) {
+    progress.begin("generating CPU code for " + cpuTarget.cpu);
+    FailureOr<std::vector<uint8_t>> code = cpu::compileKernels(*module, cpuTarget);
+    if (failed(code)) {
+      progress.abandon();
+      return 1;
+    }
+    artifact::SectionDescription &section = sections.emplace_back();
+    section.target = "cpu";
+    section.format = "elf-shared-object";
+    section.arch = cpuTarget.architectureTag();
+    section.bytes = std::move(*code);
+    progress.end();
   }
-  progress.end();
 
   progress.begin("writing " + output);
   FailureOr<artifact::ArtifactDescription> description = describeArtifact(*module);
@@ -312,12 +336,14 @@ int runCompileCommand() {
     progress.abandon();
     return 1;
   }
-  artifact::SectionDescription section;
-  section.target = "cpu";
-  section.format = "elf-shared-object";
-  section.arch = cpuTarget->architectureTag();
-  section.bytes = std::move(*code);
-  description->sections.push_back(std::move(section));
+  description->sections = std::move(sections);
+  artifact::PlanDescription generic = description->plans.front();
+  description->plans.clear();
+  for (uint32_t i = 0; i < description->sections.size(); ++i) {
+    artifact::PlanDescription &plan = description->plans.emplace_back(generic);
+    for (artifact::KernelDescription &kernel : plan.kernels)
+      kernel.section = i;
+  }
   if (!artifact::writeArtifactFile(output, *description, error)) {
     progress.abandon();
     return fail("cannot write '" + output + "': " + error);
@@ -327,7 +353,7 @@ int runCompileCommand() {
     uint64_t size = 0;
     llvm::sys::fs::file_size(output, size);
     llvm::errs() << llvm::format(
-        "compiled %zu kernels into %s (%.1f MB) in %.2f s\n", description->kernels.size(),
+        "compiled %zu kernels into %s (%.1f MB) in %.2f s\n", generic.kernels.size(),
         output.c_str(), size / 1e6,
         std::chrono::duration<double>(Clock::now() - started).count());
   }

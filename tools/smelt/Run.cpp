@@ -36,8 +36,14 @@ cl::list<std::string> outputs("output",
                               cl::desc("Where to write an output, in signature order: "
                                        "@file.npy (repeatable)"),
                               cl::value_desc("@file.npy"), cl::sub(runCommand));
-cl::opt<std::string> device("device", cl::desc("Device to run on"), cl::init("cpu"),
-                            cl::sub(runCommand));
+cl::opt<std::string> device("device",
+                            cl::desc("Device to run on: cpu, cuda:1, ... (default: "
+                                     "SMELT_DEVICE, else the first accelerator, else cpu)"),
+                            cl::init(""), cl::sub(runCommand));
+cl::list<std::string> plugins("plugin", cl::desc("Load this plugin library first (repeatable)"),
+                              cl::value_desc("path"), cl::sub(runCommand));
+cl::opt<bool> verbose("v", cl::desc("Say which device, plan and implementations were chosen"),
+                      cl::sub(runCommand));
 cl::opt<int> threads("threads", cl::desc("Host threads (0: all hardware threads)"),
                      cl::init(0), cl::sub(runCommand));
 cl::opt<int> repeat("repeat", cl::desc("Run this many times and report the timings"),
@@ -62,6 +68,9 @@ bool check(smelt_status_t status, std::string &message) {
 struct InstanceDeleter {
   void operator()(smelt_instance_t *instance) const { smelt_instance_release(instance); }
 };
+struct DeviceDeleter {
+  void operator()(smelt_device_t *device) const { smelt_device_release(device); }
+};
 struct SessionDeleter {
   void operator()(smelt_session_t *session) const { smelt_session_release(session); }
 };
@@ -77,18 +86,29 @@ int runRunCommand() {
   smelt_instance_options_t instanceOptions{};
   instanceOptions.struct_size = sizeof(instanceOptions);
   instanceOptions.num_threads = threads;
+  std::vector<const char *> pluginPaths;
+  for (const std::string &path : plugins)
+    pluginPaths.push_back(path.c_str());
+  instanceOptions.plugin_paths = pluginPaths.data();
+  instanceOptions.plugin_path_count = pluginPaths.size();
   smelt_instance_t *rawInstance = nullptr;
   if (!check(smelt_instance_create(&instanceOptions, &rawInstance), message))
     return fail(message);
   std::unique_ptr<smelt_instance_t, InstanceDeleter> instance(rawInstance);
+  smelt_device_t *rawDevice = nullptr;
+  if (!check(smelt_device_open(instance.get(), device.c_str(), &rawDevice), message))
+    return fail(message);
+  std::unique_ptr<smelt_device_t, DeviceDeleter> openedDevice(rawDevice);
 
   auto loadStart = std::chrono::steady_clock::now();
   smelt_session_t *rawSession = nullptr;
-  if (!check(smelt_session_create_from_file(instance.get(), artifactPath.c_str(),
-                                            device.c_str(), &rawSession),
+  if (!check(smelt_session_create_from_file(openedDevice.get(), artifactPath.c_str(), nullptr,
+                                            &rawSession),
              message))
     return fail(message);
   std::unique_ptr<smelt_session_t, SessionDeleter> session(rawSession);
+  if (verbose)
+    llvm::errs() << smelt_session_describe(session.get());
   double loadMs =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - loadStart)
           .count();

@@ -68,14 +68,14 @@ TEST(ArtifactReader, ReadsBackWhatWasWritten) {
   ASSERT_EQ(index.inputs()->size(), 2u);
   EXPECT_EQ(index.inputs()->Get(1)->name()->str(), "y");
   EXPECT_EQ(index.inputs()->Get(1)->shape()->Get(1), 8);
-  EXPECT_EQ(index.buffers()->Get(2)->kind(), BufferKind::Constant);
-  EXPECT_EQ(index.buffers()->Get(3)->offset(), 128u);
-  EXPECT_EQ(index.arena_size(), model.arenaSize);
-  EXPECT_EQ(index.kernels()->Get(1)->symbol()->str(),
+  EXPECT_EQ(index.plans()->Get(0)->buffers()->Get(2)->kind(), BufferKind::Constant);
+  EXPECT_EQ(index.plans()->Get(0)->buffers()->Get(3)->offset(), 128u);
+  EXPECT_EQ(index.plans()->Get(0)->arena_size(), model.plans[0].arenaSize);
+  EXPECT_EQ(index.plans()->Get(0)->kernels()->Get(1)->symbol()->str(),
             "smelt_test_multiply_rows");
-  EXPECT_EQ(index.kernels()->Get(1)->grid(), 4u);
-  ASSERT_EQ(index.commands()->size(), 3u);
-  EXPECT_EQ(index.commands()->Get(2)->command_as_Copy()->destination(), 5u);
+  EXPECT_EQ(index.plans()->Get(0)->kernels()->Get(1)->grid(), 4u);
+  ASSERT_EQ(index.plans()->Get(0)->commands()->size(), 3u);
+  EXPECT_EQ(index.plans()->Get(0)->commands()->Get(2)->command_as_Copy()->destination(), 5u);
   EXPECT_EQ(reinterpret_cast<uintptr_t>(artifact->constants()) % 64, 0u);
   EXPECT_EQ(std::memcmp(artifact->constants(), model.constants.data(),
                         model.constants.size()),
@@ -143,7 +143,8 @@ TEST(ArtifactReader, RejectsOtherFormatVersions) {
   ArtifactError error = verifyError(bytes, bytes.size());
   EXPECT_EQ(error.code, ArtifactErrorCode::UnsupportedVersion);
   EXPECT_EQ(error.message, "unsupported artifact format version 7 (this "
-                           "runtime reads version 0)");
+                           "runtime reads version 1); recompile the model "
+                           "with a matching smelt");
 }
 
 TEST(ArtifactReader, RejectsAPayloadThatFailsItsChecksum) {
@@ -219,31 +220,31 @@ TEST(ArtifactWriter, RejectsInconsistentDescriptions) {
   std::vector<uint8_t> bytes;
 
   ArtifactDescription model = makeAddMultiplyModel(2);
-  std::get<LaunchDescription>(model.commands[0]).args[1] = 9;
+  std::get<LaunchDescription>(model.plans[0].commands[0]).args[1] = 9;
   EXPECT_FALSE(writeArtifact(model, bytes, error));
   EXPECT_EQ(error, "invalid artifact description: corrupt artifact index: "
-                   "command 0 (launch): argument 1 is buffer 9, but the "
+                   "plan 0: command 0 (launch): argument 1 is buffer 9, but the "
                    "artifact has 6 buffers");
 
   model = makeAddMultiplyModel(2);
-  model.buffers[1].size = 4;
+  model.plans[0].buffers[1].size = 4;
   EXPECT_FALSE(writeArtifact(model, bytes, error));
   EXPECT_THAT(error, HasSubstr("buffer 1 (input 1) has offset 0 and size 4; "
                                "the signature needs offset 0 and size 64"));
 
   model = makeAddMultiplyModel(2);
-  model.kernels[0].section = 3;
+  model.plans[0].kernels[0].section = 3;
   EXPECT_FALSE(writeArtifact(model, bytes, error));
   EXPECT_THAT(error, HasSubstr("kernel 0 ('smelt_test_add_rows') is in "
                                "section 3, but the artifact has 1 sections"));
 
   model = makeAddMultiplyModel(2);
-  model.buffers[3].offset = model.arenaSize;
+  model.plans[0].buffers[3].offset = model.plans[0].arenaSize;
   EXPECT_FALSE(writeArtifact(model, bytes, error));
   EXPECT_THAT(error, HasSubstr("lies outside the arena"));
 
   model = makeAddMultiplyModel(2);
-  model.buffers[2].offset = 1000;
+  model.plans[0].buffers[2].offset = 1000;
   EXPECT_FALSE(writeArtifact(model, bytes, error));
   EXPECT_THAT(error, HasSubstr("lies outside the constants"));
 
@@ -253,7 +254,7 @@ TEST(ArtifactWriter, RejectsInconsistentDescriptions) {
   EXPECT_THAT(error, HasSubstr("input 0 has an invalid dtype 13"));
 
   model = makeCopyModel();
-  std::get<CopyDescription>(model.commands[0]).size = 17;
+  std::get<CopyDescription>(model.plans[0].commands[0]).size = 17;
   EXPECT_FALSE(writeArtifact(model, bytes, error));
   EXPECT_THAT(error, HasSubstr("command 0 (copy) of 17 bytes exceeds"));
 

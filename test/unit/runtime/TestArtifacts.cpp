@@ -38,6 +38,7 @@ ArtifactDescription makeAddMultiplyModel(int64_t rows) {
   const std::vector<int64_t> shape = {rows, kColumns};
   const uint64_t bytes = uint64_t(rows * kColumns) * sizeof(float);
   ArtifactDescription model;
+  PlanDescription &plan = model.plans.emplace_back();
   model.inputs = {{"x", SMELT_F32, shape}, {"y", SMELT_F32, shape}};
   model.outputs = {{"z", SMELT_F32, shape}, {"w", SMELT_F32, shape}};
 
@@ -50,10 +51,10 @@ ArtifactDescription makeAddMultiplyModel(int64_t rows) {
       reinterpret_cast<const uint8_t *>(constant.data());
   model.constants.insert(model.constants.end(), constantBytes,
                          constantBytes + bytes);
-  model.arenaSize = 128 + bytes;
+  plan.arenaSize = 128 + bytes;
 
   using Kind = BufferKindDescription;
-  model.buffers = {
+  plan.buffers = {
       {Kind::Input, 0, 0, bytes},     // 0: x
       {Kind::Input, 1, 0, bytes},     // 1: y
       {Kind::Constant, 0, 64, bytes}, // 2: c
@@ -62,11 +63,11 @@ ArtifactDescription makeAddMultiplyModel(int64_t rows) {
       {Kind::Output, 1, 0, bytes},    // 5: w
   };
   model.sections = {{"cpu", "elf-shared-object", "", readTestKernelObject()}};
-  model.kernels = {
+  plan.kernels = {
       {"smelt_test_add_rows", uint64_t(rows), 0, "t = x + c"},
       {"smelt_test_multiply_rows", uint64_t(rows), 0, "z = t * y"},
   };
-  model.commands = {
+  plan.commands = {
       LaunchDescription{0, {0, 2, 3}},
       LaunchDescription{1, {3, 1, 4}},
       CopyDescription{3, 5, bytes},
@@ -78,25 +79,27 @@ ArtifactDescription makeCountIdsModel(int64_t grid, std::vector<uint8_t> code,
                                       std::string symbol) {
   const uint64_t bytes = uint64_t(grid) * sizeof(int32_t);
   ArtifactDescription model;
+  PlanDescription &plan = model.plans.emplace_back();
   model.inputs = {{"start", SMELT_I32, {grid}}};
   model.outputs = {{"counts", SMELT_I32, {grid}}};
   using Kind = BufferKindDescription;
-  model.buffers = {{Kind::Input, 0, 0, bytes}, {Kind::Output, 0, 0, bytes}};
+  plan.buffers = {{Kind::Input, 0, 0, bytes}, {Kind::Output, 0, 0, bytes}};
   if (code.empty())
     code = readTestKernelObject();
   model.sections = {{"cpu", "elf-shared-object", "", std::move(code)}};
-  model.kernels = {{std::move(symbol), uint64_t(grid), 0, "count ids"}};
-  model.commands = {CopyDescription{0, 1, bytes}, LaunchDescription{0, {1}}};
+  plan.kernels = {{std::move(symbol), uint64_t(grid), 0, "count ids"}};
+  plan.commands = {CopyDescription{0, 1, bytes}, LaunchDescription{0, {1}}};
   return model;
 }
 
 ArtifactDescription makeCopyModel() {
   ArtifactDescription model;
+  PlanDescription &plan = model.plans.emplace_back();
   model.inputs = {{"x", SMELT_F32, {2, 2}}};
   model.outputs = {{"y", SMELT_F32, {2, 2}}};
   using Kind = BufferKindDescription;
-  model.buffers = {{Kind::Input, 0, 0, 16}, {Kind::Output, 0, 0, 16}};
-  model.commands = {CopyDescription{0, 1, 16}};
+  plan.buffers = {{Kind::Input, 0, 0, 16}, {Kind::Output, 0, 0, 16}};
+  plan.commands = {CopyDescription{0, 1, 16}};
   return model;
 }
 

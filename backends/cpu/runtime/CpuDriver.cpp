@@ -1,0 +1,451 @@
+//===- CpuDriver.cpp - The CPU driver, through the plugin ABI -------------===//
+//
+// Runs plans whose kernels are compiled to an ELF shared object for the host
+// ("cpu" sections): loads the object from memory (memfd + dlopen), resolves
+// each kernel once, and runs the command list, parallel launches going to the
+// host's thread pool (smelt_host_t.parallel_for). It sees the runtime only
+// through smelt/plugin.h, like any external plugin, and is linked into
+// libsmelt_runtime.so as a built-in.
+//
+// A kernel entry is `void kernel(void **buffers, int64_t first_id,
+// int64_t end_id)`; a launch calls it over sub-ranges of [0, grid).
+//
+//===----------------------------------------------------------------------===//
+#include "smelt/plugin.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+/// Thrown inside the driver; every ABI entry turns it into a status.
+struct DriverError : std::runtime_error {
+  DriverError(smelt_status_code_t code, const std::string &message)
+      : std::runtime_error(message), code(code) {}
+  smelt_status_code_t code;
+};
+
+[[noreturn]] void fail(smelt_status_code_t code, const std::string &message) {
+  throw DriverError(code, message);
+}
+
+template <typename Body>
+smelt_status_code_t guard(smelt_plugin_error_t *error, Body &&body) noexcept {
+  auto report = [&](smelt_status_code_t code, const char *message) {
+    if (error && error->struct_size >= sizeof(smelt_plugin_error_t))
+      std::snprintf(error->message, sizeof(error->message), "%s", message);
+    return code;
+  };
+  try {
+    body();
+    return SMELT_OK;
+  } catch (const DriverError &failure) {
+    return report(failure.code, failure.what());
+  } catch (const std::bad_alloc &) {
+    return report(SMELT_OUT_OF_MEMORY, "out of memory");
+  } catch (const std::exception &failure) {
+    return report(SMELT_INTERNAL, failure.what());
+  } catch (...) {
+    return report(SMELT_INTERNAL, "unknown exception in the cpu driver");
+  }
+}
+
+#if defined(__x86_64__)
+constexpr const char *kHostArchitecture = "x86_64";
+#elif defined(__aarch64__)
+constexpr const char *kHostArchitecture = "aarch64";
+#else
+constexpr const char *kHostArchitecture = "";
+#endif
+
+bool hostHasFeature(const std::string &feature) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (feature == "sse4.2") return __builtin_cpu_supports("sse4.2");
+  if (feature == "avx") return __builtin_cpu_supports("avx");
+  if (feature == "avx2") return __builtin_cpu_supports("avx2");
+  if (feature == "fma") return __builtin_cpu_supports("fma");
+  if (feature == "avx512f") return __builtin_cpu_supports("avx512f");
+  if (feature == "avx512bw") return __builtin_cpu_supports("avx512bw");
+  if (feature == "avx512dq") return __builtin_cpu_supports("avx512dq");
+  if (feature == "avx512vl") return __builtin_cpu_supports("avx512vl");
+#endif
+  (void)feature;
+  return false;
+}
+
+/// The first instruction-set extension that `arch` ("x86_64:znver3:+avx2,
+/// +fma,...") requires and this CPU lacks, or empty. Only extensions the
+/// compiler records are checked; an unknown name is reported as missing.
+std::string missingCpuFeature(const std::string &arch) {
+  size_t second = arch.find(':', arch.find(':') + 1);
+  if (second == std::string::npos)
+    return {};
+  std::string list = arch.substr(second + 1);
+  size_t start = 0;
+  while (start < list.size()) {
+    size_t end = list.find(',', start);
+    if (end == std::string::npos)
+      end = list.size();
+    std::string feature = list.substr(start, end - start);
+    start = end + 1;
+    if (!feature.empty() && feature[0] == '+')
+      feature.erase(0, 1);
+    if (!feature.empty() && !hostHasFeature(feature))
+      return feature;
+  }
+  return {};
+}
+
+void checkSection(const smelt_program_section_t &section) {
+  const std::string target = section.target ? section.target : "";
+  const std::string format = section.format ? section.format : "";
+  if (target != "cpu")
+    fail(SMELT_UNSUPPORTED, "it holds code for target '" + target +
+                                "'; the cpu driver runs only target 'cpu'");
+  if (format != "elf-shared-object")
+    fail(SMELT_UNSUPPORTED, "it has format '" + format +
+                                "'; the cpu driver loads only "
+                                "'elf-shared-object'");
+  const std::string arch = section.arch ? section.arch : "";
+  if (arch.empty())
+    return;
+  // "x86_64:znver3:+avx2": the part before ':' is the instruction set.
+  std::string isa = arch.substr(0, arch.find(':'));
+  if (isa != kHostArchitecture)
+    fail(SMELT_UNSUPPORTED, "it is compiled for '" + arch + "'; this host is '" +
+                                kHostArchitecture + "'");
+  std::string missing = missingCpuFeature(arch);
+  if (!missing.empty())
+    fail(SMELT_UNSUPPORTED,
+         "it is compiled for '" + arch.substr(0, arch.find(':', isa.size() + 1)) +
+             "', which needs the CPU feature '" + missing +
+             "' this host lacks; recompile with --target=cpu:<this host's cpu> "
+             "(or cpu:x86-64-v2), or add such a target to a fat artifact");
+}
+
+void writeAll(int fd, const uint8_t *bytes, size_t size, const std::string &name) {
+  while (size > 0) {
+    ssize_t written = ::write(fd, bytes, size);
+    if (written < 0 && errno == EINTR)
+      continue;
+    if (written <= 0)
+      fail(SMELT_INTERNAL, "cannot write " + name + " to memory: " + std::strerror(errno));
+    bytes += written;
+    size -= static_cast<size_t>(written);
+  }
+}
+
+std::string fdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+/// An ELF shared object loaded from bytes in memory, without touching disk:
+/// written to a memfd and dlopen'ed through /proc/self/fd.
+class CodeObject {
+public:
+  CodeObject(const uint8_t *bytes, size_t size, const std::string &name) {
+    int fd = ::memfd_create("smelt-cpu-code", MFD_CLOEXEC);
+    if (fd < 0)
+      fail(SMELT_UNSUPPORTED,
+           "cannot load " + name + ": memfd_create failed: " + std::strerror(errno));
+    try {
+      writeAll(fd, bytes, size, name);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+    // The dynamic loader recognises an already-loaded object by the path it
+    // was opened with, so "/proc/self/fd/N" of an object that is still loaded
+    // (or that dlclose kept resident) would return that old object. The fd
+    // stays open while the object is loaded, and if the path is known to the
+    // loader anyway, move to a fresh fd number until it is not.
+    std::vector<int> busy;
+    for (int attempt = 0; attempt < 64; ++attempt) {
+      void *stale = ::dlopen(fdPath(fd).c_str(), RTLD_NOW | RTLD_NOLOAD);
+      if (!stale)
+        break;
+      ::dlclose(stale);
+      int fresh = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+      if (fresh < 0)
+        break;
+      busy.push_back(fd);
+      fd = fresh;
+    }
+    for (int descriptor : busy)
+      ::close(descriptor);
+    handle_ = ::dlopen(fdPath(fd).c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle_) {
+      const char *reason = ::dlerror();
+      ::close(fd);
+      fail(SMELT_UNSUPPORTED,
+           "cannot load " + name + ": " + (reason ? reason : "dlopen failed"));
+    }
+    fd_ = fd;
+  }
+  ~CodeObject() {
+    ::dlclose(handle_);
+    ::close(fd_);
+  }
+  CodeObject(const CodeObject &) = delete;
+  CodeObject &operator=(const CodeObject &) = delete;
+
+  void *find(const char *symbol) const { return ::dlsym(handle_, symbol); }
+
+private:
+  void *handle_ = nullptr;
+  int fd_ = -1; // kept open while loaded: see the constructor
+};
+
+using KernelEntry = void (*)(void **buffers, int64_t firstId, int64_t endId);
+
+struct Driver {
+  const smelt_host_t *host;
+  std::string deviceName;
+  std::string deviceArch;
+  uint64_t memoryBytes = 0;
+};
+
+struct Program {
+  struct Launch {
+    KernelEntry entry;
+    int64_t grid;
+    std::vector<uint32_t> args;
+  };
+  struct Copy {
+    uint32_t source, destination;
+    uint64_t size;
+  };
+  struct Step {
+    bool isLaunch;
+    Launch launch;
+    Copy copy;
+  };
+
+  const smelt_host_t *host;
+  std::vector<std::unique_ptr<CodeObject>> codeObjects; // by section id
+  std::vector<smelt_program_buffer_t> buffers;
+  std::vector<Step> steps;
+  const uint8_t *constants;
+  uint64_t arenaSize;
+  std::string description;
+
+  void run(const void *const *inputs, void *const *outputs) const;
+};
+
+struct LaunchContext {
+  KernelEntry entry;
+  void **args;
+};
+
+void launchRange(void *context, int64_t begin, int64_t end) {
+  auto *launch = static_cast<LaunchContext *>(context);
+  launch->entry(launch->args, begin, end);
+}
+
+struct FreeDeleter {
+  void operator()(uint8_t *memory) const { std::free(memory); }
+};
+
+void Program::run(const void *const *inputs, void *const *outputs) const {
+  std::unique_ptr<uint8_t, FreeDeleter> arena;
+  if (arenaSize > 0) {
+    uint64_t allocation = (arenaSize + 63) / 64 * 64;
+    arena.reset(static_cast<uint8_t *>(std::aligned_alloc(64, allocation)));
+    if (!arena)
+      fail(SMELT_OUT_OF_MEMORY,
+           "cannot allocate the " + std::to_string(arenaSize) + "-byte scratch arena");
+  }
+  // Constants are only read by kernels; the const_cast is the kernel ABI's
+  // single pointer type, not a licence to write.
+  std::vector<void *> pointers(buffers.size());
+  for (size_t b = 0; b < buffers.size(); ++b) {
+    const smelt_program_buffer_t &buffer = buffers[b];
+    switch (buffer.kind) {
+    case SMELT_BUFFER_INPUT:
+      pointers[b] = const_cast<void *>(inputs[buffer.index]);
+      break;
+    case SMELT_BUFFER_OUTPUT:
+      pointers[b] = outputs[buffer.index];
+      break;
+    case SMELT_BUFFER_CONSTANT:
+      pointers[b] = const_cast<uint8_t *>(constants) + buffer.offset;
+      break;
+    case SMELT_BUFFER_ARENA:
+      pointers[b] = arena.get() + buffer.offset;
+      break;
+    }
+  }
+  std::vector<void *> args;
+  for (const Step &step : steps) {
+    if (step.isLaunch) {
+      args.clear();
+      for (uint32_t id : step.launch.args)
+        args.push_back(pointers[id]);
+      LaunchContext context{step.launch.entry, args.data()};
+      host->parallel_for(host->context, step.launch.grid, launchRange, &context);
+    } else if (step.copy.size > 0) {
+      std::memmove(pointers[step.copy.destination], pointers[step.copy.source],
+                   step.copy.size);
+    }
+  }
+}
+
+std::string cpuModelName() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line))
+    if (line.rfind("model name", 0) == 0 || line.rfind("Model", 0) == 0) {
+      size_t colon = line.find(':');
+      if (colon != std::string::npos) {
+        size_t start = line.find_first_not_of(' ', colon + 1);
+        return start == std::string::npos ? "" : line.substr(start);
+      }
+    }
+  return "unknown CPU";
+}
+
+std::string hostFeatureList() {
+  std::string list;
+  for (const char *feature :
+       {"sse4.2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl"})
+    if (hostHasFeature(feature))
+      list += std::string(list.empty() ? "+" : ",+") + feature;
+  return list;
+}
+
+//===------------------------------------------------------- ABI entries ===//
+
+smelt_status_code_t create(const smelt_host_t *host, void **outDriver,
+                           smelt_plugin_error_t *error) {
+  return guard(error, [&] {
+    if (!host || host->struct_size < sizeof(smelt_host_t))
+      fail(SMELT_ABI_MISMATCH, "the host table is older than this driver");
+    auto driver = std::make_unique<Driver>();
+    driver->host = host;
+    driver->deviceName =
+        cpuModelName() + " (" + std::to_string(host->num_threads) + " threads)";
+    driver->deviceArch = std::string(kHostArchitecture) + "::" + hostFeatureList();
+    long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGESIZE);
+    if (pages > 0 && pageSize > 0)
+      driver->memoryBytes = static_cast<uint64_t>(pages) * static_cast<uint64_t>(pageSize);
+    *outDriver = driver.release();
+  });
+}
+
+void destroy(void *driver) { delete static_cast<Driver *>(driver); }
+
+uint32_t deviceCount(void *) { return 1; }
+
+smelt_status_code_t deviceInfo(void *state, uint32_t device, smelt_device_info_t *out,
+                               smelt_plugin_error_t *error) {
+  return guard(error, [&] {
+    if (device != 0)
+      fail(SMELT_NOT_FOUND, "the cpu driver has one device, 0");
+    auto *driver = static_cast<Driver *>(state);
+    out->name = driver->deviceName.c_str();
+    out->arch = driver->deviceArch.c_str();
+    out->memory_bytes = driver->memoryBytes;
+  });
+}
+
+uint32_t libraryCount(void *) { return 0; }
+const char *libraryName(void *, uint32_t) { return nullptr; }
+
+smelt_status_code_t checkSectionEntry(void *, uint32_t, const smelt_program_section_t *section,
+                                      smelt_plugin_error_t *error) {
+  return guard(error, [&] { checkSection(*section); });
+}
+
+smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *view,
+                                void **outProgram, const char **outDescription,
+                                smelt_plugin_error_t *error) {
+  return guard(error, [&] {
+    auto *driver = static_cast<Driver *>(state);
+    if (view->struct_size < sizeof(smelt_program_t))
+      fail(SMELT_ABI_MISMATCH, "the program view is older than this driver");
+    auto program = std::make_unique<Program>();
+    program->host = driver->host;
+    program->codeObjects.resize(view->section_count);
+    program->buffers.assign(view->buffers, view->buffers + view->buffer_count);
+    program->constants = static_cast<const uint8_t *>(view->constants);
+    program->arenaSize = view->arena_size;
+
+    std::vector<KernelEntry> entries;
+    for (uint32_t k = 0; k < view->kernel_count; ++k) {
+      const smelt_program_kernel_t &kernel = view->kernels[k];
+      const std::string sectionName = "section " + std::to_string(kernel.section);
+      std::unique_ptr<CodeObject> &code = program->codeObjects[kernel.section];
+      if (!code) {
+        const smelt_program_section_t &section = view->sections[kernel.section];
+        try {
+          checkSection(section);
+        } catch (const DriverError &failure) {
+          fail(failure.code, sectionName + ": " + failure.what());
+        }
+        code = std::make_unique<CodeObject>(static_cast<const uint8_t *>(section.data),
+                                            section.size, "the CPU code of " + sectionName);
+      }
+      void *address = code->find(kernel.symbol);
+      if (!address)
+        fail(SMELT_NOT_FOUND, "kernel " + std::to_string(k) + " ('" + kernel.symbol +
+                                  "'): symbol '" + kernel.symbol +
+                                  "' not found in the CPU code of " + sectionName);
+      entries.push_back(reinterpret_cast<KernelEntry>(address));
+    }
+    for (uint32_t c = 0; c < view->command_count; ++c) {
+      const smelt_program_command_t &command = view->commands[c];
+      Program::Step step{};
+      if (command.kind == SMELT_COMMAND_LAUNCH) {
+        step.isLaunch = true;
+        step.launch.entry = entries[command.kernel];
+        step.launch.grid = static_cast<int64_t>(view->kernels[command.kernel].grid);
+        step.launch.args.assign(command.args, command.args + command.arg_count);
+      } else {
+        step.isLaunch = false;
+        step.copy = {command.source, command.destination, command.size};
+      }
+      program->steps.push_back(std::move(step));
+    }
+    uint32_t loaded = 0;
+    for (const auto &code : program->codeObjects)
+      loaded += code != nullptr;
+    program->description = "cpu: " + std::to_string(loaded) +
+                           " code object(s) loaded; every kernel runs generated code "
+                           "(this driver binds no vendor library yet)\n";
+    *outDescription = program->description.c_str();
+    *outProgram = program.release();
+  });
+}
+
+smelt_status_code_t programRun(void *program, const void *const *inputs, void *const *outputs,
+                               smelt_plugin_error_t *error) {
+  return guard(error, [&] { static_cast<const Program *>(program)->run(inputs, outputs); });
+}
+
+void programRelease(void *program) { delete static_cast<Program *>(program); }
+
+const smelt_driver_t kDriver = {
+    sizeof(smelt_driver_t), "cpu",        create,         destroy,
+    deviceCount,            deviceInfo,   libraryCount,   libraryName,
+    checkSectionEntry,      programLoad,  programRun,     programRelease,
+};
+
+const smelt_plugin_t kPlugin = {
+    sizeof(smelt_plugin_t), SMELT_PLUGIN_ABI_MAJOR, SMELT_PLUGIN_ABI_MINOR, "cpu",
+    SMELT_VERSION_STRING,   &kDriver,
+};
+
+} // namespace
+
+/// Registered by the runtime as a built-in (see BuiltinPlugins.cpp.in).
+extern "C" const smelt_plugin_t *smelt_builtin_plugin_cpu(void) { return &kPlugin; }

@@ -1,0 +1,252 @@
+//===- Libraries.cpp - Vendor libraries found at load time ----------------===//
+#include "Libraries.h"
+
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <link.h>
+
+namespace smelt::runtime {
+namespace {
+
+using VersionQuery = std::string (*)(void *handle, std::string &note);
+
+template <typename Function>
+Function symbol(void *handle, const char *name) {
+  return reinterpret_cast<Function>(::dlsym(handle, name));
+}
+
+std::string dotted(long major, long minor, long patch) {
+  return std::to_string(major) + "." + std::to_string(minor) + "." +
+         std::to_string(patch);
+}
+
+// Each query uses only the library's documented version call.
+
+std::string oneDnnVersion(void *handle, std::string &) {
+  struct Version { // dnnl_version_t
+    int major, minor, patch;
+    const char *hash;
+    unsigned cpuRuntime, gpuRuntime;
+  };
+  auto query = symbol<const Version *(*)()>(handle, "dnnl_version");
+  const Version *version = query ? query() : nullptr;
+  return version ? dotted(version->major, version->minor, version->patch) : "";
+}
+
+std::string openBlasVersion(void *handle, std::string &note) {
+  auto config = symbol<char *(*)()>(handle, "openblas_get_config");
+  if (!config || !config())
+    return "";
+  // "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64"
+  std::string text = config();
+  if (text.rfind("OpenBLAS ", 0) == 0)
+    text.erase(0, 9);
+  size_t space = text.find(' ');
+  if (space != std::string::npos) {
+    note = text.substr(space + 1);
+    text.resize(space);
+  }
+  return text;
+}
+
+std::string cublasLtVersion(void *handle, std::string &) {
+  auto query = symbol<size_t (*)()>(handle, "cublasLtGetVersion");
+  if (!query)
+    return "";
+  size_t v = query(); // major * 10000 + minor * 100 + patch
+  return dotted(v / 10000, v / 100 % 100, v % 100);
+}
+
+std::string cudnnVersion(void *handle, std::string &) {
+  auto query = symbol<size_t (*)()>(handle, "cudnnGetVersion");
+  if (!query)
+    return "";
+  size_t v = query(); // 9.x: major*10000 + minor*100 + patch; 8.x: *1000
+  if (v >= 90000)
+    return dotted(v / 10000, v / 100 % 100, v % 100);
+  return dotted(v / 1000, v / 100 % 10, v % 100);
+}
+
+std::string ncclVersion(void *handle, std::string &) { // NCCL and RCCL
+  auto query = symbol<int (*)(int *)>(handle, "ncclGetVersion");
+  int v = 0;
+  if (!query || query(&v) != 0)
+    return "";
+  if (v >= 20900) // since 2.9: major*10000 + minor*100 + patch
+    return dotted(v / 10000, v / 100 % 100, v % 100);
+  return dotted(v / 1000, v / 100 % 10, v % 100);
+}
+
+std::string rocblasVersion(void *handle, std::string &) {
+  auto query = symbol<int (*)(char *, size_t)>(handle,
+                                               "rocblas_get_version_string");
+  char text[128] = {};
+  if (!query || query(text, sizeof(text) - 1) != 0)
+    return "";
+  return text;
+}
+
+std::string miopenVersion(void *handle, std::string &) {
+  auto query =
+      symbol<int (*)(size_t *, size_t *, size_t *)>(handle, "miopenGetVersion");
+  size_t major = 0, minor = 0, patch = 0;
+  if (!query || query(&major, &minor, &patch) != 0)
+    return "";
+  return dotted(major, minor, patch);
+}
+
+std::string hipblasLtVersion(void *, std::string &note) {
+  note = "hipBLASLt reports its version only through a device handle";
+  return "";
+}
+
+std::string mpiVersion(void *handle, std::string &) {
+  // Allowed before MPI_Init by the standard.
+  auto query = symbol<int (*)(char *, int *)>(handle, "MPI_Get_library_version");
+  std::vector<char> text(8192, 0);
+  int length = 0;
+  if (!query || query(text.data(), &length) != 0)
+    return "";
+  std::string version(text.data());
+  // "Open MPI v4.1.4, package: Debian OpenMPI, ..." -> "Open MPI v4.1.4"
+  size_t end = version.find_first_of(",\n");
+  if (end != std::string::npos)
+    version.resize(end);
+  return version;
+}
+
+struct KnownLibrary {
+  const char *name;
+  const char *purpose;
+  std::vector<const char *> sonames; // most preferred first
+  VersionQuery version;
+  bool global; // RTLD_GLOBAL (MPI loads its own components)
+};
+
+const std::vector<KnownLibrary> &knownLibraries() {
+  static const std::vector<KnownLibrary> libraries = {
+      {"oneDNN", "GEMM and convolution on CPU", {"libdnnl.so.3", "libdnnl.so.2"},
+       oneDnnVersion, false},
+      {"OpenBLAS", "GEMM on CPU", {"libopenblas.so.0"}, openBlasVersion, false},
+      {"cuBLASLt", "GEMM with epilogues on NVIDIA GPUs",
+       {"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so.11"},
+       cublasLtVersion, false},
+      {"cuDNN", "convolution on NVIDIA GPUs", {"libcudnn.so.9", "libcudnn.so.8"},
+       cudnnVersion, false},
+      {"NCCL", "collectives on NVIDIA GPUs", {"libnccl.so.2"}, ncclVersion, false},
+      {"hipBLASLt", "GEMM with epilogues on AMD GPUs",
+       {"libhipblaslt.so.1", "libhipblaslt.so.0"}, hipblasLtVersion, false},
+      {"rocBLAS", "GEMM on AMD GPUs",
+       {"librocblas.so.5", "librocblas.so.4", "librocblas.so.3"}, rocblasVersion,
+       false},
+      {"MIOpen", "convolution on AMD GPUs", {"libMIOpen.so.1"}, miopenVersion,
+       false},
+      {"RCCL", "collectives on AMD GPUs", {"librccl.so.1"}, ncclVersion, false},
+      {"MPI", "collectives between hosts", {"libmpi.so.40", "libmpi.so.12"},
+       mpiVersion, true},
+  };
+  return libraries;
+}
+
+std::string loadedPath(void *handle, const char *fallback) {
+  struct link_map *map = nullptr;
+  if (::dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name &&
+      map->l_name[0])
+    return map->l_name;
+  return fallback;
+}
+
+void probeInto(const KnownLibrary &library, LibraryRecord &record) {
+  const std::string variable = libraryOverrideVariable(library.name);
+  const char *override = std::getenv(variable.c_str());
+  std::vector<std::string> candidates;
+  if (override && *override) {
+    std::string value = override;
+    if (value == "off" || value == "none" || value == "0") {
+      record.message = "disabled by " + variable + "=" + value;
+      return;
+    }
+    candidates.push_back(value);
+  } else {
+    candidates.assign(library.sonames.begin(), library.sonames.end());
+  }
+  std::string failures;
+  for (const std::string &candidate : candidates) {
+    ::dlerror();
+    void *handle = ::dlopen(candidate.c_str(),
+                            RTLD_NOW | (library.global ? RTLD_GLOBAL : RTLD_LOCAL));
+    if (!handle) {
+      const char *reason = ::dlerror();
+      if (!failures.empty())
+        failures += "; ";
+      failures += reason ? reason : candidate + ": cannot be loaded";
+      continue;
+    }
+    record.handle = handle;
+    record.path = loadedPath(handle, candidate.c_str());
+    std::string note;
+    record.version = library.version(handle, note);
+    record.message = override ? "from " + variable : "found by soname " + candidate;
+    if (!note.empty())
+      record.message += " (" + note + ")";
+    return;
+  }
+  if (override)
+    record.message = "not loaded from " + variable + ": " + failures;
+  else {
+    std::string tried;
+    for (const std::string &candidate : candidates)
+      tried += (tried.empty() ? "" : ", ") + candidate;
+    // dlerror() for a missing soname is long and the same each time; say it
+    // briefly unless something else went wrong.
+    bool allMissing = failures.find("No such file") != std::string::npos &&
+                      failures.find("undefined symbol") == std::string::npos &&
+                      failures.find("wrong ELF") == std::string::npos;
+    record.message = "not found (tried " + tried + ")" +
+                     (allMissing ? "" : ": " + failures);
+  }
+}
+
+} // namespace
+
+std::string libraryOverrideVariable(const std::string &name) {
+  std::string variable = "SMELT_";
+  for (char c : name)
+    variable += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return variable + "_PATH";
+}
+
+LibraryRegistry::LibraryRegistry() {
+  for (const KnownLibrary &library : knownLibraries()) {
+    auto record = std::make_unique<LibraryRecord>();
+    record->name = library.name;
+    record->purpose = library.purpose;
+    records_.push_back(std::move(record));
+  }
+}
+
+LibraryRegistry::~LibraryRegistry() {
+  // Vendor libraries are left loaded: several (CUDA's, MPI) do not support
+  // being unloaded and reloaded in one process.
+}
+
+const LibraryRecord &LibraryRegistry::probe(size_t index) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  LibraryRecord &record = *records_.at(index);
+  if (!record.probed) {
+    probeInto(knownLibraries()[index], record);
+    record.probed = true;
+  }
+  return record;
+}
+
+int LibraryRegistry::find(const std::string &name) const {
+  for (size_t i = 0; i < records_.size(); ++i)
+    if (records_[i]->name == name)
+      return static_cast<int>(i);
+  return -1;
+}
+
+} // namespace smelt::runtime
