@@ -14,6 +14,8 @@ packages=(
   libtbb-dev libflatbuffers-dev flatbuffers-compiler libssl-dev
   # tests and reference models
   googletest libgtest-dev python3 python3-numpy python3-pytest python3-torch python3-torchvision
+  # LeakSanitizer runtime for the runtime stress test
+  libclang-rt-22-dev
 )
 
 missing=()

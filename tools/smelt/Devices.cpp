@@ -66,7 +66,7 @@ int runDevicesCommand() {
         os << llvm::format("  %-8s plugin ABI %u.%u, version %-8s %s\n", info.name,
                            info.abi_major, info.abi_minor, info.version, info.path);
       else
-        os << "  refused  " << info.path << ": " << info.message << "\n";
+        os << "  refused  " << info.message << "\n";
     }
   }
 

@@ -1,0 +1,125 @@
+/* Broken and odd plugins for PluginTest.cpp, one per TEST_PLUGIN_KIND:
+ *   1 built for plugin ABI 2.0            2 exports no entry point
+ *   3 driver table lacks program_run      4 a second driver named "cpu"
+ *   5 create() fails                      6 a well-formed "echo" driver whose
+ *                                           device accepts target "echo" and
+ *                                           copies input 0 to output 0 */
+#include "smelt/plugin.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void say(smelt_plugin_error_t *error, const char *message) {
+  snprintf(error->message, sizeof(error->message), "%s", message);
+}
+
+static int driver_state;
+
+static smelt_status_code_t create(const smelt_host_t *host, void **out,
+                                  smelt_plugin_error_t *error) {
+  (void)host;
+#if TEST_PLUGIN_KIND == 5
+  (void)out;
+  say(error, "no such hardware here (test)");
+  return SMELT_NOT_FOUND;
+#else
+  (void)error;
+  *out = &driver_state;
+  return SMELT_OK;
+#endif
+}
+static void destroy(void *driver) { (void)driver; }
+static uint32_t device_count(void *driver) {
+  (void)driver;
+  return 2;
+}
+static smelt_status_code_t device_info(void *driver, uint32_t device, smelt_device_info_t *out,
+                                       smelt_plugin_error_t *error) {
+  (void)driver;
+  (void)error;
+  out->name = device == 0 ? "echo device zero" : "echo device one";
+  out->arch = "echo";
+  out->memory_bytes = 1024;
+  return SMELT_OK;
+}
+static uint32_t library_count(void *driver) {
+  (void)driver;
+  return 0;
+}
+static const char *library_name(void *driver, uint32_t index) {
+  (void)driver;
+  (void)index;
+  return NULL;
+}
+static smelt_status_code_t check_section(void *driver, uint32_t device,
+                                         const smelt_program_section_t *section,
+                                         smelt_plugin_error_t *error) {
+  (void)driver;
+  (void)device;
+  if (strcmp(section->target, "echo") != 0) {
+    say(error, "echo runs only target 'echo'");
+    return SMELT_UNSUPPORTED;
+  }
+  return SMELT_OK;
+}
+
+typedef struct echo_program_t {
+  uint64_t bytes;
+} echo_program_t;
+static echo_program_t the_program;
+
+static smelt_status_code_t program_load(void *driver, uint32_t device,
+                                        const smelt_program_t *program, void **out,
+                                        const char **description, smelt_plugin_error_t *error) {
+  uint32_t i;
+  (void)driver;
+  (void)device;
+  (void)error;
+  the_program.bytes = 0;
+  for (i = 0; i < program->buffer_count; ++i)
+    if (program->buffers[i].kind == SMELT_BUFFER_INPUT && program->buffers[i].index == 0)
+      the_program.bytes = program->buffers[i].size;
+  *out = &the_program;
+  *description = "echo: copies input 0 to output 0\n";
+  return SMELT_OK;
+}
+static smelt_status_code_t program_run(void *program, const void *const *inputs,
+                                       void *const *outputs, smelt_plugin_error_t *error) {
+  (void)error;
+  memcpy(outputs[0], inputs[0], ((echo_program_t *)program)->bytes);
+  return SMELT_OK;
+}
+static void program_release(void *program) { (void)program; }
+
+static const smelt_driver_t driver = {
+    sizeof(smelt_driver_t),
+#if TEST_PLUGIN_KIND == 4
+    "cpu",
+#else
+    "echo",
+#endif
+    create, destroy, device_count, device_info, library_count, library_name, check_section,
+    program_load,
+#if TEST_PLUGIN_KIND == 3
+    NULL,
+#else
+    program_run,
+#endif
+    program_release,
+};
+
+static const smelt_plugin_t plugin = {
+    sizeof(smelt_plugin_t),
+#if TEST_PLUGIN_KIND == 1
+    2, 0,
+#else
+    SMELT_PLUGIN_ABI_MAJOR, SMELT_PLUGIN_ABI_MINOR,
+#endif
+    "test", "9.9.9", &driver,
+};
+
+#if TEST_PLUGIN_KIND != 2
+SMELT_PLUGIN_EXPORT const smelt_plugin_t *smelt_plugin_entry(void) { return &plugin; }
+#else
+SMELT_PLUGIN_EXPORT const smelt_plugin_t *not_the_entry_point(void) { return &plugin; }
+#endif
