@@ -235,6 +235,26 @@ FailureOr<artifact::ArtifactDescription> describeArtifact(ModuleOp module) {
                   byteSizeOf(cast<ShapedType>(copy.getSource().getType()))});
               return success();
             })
+            .Case<plan::AllReduceOp>([&](plan::AllReduceOp reduce) -> LogicalResult {
+              FailureOr<uint32_t> source = bufferOf(reduce, reduce.getSource());
+              FailureOr<uint32_t> destination = bufferOf(reduce, reduce.getDestination());
+              MemRefType type = reduce.getSource().getType();
+              FailureOr<smelt_dtype_t> dtype = dtypeOf(type.getElementType());
+              if (failed(source) || failed(destination) || failed(dtype))
+                return failure();
+              artifact::AllReduceDescription command;
+              command.source = *source;
+              command.destination = *destination;
+              command.dtype = *dtype;
+              command.count = type.getNumElements();
+              StringRef reduction = reduce.getReduction();
+              command.reduction = reduction == "sum"    ? artifact::ReductionDescription::Sum
+                                  : reduction == "prod" ? artifact::ReductionDescription::Prod
+                                  : reduction == "min"  ? artifact::ReductionDescription::Min
+                                                        : artifact::ReductionDescription::Max;
+              plan.commands.push_back(command);
+              return success();
+            })
             .Case<func::ReturnOp>([](auto) { return success(); })
             .Default([](Operation *other) {
               return other->emitError("cannot serialize host op ") << other->getName();

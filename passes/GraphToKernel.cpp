@@ -211,7 +211,9 @@ std::vector<SmallVector<Operation *>> KernelFormation::formGroups() {
   std::vector<SmallVector<Operation *>> groups;
   for (Operation *op : llvm::reverse(computeOps)) {
     int joined = -1;
-    bool fusible = fuse && op->getNumResults() == 1 && !op->getResult(0).use_empty();
+    // A collective is a host command of its own, never part of a kernel.
+    bool fusible = fuse && op->getNumResults() == 1 && !op->getResult(0).use_empty() &&
+                   !isa<graph::AllReduceOp>(op);
     if (fusible) {
       for (OpOperand &use : op->getResult(0).getUses()) {
         Operation *user = use.getOwner();
@@ -259,6 +261,19 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
                                        IntegerAttr());
       buffers[result] = buffer;
     }
+    return success();
+  }
+
+  if (auto allReduce = dyn_cast<graph::AllReduceOp>(root)) {
+    Value source = bufferOf(allReduce.getInput());
+    if (!source)
+      return root->emitError("operand has no buffer (unsupported producer)");
+    Value destination = outputBuffers.lookup(allReduce.getResult());
+    if (!destination)
+      destination = plan::AllocOp::create(builder, loc, hostBufferType(allReduce.getType()),
+                                          IntegerAttr());
+    buffers[allReduce.getResult()] = destination;
+    plan::AllReduceOp::create(builder, loc, source, destination, allReduce.getReductionAttr());
     return success();
   }
 

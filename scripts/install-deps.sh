@@ -16,6 +16,10 @@ packages=(
   googletest libgtest-dev python3 python3-numpy python3-pytest python3-torch python3-torchvision
   # LeakSanitizer runtime for the runtime stress test
   libclang-rt-22-dev
+  # collectives over MPI (the runtime dlopens libmpi; mpirun runs the 2-rank test)
+  openmpi-bin libopenmpi3
+  # the embedding example: an HTTP inference service
+  libcpp-httplib-dev
 )
 
 missing=()

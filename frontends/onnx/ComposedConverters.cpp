@@ -427,7 +427,22 @@ LogicalResult convertEinsum(NodeContext &ctx) {
 
 } // namespace
 
+/// com.smelt AllReduce(x) {reduction = "sum"}: a collective across ranks.
+LogicalResult convertAllReduce(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  std::string reduction = ctx.getString("reduction", "sum");
+  FailureOr<Value> result = ctx.create<graph::AllReduceOp>(
+      ctx.inputType(0), ctx.input(0), ctx.builder.getStringAttr(reduction));
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
 void registerComposedConverters(llvm::StringMap<Converter> &converters) {
+  // Ops of Smelt's own domain are registered as "com.smelt:<op>".
+  converters["com.smelt:AllReduce"] = convertAllReduce;
   converters["BitShift"] = convertBitShift;
   converters["Hardmax"] = convertHardmax;
   converters["CumSum"] = convertCumSum;

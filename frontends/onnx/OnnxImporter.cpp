@@ -230,7 +230,9 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node, int index) 
       node.name().empty() ? node.op_type() + "_" + std::to_string(index) : node.name();
   Location loc = nameLoc(name);
 
-  if (!isDefaultDomain(node.domain())) {
+  // Smelt's own domain: ops with no ONNX equivalent (collectives).
+  bool smeltDomain = node.domain() == "com.smelt";
+  if (!isDefaultDomain(node.domain()) && !smeltDomain) {
     int64_t domainVersion = 0;
     for (const onnx::OperatorSetIdProto &import : model.opset_import())
       if (import.domain() == node.domain())
@@ -254,7 +256,8 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node, int index) 
       return emitError(loc) << "node '" << name << "' defines value '" << output
                             << "', which is already defined";
 
-  Converter converter = lookupConverter(node.op_type());
+  Converter converter =
+      lookupConverter(smeltDomain ? "com.smelt:" + node.op_type() : node.op_type());
   if (!converter)
     return emitError(loc) << "unsupported ONNX op '" << node.op_type() << "' (opset "
                           << opset << ") at node '" << name << "'";

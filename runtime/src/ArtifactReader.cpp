@@ -299,6 +299,25 @@ bool verifyCode(const Model &model, const Plan &plan,
                                   " bytes exceeds its source (" +
                                   str(sourceSize) + " bytes) or destination (" +
                                   str(destinationSize) + " bytes)");
+    } else if (const AllReduce *reduce = entry->command_as_AllReduce()) {
+      where += " (all-reduce)";
+      if (!checkBuffer(where, "source", reduce->source()) ||
+          !checkBuffer(where, "destination", reduce->destination()))
+        return false;
+      if (!isValidDType(static_cast<int64_t>(reduce->dtype())))
+        return corrupt(error, where + " has an invalid dtype");
+      if (reduce->reduction() > Reduction::MAX)
+        return corrupt(error, where + " has an invalid reduction");
+      uint64_t bytes = 0;
+      int64_t count = static_cast<int64_t>(reduce->count());
+      if (count < 0 ||
+          !checkedByteSize(&count, 1, static_cast<smelt_dtype_t>(reduce->dtype()),
+                           bytes) ||
+          plan.buffers()->Get(reduce->source())->size() != bytes ||
+          plan.buffers()->Get(reduce->destination())->size() != bytes)
+        return corrupt(error, where + " of " + str(reduce->count()) +
+                                  " elements disagrees with the size of its "
+                                  "source or destination buffer");
     } else {
       return corrupt(error,
                      where + " has an unknown type " +

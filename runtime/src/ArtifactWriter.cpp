@@ -95,12 +95,19 @@ flatbuffers::DetachedBuffer buildIndex(const ArtifactDescription &description,
                                   builder.CreateVector(launch->args));
         commandOffsets.push_back(
             CreateCommandEntry(builder, Command::Launch, table.Union()));
-      } else {
-        const auto &copy = std::get<CopyDescription>(command);
+      } else if (const auto *copy = std::get_if<CopyDescription>(&command)) {
         auto table =
-            CreateCopy(builder, copy.source, copy.destination, copy.size);
+            CreateCopy(builder, copy->source, copy->destination, copy->size);
         commandOffsets.push_back(
             CreateCommandEntry(builder, Command::Copy, table.Union()));
+      } else {
+        const auto &reduce = std::get<AllReduceDescription>(command);
+        auto table = CreateAllReduce(builder, reduce.source, reduce.destination,
+                                     static_cast<DType>(reduce.dtype),
+                                     reduce.count,
+                                     static_cast<Reduction>(reduce.reduction));
+        commandOffsets.push_back(
+            CreateCommandEntry(builder, Command::AllReduce, table.Union()));
       }
     }
     auto commands = builder.CreateVector(commandOffsets);

@@ -68,7 +68,20 @@ struct CopyDescription {
   uint64_t size = 0;
 };
 
-using CommandDescription = std::variant<LaunchDescription, CopyDescription>;
+enum class ReductionDescription : uint8_t { Sum, Prod, Min, Max };
+
+/// Every rank reduces `count` elements of `dtype` from `source` into
+/// `destination` through the communicator.
+struct AllReduceDescription {
+  uint32_t source = 0;
+  uint32_t destination = 0;
+  smelt_dtype_t dtype = SMELT_F32;
+  uint64_t count = 0;
+  ReductionDescription reduction = ReductionDescription::Sum;
+};
+
+using CommandDescription =
+    std::variant<LaunchDescription, CopyDescription, AllReduceDescription>;
 
 /// What one target runs: buffer, kernel and command ids are local to it;
 /// kernels name sections of the artifact.

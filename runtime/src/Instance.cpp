@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <dirent.h>
 #include <dlfcn.h>
@@ -60,6 +61,24 @@ smelt_status_code_t hostOpenLibrary(void *context, const char *name,
   out->version = record.version.c_str();
   out->message = record.message.c_str();
   return SMELT_OK;
+}
+
+smelt_status_code_t hostAllReduce(void *context, const void *source, void *destination,
+                                  uint64_t count, smelt_dtype_t dtype,
+                                  smelt_reduction_t reduction, smelt_plugin_error_t *error) {
+  try {
+    static_cast<InstanceState *>(context)->communicator().allReduce(source, destination, count,
+                                                                   dtype, reduction);
+    return SMELT_OK;
+  } catch (const Error &failure) {
+    if (error && error->struct_size >= sizeof(smelt_plugin_error_t))
+      std::snprintf(error->message, sizeof(error->message), "%s", failure.what());
+    return failure.code();
+  } catch (...) {
+    if (error && error->struct_size >= sizeof(smelt_plugin_error_t))
+      std::snprintf(error->message, sizeof(error->message), "all-reduce failed");
+    return SMELT_INTERNAL;
+  }
 }
 
 //===--------------------------------------------------- plugin discovery ===//
@@ -134,6 +153,7 @@ InstanceState::InstanceState(int32_t requestedThreads, uint32_t flags,
   host_.num_threads = numThreads;
   host_.parallel_for = hostParallelFor;
   host_.open_library = hostOpenLibrary;
+  host_.all_reduce = hostAllReduce;
 
   try {
     for (const smelt_plugin_t *plugin : builtinPlugins())
@@ -348,6 +368,13 @@ void InstanceState::listDevices() {
       devices.push_back(std::move(record));
     }
   }
+}
+
+Communicator &InstanceState::communicator() {
+  std::lock_guard<std::mutex> lock(communicatorMutex_);
+  if (!communicator_)
+    communicator_ = createCommunicator(libraries);
+  return *communicator_;
 }
 
 const DeviceRecord &InstanceState::findDevice(const std::string &uri) const {

@@ -160,12 +160,19 @@ void buildView(const artifact::Artifact &artifact, const artifact::Plan &plan,
       entry.kernel = launch->kernel();
       if (launch->args())
         view.arguments[c].assign(launch->args()->begin(), launch->args()->end());
-    } else {
-      const Copy *copy = command->command_as_Copy();
+    } else if (const Copy *copy = command->command_as_Copy()) {
       entry.kind = SMELT_COMMAND_COPY;
       entry.source = copy->source();
       entry.destination = copy->destination();
       entry.size = copy->size();
+    } else {
+      const AllReduce *reduce = command->command_as_AllReduce();
+      entry.kind = SMELT_COMMAND_ALL_REDUCE;
+      entry.source = reduce->source();
+      entry.destination = reduce->destination();
+      entry.dtype = static_cast<smelt_dtype_t>(reduce->dtype());
+      entry.count = reduce->count();
+      entry.reduction = static_cast<smelt_reduction_t>(reduce->reduction());
     }
     view.commands.push_back(entry);
   }
@@ -264,6 +271,11 @@ smelt_session_s::smelt_session_s(
                 std::to_string(plan.arena_size()) + "-byte arena\n";
   if (driverDescription)
     description += driverDescription;
+  for (const smelt_program_command_t &command : view_.commands)
+    hasCollectives_ |= command.kind == SMELT_COMMAND_ALL_REDUCE;
+  if (hasCollectives_)
+    description += "collectives: " + instance_->communicator().describe() +
+                   "; runs of this session are serialised\n";
 }
 
 smelt_session_s::~smelt_session_s() {
@@ -298,6 +310,9 @@ void smelt_session_s::run(const smelt_tensor_t *inputTensors, size_t inputCount,
   }
 
   smelt_plugin_error_t error = newError();
+  std::unique_lock<std::mutex> serial(collectiveMutex_, std::defer_lock);
+  if (hasCollectives_)
+    serial.lock(); // every rank must issue its collectives in one order
   smelt_status_code_t code = driver_->table->program_run(
       program_, inputData.data(), outputData.data(), &error);
   if (code != SMELT_OK)

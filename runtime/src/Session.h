@@ -15,6 +15,7 @@
 #include "smelt/runtime.h"
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,8 @@ private:
   std::unique_ptr<smelt::artifact::Artifact> artifact_;
   smelt::runtime::ProgramView view_;
   void *program_ = nullptr;
+  bool hasCollectives_ = false;
+  mutable std::mutex collectiveMutex_;
 };
 
 #endif // SMELT_RUNTIME_SESSION_H

@@ -225,10 +225,17 @@ struct Program {
     uint32_t source, destination;
     uint64_t size;
   };
+  struct AllReduce {
+    uint32_t source, destination;
+    smelt_dtype_t dtype;
+    uint64_t count;
+    smelt_reduction_t reduction;
+  };
   struct Step {
-    bool isLaunch;
+    smelt_command_kind_t kind;
     Launch launch;
     Copy copy;
+    AllReduce reduce;
   };
 
   const smelt_host_t *host;
@@ -287,15 +294,26 @@ void Program::run(const void *const *inputs, void *const *outputs) const {
   }
   std::vector<void *> args;
   for (const Step &step : steps) {
-    if (step.isLaunch) {
+    if (step.kind == SMELT_COMMAND_LAUNCH) {
       args.clear();
       for (uint32_t id : step.launch.args)
         args.push_back(pointers[id]);
       LaunchContext context{step.launch.entry, args.data()};
       host->parallel_for(host->context, step.launch.grid, launchRange, &context);
-    } else if (step.copy.size > 0) {
-      std::memmove(pointers[step.copy.destination], pointers[step.copy.source],
-                   step.copy.size);
+    } else if (step.kind == SMELT_COMMAND_COPY) {
+      if (step.copy.size > 0)
+        std::memmove(pointers[step.copy.destination], pointers[step.copy.source],
+                     step.copy.size);
+    } else {
+      // Host memory already: the host's communicator reduces it in place.
+      smelt_plugin_error_t error{};
+      error.struct_size = sizeof(error);
+      const AllReduce &reduce = step.reduce;
+      smelt_status_code_t code =
+          host->all_reduce(host->context, pointers[reduce.source], pointers[reduce.destination],
+                           reduce.count, reduce.dtype, reduce.reduction, &error);
+      if (code != SMELT_OK)
+        fail(code, std::string("all-reduce: ") + error.message);
     }
   }
 }
@@ -328,7 +346,7 @@ std::string hostFeatureList() {
 smelt_status_code_t create(const smelt_host_t *host, void **outDriver,
                            smelt_plugin_error_t *error) {
   return guard(error, [&] {
-    if (!host || host->struct_size < sizeof(smelt_host_t))
+    if (!host || host->struct_size < sizeof(smelt_host_t) || !host->all_reduce)
       fail(SMELT_ABI_MISMATCH, "the host table is older than this driver");
     auto driver = std::make_unique<Driver>();
     driver->host = host;
@@ -405,14 +423,20 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
     for (uint32_t c = 0; c < view->command_count; ++c) {
       const smelt_program_command_t &command = view->commands[c];
       Program::Step step{};
+      step.kind = command.kind;
       if (command.kind == SMELT_COMMAND_LAUNCH) {
-        step.isLaunch = true;
         step.launch.entry = entries[command.kernel];
         step.launch.grid = static_cast<int64_t>(view->kernels[command.kernel].grid);
         step.launch.args.assign(command.args, command.args + command.arg_count);
-      } else {
-        step.isLaunch = false;
+      } else if (command.kind == SMELT_COMMAND_COPY) {
         step.copy = {command.source, command.destination, command.size};
+      } else if (command.kind == SMELT_COMMAND_ALL_REDUCE) {
+        step.reduce = {command.source, command.destination, command.dtype, command.count,
+                       command.reduction};
+      } else {
+        fail(SMELT_UNSUPPORTED, "command " + std::to_string(c) + " has a kind (" +
+                                    std::to_string(int(command.kind)) +
+                                    ") the cpu driver does not know");
       }
       program->steps.push_back(std::move(step));
     }

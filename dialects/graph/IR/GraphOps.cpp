@@ -317,6 +317,17 @@ LogicalResult AvgPoolOp::inferReturnTypes(MLIRContext *, std::optional<Location>
 // Reductions and normalizations
 //===----------------------------------------------------------------------===//
 
+LogicalResult AllReduceOp::verify() {
+  StringRef reduction = getReduction();
+  if (reduction != "sum" && reduction != "prod" && reduction != "min" && reduction != "max")
+    return emitOpError("reduction must be sum, prod, min or max, not '") << reduction << "'";
+  Type element = getType().getElementType();
+  if (!element.isF32() && !element.isF64() && !element.isSignlessInteger(32) &&
+      !element.isSignlessInteger(64))
+    return emitOpError("communicates f32, f64, i32 or i64 tensors, not ") << element;
+  return success();
+}
+
 LogicalResult SoftmaxOp::verify() {
   int64_t rank = getType().getRank();
   if (getAxis() < 0 || getAxis() >= rank)

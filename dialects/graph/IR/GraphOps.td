@@ -307,6 +307,24 @@ def Graph_ReduceProdOp : Graph_ReduceOp<"reduce_prod"> {
   let summary = "product over `axes`";
 }
 
+def Graph_AllReduceOp : Graph_Op<"all_reduce", [SameOperandsAndResultType]> {
+  let summary = "elementwise reduction of a tensor across all ranks of a job";
+  let description = [{
+    Every rank contributes its `input`; every rank gets the elementwise
+    `reduction` (sum, prod, min or max) of all of them. Not pure: it
+    communicates. Lowered to a plan collective that the runtime runs through
+    its communicator (MPI between processes; the identity in a lone process).
+    ```mlir
+    %s = graph.all_reduce %x {reduction = "sum"} : tensor<4x8xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input,
+                       DefaultValuedAttr<StrAttr, "\"sum\"">:$reduction);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($output)";
+  let hasVerifier = 1;
+}
+
 def Graph_SoftmaxOp : Graph_Op<"softmax", [Pure, SameOperandsAndResultType]> {
   let summary = "softmax along one axis (composite)";
   let description = [{

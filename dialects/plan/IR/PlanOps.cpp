@@ -60,6 +60,17 @@ LogicalResult CopyOp::verify() {
   return success();
 }
 
+LogicalResult AllReduceOp::verify() {
+  MemRefType source = getSource().getType(), destination = getDestination().getType();
+  if (source != destination)
+    return emitOpError("reduces into a buffer of another type: ") << source << " vs "
+                                                                   << destination;
+  StringRef reduction = getReduction();
+  if (reduction != "sum" && reduction != "prod" && reduction != "min" && reduction != "max")
+    return emitOpError("reduction must be sum, prod, min or max, not '") << reduction << "'";
+  return success();
+}
+
 /// Types agree up to the memory space (kernels see `#kernel.space<global>`).
 static bool sameBufferType(Type host, Type device) {
   auto hostMemref = dyn_cast<MemRefType>(host);

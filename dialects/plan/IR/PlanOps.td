@@ -68,6 +68,24 @@ def Plan_CopyOp : Plan_Op<"copy"> {
   let hasVerifier = 1;
 }
 
+def Plan_AllReduceOp : Plan_Op<"all_reduce"> {
+  let summary = "a collective: elementwise reduction across the job's ranks";
+  let description = [{
+    Reads `source` on every rank and writes the `reduction` (sum, prod, min,
+    max) over all ranks into `destination` (which may be the same buffer).
+    The runtime runs it through the session's communicator.
+    ```mlir
+    plan.all_reduce %a, %b {reduction = "sum"} : memref<4xf32>, memref<4xf32>
+    ```
+  }];
+  let arguments = (ins Arg<AnyStaticShapeMemRef, "", [MemRead]>:$source,
+                       Arg<AnyStaticShapeMemRef, "", [MemWrite]>:$destination,
+                       StrAttr:$reduction);
+  let assemblyFormat =
+      "$source `,` $destination attr-dict `:` type($source) `,` type($destination)";
+  let hasVerifier = 1;
+}
+
 def Plan_LaunchOp : Plan_Op<"launch", [DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "runs a kernel over its whole grid";
   let description = [{

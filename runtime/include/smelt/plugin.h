@@ -24,7 +24,9 @@
  *
  * Threads: the runtime serialises calls to one driver's create/destroy and
  * program_load/program_release. program_run is called concurrently on one
- * program; a driver must support that (each call gets its own buffers).
+ * program; a driver must support that (each call gets its own buffers). The
+ * runtime serialises the runs of a program that has ALL_REDUCE commands, so
+ * that every rank issues its collectives in the same order.
  * The query calls (device_*, library_*) may be called concurrently.
  *
  * See backends/null/ for the smallest complete plugin and its README for a
@@ -71,6 +73,14 @@ typedef struct smelt_host_library_t {
   const char *message;     /* why not found */
 } smelt_host_library_t;
 
+/* How an all-reduce combines the ranks' values. */
+typedef enum smelt_reduction_t {
+  SMELT_REDUCE_SUM = 0,
+  SMELT_REDUCE_PROD = 1,
+  SMELT_REDUCE_MIN = 2,
+  SMELT_REDUCE_MAX = 3,
+} smelt_reduction_t;
+
 /* What the runtime lends every driver. Valid from create() to destroy(). */
 typedef struct smelt_host_t {
   size_t struct_size;
@@ -88,6 +98,15 @@ typedef struct smelt_host_t {
    * not know. */
   smelt_status_code_t (*open_library)(void *context, const char *name,
                                       smelt_host_library_t *out);
+  /* All-reduce of `count` elements of host memory across the job's ranks
+   * through the instance's communicator (MPI between processes; a copy in a
+   * lone process). `source` may equal `destination`. A driver whose data
+   * lives on a device either stages through host memory or binds its own
+   * communication library (NCCL, RCCL). */
+  smelt_status_code_t (*all_reduce)(void *context, const void *source, void *destination,
+                                    uint64_t count, smelt_dtype_t dtype,
+                                    smelt_reduction_t reduction,
+                                    smelt_plugin_error_t *error);
 } smelt_host_t;
 
 /*---------------------------------------------------- a program to run (plan) */
@@ -129,8 +148,10 @@ typedef struct smelt_program_kernel_t {
 } smelt_program_kernel_t;
 
 typedef enum smelt_command_kind_t {
-  SMELT_COMMAND_LAUNCH = 0, /* kernel over its grid with buffers args[] */
-  SMELT_COMMAND_COPY = 1,   /* `size` bytes from buffer source to destination */
+  SMELT_COMMAND_LAUNCH = 0,     /* kernel over its grid with buffers args[] */
+  SMELT_COMMAND_COPY = 1,       /* `size` bytes from buffer source to destination */
+  SMELT_COMMAND_ALL_REDUCE = 2, /* `count` `dtype` elements from source into
+                                   destination, reduced across ranks */
 } smelt_command_kind_t;
 
 typedef struct smelt_program_command_t {
@@ -139,9 +160,12 @@ typedef struct smelt_program_command_t {
   uint32_t kernel;          /* LAUNCH */
   const uint32_t *args;     /* LAUNCH: buffer ids */
   uint32_t arg_count;
-  uint32_t source;          /* COPY */
-  uint32_t destination;     /* COPY */
-  uint64_t size;            /* COPY */
+  uint32_t source;          /* COPY, ALL_REDUCE */
+  uint32_t destination;     /* COPY, ALL_REDUCE */
+  uint64_t size;            /* COPY: bytes */
+  smelt_dtype_t dtype;      /* ALL_REDUCE */
+  uint64_t count;           /* ALL_REDUCE: elements */
+  smelt_reduction_t reduction; /* ALL_REDUCE */
 } smelt_program_command_t;
 
 /* One plan of an artifact, already verified by the runtime: every id is in

@@ -78,3 +78,18 @@ func.func @main(%x: tensor<8xf32> {smelt.name = "x"}) -> (tensor<8xf32> {smelt.n
   %b = graph.mul %e, %x : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
   return %a, %b : tensor<8xf32>, tensor<8xf32>
 }
+
+// -----
+
+// A collective is a host command of its own: the elementwise ops on either
+// side of it are not fused across it.
+// CHECK-LABEL: func.func @main
+// CHECK: plan.launch @k0_relu
+// CHECK: plan.all_reduce %{{.*}}, %{{.*}} {reduction = "max"} : memref<4x8xf32>, memref<4x8xf32>
+// CHECK: plan.launch @k1_add
+func.func @main(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %r = graph.relu %x : tensor<4x8xf32>
+  %s = graph.all_reduce %r {reduction = "max"} : tensor<4x8xf32>
+  %y = graph.add %s, %r : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
