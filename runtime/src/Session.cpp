@@ -4,6 +4,7 @@
 #include "Status.h"
 #include "TensorTypes.h"
 
+#include <cstddef>
 #include <cstring>
 
 namespace smelt::runtime {
@@ -45,17 +46,31 @@ std::string plural(size_t count, const char *noun) {
 }
 
 void checkStructSize(const smelt_tensor_t &tensor, const std::string &where) {
-  if (tensor.struct_size < sizeof(smelt_tensor_t))
+  // `name` came later: a struct that ends before it is still accepted.
+  constexpr size_t minimum = offsetof(smelt_tensor_t, name);
+  if (tensor.struct_size < minimum)
     fail(SMELT_INVALID_ARGUMENT, where + ": struct_size is " +
                                      std::to_string(tensor.struct_size) +
-                                     ", expected sizeof(smelt_tensor_t) = " +
-                                     std::to_string(sizeof(smelt_tensor_t)));
+                                     ", expected at least " + std::to_string(minimum) +
+                                     " (sizeof(smelt_tensor_t) is " +
+                                     std::to_string(sizeof(smelt_tensor_t)) + ")");
+}
+
+void checkName(const smelt_tensor_t &tensor, const char *what, size_t index,
+               const TensorSignature &signature) {
+  if (tensor.struct_size < offsetof(smelt_tensor_t, name) + sizeof(tensor.name) ||
+      !tensor.name || signature.name == tensor.name)
+    return;
+  fail(SMELT_INVALID_ARGUMENT, std::string(what) + " " + std::to_string(index) +
+                                   ": expected '" + signature.name + "', got '" +
+                                   tensor.name + "'");
 }
 
 void checkInput(const smelt_tensor_t &tensor, size_t index,
                 const TensorSignature &signature) {
   const std::string where = describe("input", index, signature);
   checkStructSize(tensor, where);
+  checkName(tensor, "input", index, signature);
   const std::string expected = formatTensorType(
       signature.shape.data(), signature.shape.size(), signature.dtype);
   if (tensor.rank < 0 || tensor.rank > SMELT_MAX_RANK)
@@ -88,6 +103,7 @@ void checkOutput(const smelt_tensor_t &tensor, size_t index,
                  const TensorSignature &signature) {
   const std::string where = describe("output", index, signature);
   checkStructSize(tensor, where);
+  checkName(tensor, "output", index, signature);
   if (!tensor.data && signature.byteSize > 0)
     fail(SMELT_INVALID_ARGUMENT, where + ": data is NULL");
   if (tensor.byte_size < signature.byteSize)

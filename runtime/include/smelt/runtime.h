@@ -100,6 +100,10 @@ typedef struct smelt_tensor_t {
   int64_t shape[SMELT_MAX_RANK];
   void *data;        /* rank 0 holds one element */
   size_t byte_size;  /* size of the memory at `data` */
+  /* Optional: the input's or output's name. When set, smelt_session_run
+   * checks it against the signature (tensors are still passed in signature
+   * order). */
+  const char *name;
 } smelt_tensor_t;
 
 /* Description of a model input or output. */

@@ -320,6 +320,12 @@ TEST_F(RuntimeTest, ReportsWrongInputsNamingExpectedAndGot) {
   EXPECT_THAT(messageOf(runWith({oldStruct, goodY})),
               HasSubstr("input 0 ('x'): struct_size is 8"));
 
+  smelt_tensor_t named = goodY;
+  named.name = "x";
+  EXPECT_EQ(messageOf(runWith({goodX, named})), "input 1: expected 'y', got 'x'");
+  named.name = "y";
+  EXPECT_EQ(messageOf(runWith({goodX, named})), "OK");
+
   EXPECT_EQ(messageOf(runWith({goodX, goodY}, 1)), "expected 2 outputs, got 1");
   outputs[1] = tensorOf(SMELT_F32, {}, w.data(), 8);
   EXPECT_EQ(messageOf(runWith({goodX, goodY})),
