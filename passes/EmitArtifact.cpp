@@ -225,6 +225,37 @@ FailureOr<artifact::ArtifactDescription> describeArtifact(ModuleOp module) {
               plan.commands.push_back(std::move(command));
               return success();
             })
+            .Case<plan::CallOp>([&](plan::CallOp call) -> LogicalResult {
+              // The generated kernel is the launch; the libraries are its
+              // alternatives.
+              artifact::LaunchDescription command;
+              bool haveKernel = false;
+              for (Attribute candidate : call.getCandidates()) {
+                if (auto symbol = dyn_cast<FlatSymbolRefAttr>(candidate)) {
+                  auto kernel = kernelIds.find(symbol.getValue());
+                  if (kernel == kernelIds.end())
+                    return call.emitError("candidate of unknown kernel ") << symbol;
+                  command.kernel = kernel->second;
+                  haveKernel = true;
+                } else {
+                  command.libraries.push_back(cast<StringAttr>(candidate).str());
+                }
+              }
+              if (!haveKernel)
+                return call.emitError("needs a generated kernel among its candidates");
+              command.libraryOp = call.getCallee().str();
+              if (auto params = call->getAttrOfType<DenseI64ArrayAttr>("params"))
+                command.libraryParams.assign(params.asArrayRef().begin(),
+                                             params.asArrayRef().end());
+              for (Value argument : call.getArguments()) {
+                FailureOr<uint32_t> id = bufferOf(call, argument);
+                if (failed(id))
+                  return failure();
+                command.args.push_back(*id);
+              }
+              plan.commands.push_back(std::move(command));
+              return success();
+            })
             .Case<plan::CopyOp>([&](plan::CopyOp copy) -> LogicalResult {
               FailureOr<uint32_t> source = bufferOf(copy, copy.getSource());
               FailureOr<uint32_t> destination = bufferOf(copy, copy.getDestination());

@@ -155,8 +155,9 @@ void materialize(OpBuilder &builder, Location loc, Value value, Value buffer) {
 
 class KernelFormation {
 public:
-  KernelFormation(ModuleOp module, func::FuncOp graphFunc, bool fuse)
-      : module(module), graphFunc(graphFunc), fuse(fuse), builder(module.getContext()) {}
+  KernelFormation(ModuleOp module, func::FuncOp graphFunc, bool fuse, bool libraryCalls)
+      : module(module), graphFunc(graphFunc), fuse(fuse), libraryCalls(libraryCalls),
+        builder(module.getContext()) {}
 
   LogicalResult run();
 
@@ -170,6 +171,7 @@ private:
   ModuleOp module;
   func::FuncOp graphFunc;
   bool fuse;
+  bool libraryCalls;
   OpBuilder builder;
   func::FuncOp hostFunc;
   /// Graph value -> host buffer holding it.
@@ -178,6 +180,38 @@ private:
   DenseMap<Value, Value> outputBuffers;
   int kernelCount = 0;
 };
+
+/// [batch, M, N, K, B's batch stride in elements] for a matmul a library GEMM
+/// can compute: f32, row-major operands [batch..., M, K] x [batch..., K, N]
+/// with equal batch dims, or a 2-D right operand shared by every batch.
+std::optional<SmallVector<int64_t>> gemmParameters(Operation *op) {
+  auto matmul = dyn_cast<graph::MatMulOp>(op);
+  if (!matmul)
+    return std::nullopt;
+  auto lhs = cast<RankedTensorType>(matmul.getLhs().getType());
+  auto rhs = cast<RankedTensorType>(matmul.getRhs().getType());
+  auto out = cast<RankedTensorType>(matmul.getType());
+  if (!lhs.getElementType().isF32() || !rhs.getElementType().isF32() ||
+      !out.getElementType().isF32() || !lhs.hasStaticShape() || !rhs.hasStaticShape() ||
+      lhs.getRank() < 2 || out.getRank() != lhs.getRank())
+    return std::nullopt;
+  int64_t rank = lhs.getRank();
+  int64_t m = lhs.getDimSize(rank - 2), k = lhs.getDimSize(rank - 1);
+  int64_t n = rhs.getDimSize(rhs.getRank() - 1);
+  if (rhs.getDimSize(rhs.getRank() - 2) != k || m == 0 || n == 0 || k == 0)
+    return std::nullopt;
+  int64_t batch = 1;
+  for (int64_t d = 0; d < rank - 2; ++d)
+    batch *= lhs.getDimSize(d);
+  int64_t strideB;
+  if (rhs.getRank() == 2)
+    strideB = 0;
+  else if (rhs.getRank() == rank && rhs.getShape().drop_back(2) == lhs.getShape().drop_back(2))
+    strideB = k * n;
+  else
+    return std::nullopt;
+  return SmallVector<int64_t>{batch, m, n, k, strideB};
+}
 
 Value KernelFormation::bufferOf(Value value) {
   if (Value buffer = buffers.lookup(value))
@@ -356,8 +390,19 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
     if (isa<graph::ConstantOp>(nested) && nested.use_empty())
       nested.erase();
 
-  plan::LaunchOp::create(builder, loc, FlatSymbolRefAttr::get(kernelFunc.getSymNameAttr()),
-                         hostArguments);
+  auto kernelSymbol = FlatSymbolRefAttr::get(kernelFunc.getSymNameAttr());
+  if (libraryCalls && group.size() == 1 && hostArguments.size() == 3) {
+    if (std::optional<SmallVector<int64_t>> gemm = gemmParameters(root)) {
+      // Vendor libraries first, the generated kernel as the fallback.
+      Attribute candidates[] = {builder.getStringAttr("oneDNN"),
+                                builder.getStringAttr("OpenBLAS"), kernelSymbol};
+      auto call = plan::CallOp::create(builder, loc, "gemm", hostArguments,
+                                       builder.getArrayAttr(candidates));
+      call->setAttr("params", builder.getDenseI64ArrayAttr(*gemm));
+      return success();
+    }
+  }
+  plan::LaunchOp::create(builder, loc, kernelSymbol, hostArguments);
   return success();
 }
 
@@ -428,7 +473,7 @@ struct GraphToKernelPass : public smelt::impl::GraphToKernelBase<GraphToKernelPa
       module.emitError("graph-to-kernel needs a func.func @main");
       return signalPassFailure();
     }
-    KernelFormation formation(module, graphFunc, fuse);
+    KernelFormation formation(module, graphFunc, fuse, libraryCalls);
     if (failed(formation.run()))
       signalPassFailure();
   }

@@ -32,10 +32,16 @@ def GraphToKernel : Pass<"graph-to-kernel", "mlir::ModuleOp"> {
       `plan.constant`, `plan.alloc`, `plan.view` (for reshapes),
       `plan.launch` and `plan.copy`.
     Splat constants consumed by elementwise ops are folded into the kernel.
+    With `library-calls`, a kernel that is exactly an f32 matmul becomes a
+    `plan.call "gemm"` whose candidates are vendor libraries (oneDNN,
+    OpenBLAS) and, last, the generated kernel; the runtime keeps the first
+    one available at load time.
   }];
   let options = [
     Option<"fuse", "fuse", "bool", /*default=*/"true",
-           "form fusion groups (false: one kernel per op)">
+           "form fusion groups (false: one kernel per op)">,
+    Option<"libraryCalls", "library-calls", "bool", /*default=*/"true",
+           "offer vendor-library candidates for plain f32 matmuls">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",

@@ -10,6 +10,7 @@ void smelt::buildGraphToPlanPipeline(mlir::OpPassManager &pm, const PipelineOpti
   pm.addPass(mlir::createCanonicalizerPass());
   GraphToKernelOptions formation;
   formation.fuse = options.fuse;
+  formation.libraryCalls = options.libraryCalls;
   pm.addPass(createGraphToKernel(formation));
   pm.addPass(mlir::createCanonicalizerPass());
   kernel::KernelScheduleOptions schedule;

@@ -20,6 +20,8 @@ struct PipelineOptions {
   int64_t minGroupWork = 16384;
   /// Fuse producers into their consumers' kernels (false: one kernel per op).
   bool fuse = true;
+  /// Offer vendor-library GEMM candidates for plain f32 matmuls.
+  bool libraryCalls = true;
   /// f32 lanes for register tiling of matmul/conv (0: no register tiling).
   int64_t vectorWidth = 16;
 };

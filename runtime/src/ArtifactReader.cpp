@@ -245,6 +245,37 @@ bool verifyRegions(const Model &model, const FileHeader &header,
   return true;
 }
 
+/// A library alternative must describe exactly the buffers it would touch,
+/// so that a driver calling a vendor library never reads or writes outside
+/// them.
+bool verifyLibraryCall(const Launch &launch, const Plan &plan,
+                       const std::string &where, ArtifactError &error) {
+  for (uint32_t i = 0; i < countOf(launch.libraries()); ++i)
+    if (!launch.libraries()->Get(i) || launch.libraries()->Get(i)->size() == 0)
+      return corrupt(error, where + " names an empty library");
+  if (launch.library_op()->str() != "gemm")
+    return true; // drivers that do not know the op run the kernel
+  const auto *params = launch.library_params();
+  if (countOf(params) != 5 || countOf(launch.args()) != 3)
+    return corrupt(error, where + ": a gemm call needs 3 buffers and 5 parameters");
+  int64_t batch = params->Get(0), m = params->Get(1), n = params->Get(2),
+          k = params->Get(3), strideB = params->Get(4);
+  const int64_t limit = int64_t(1) << 40;
+  if (batch < 1 || m < 1 || n < 1 || k < 1 || batch > limit || m > limit ||
+      n > limit || k > limit || (strideB != 0 && strideB != k * n))
+    return corrupt(error, where + ": invalid gemm parameters");
+  auto bytesOf = [&](uint32_t arg) {
+    return plan.buffers()->Get(launch.args()->Get(arg))->size();
+  };
+  unsigned __int128 a = (unsigned __int128)batch * m * k * 4,
+                    b = (unsigned __int128)(strideB ? batch : 1) * k * n * 4,
+                    c = (unsigned __int128)batch * m * n * 4;
+  if (a != bytesOf(0) || b != bytesOf(1) || c != bytesOf(2))
+    return corrupt(error, where + ": the gemm's shapes disagree with the "
+                              "sizes of its buffers");
+  return true;
+}
+
 bool verifyCode(const Model &model, const Plan &plan,
                 const std::string &planName, ArtifactError &error) {
   const uint32_t sectionCount = countOf(model.sections());
@@ -286,6 +317,8 @@ bool verifyCode(const Model &model, const Plan &plan,
         if (!checkBuffer(where, ("argument " + str(a)).c_str(),
                          launch->args()->Get(a)))
           return false;
+      if (launch->library_op() && !verifyLibraryCall(*launch, plan, where, error))
+        return false;
     } else if (const Copy *copy = entry->command_as_Copy()) {
       where += " (copy)";
       if (!checkBuffer(where, "source", copy->source()) ||

@@ -91,8 +91,14 @@ flatbuffers::DetachedBuffer buildIndex(const ArtifactDescription &description,
     std::vector<flatbuffers::Offset<CommandEntry>> commandOffsets;
     for (const CommandDescription &command : plan.commands) {
       if (const auto *launch = std::get_if<LaunchDescription>(&command)) {
-        auto table = CreateLaunch(builder, launch->kernel,
-                                  builder.CreateVector(launch->args));
+        std::vector<flatbuffers::Offset<flatbuffers::String>> libraries;
+        for (const std::string &library : launch->libraries)
+          libraries.push_back(builder.CreateString(library));
+        auto table = CreateLaunch(
+            builder, launch->kernel, builder.CreateVector(launch->args),
+            launch->libraryOp.empty() ? 0 : builder.CreateString(launch->libraryOp),
+            builder.CreateVector(launch->libraryParams),
+            builder.CreateVector(libraries));
         commandOffsets.push_back(
             CreateCommandEntry(builder, Command::Launch, table.Union()));
       } else if (const auto *copy = std::get_if<CopyDescription>(&command)) {

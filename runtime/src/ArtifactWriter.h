@@ -60,6 +60,11 @@ struct KernelDescription {
 struct LaunchDescription {
   uint32_t kernel = 0;
   std::vector<uint32_t> args; // buffer ids, passed in this order
+  /// Optional library alternative: op name (e.g. "gemm"), its parameters,
+  /// and the vendor libraries that may compute it, most preferred first.
+  std::string libraryOp;
+  std::vector<int64_t> libraryParams;
+  std::vector<std::string> libraries;
 };
 
 struct CopyDescription {

@@ -167,6 +167,8 @@ void buildView(const artifact::Artifact &artifact, const artifact::Plan &plan,
     }
   const uint32_t commandCount = plan.commands() ? plan.commands()->size() : 0;
   view.arguments.resize(commandCount);
+  view.libraryParams.resize(commandCount);
+  view.libraries.resize(commandCount);
   for (uint32_t c = 0; c < commandCount; ++c) {
     const CommandEntry *command = plan.commands()->Get(c);
     smelt_program_command_t entry{};
@@ -176,6 +178,15 @@ void buildView(const artifact::Artifact &artifact, const artifact::Plan &plan,
       entry.kernel = launch->kernel();
       if (launch->args())
         view.arguments[c].assign(launch->args()->begin(), launch->args()->end());
+      if (launch->library_op()) {
+        entry.library_op = launch->library_op()->c_str();
+        if (launch->library_params())
+          view.libraryParams[c].assign(launch->library_params()->begin(),
+                                       launch->library_params()->end());
+        if (launch->libraries())
+          for (const flatbuffers::String *library : *launch->libraries())
+            view.libraries[c].push_back(library->c_str());
+      }
     } else if (const Copy *copy = command->command_as_Copy()) {
       entry.kind = SMELT_COMMAND_COPY;
       entry.source = copy->source();
@@ -195,6 +206,11 @@ void buildView(const artifact::Artifact &artifact, const artifact::Plan &plan,
   for (uint32_t c = 0; c < commandCount; ++c) {
     view.commands[c].args = view.arguments[c].data();
     view.commands[c].arg_count = static_cast<uint32_t>(view.arguments[c].size());
+    view.commands[c].library_params = view.libraryParams[c].data();
+    view.commands[c].library_param_count =
+        static_cast<uint32_t>(view.libraryParams[c].size());
+    view.commands[c].libraries = view.libraries[c].data();
+    view.commands[c].library_count = static_cast<uint32_t>(view.libraries[c].size());
   }
 
   smelt_program_t &program = view.program;

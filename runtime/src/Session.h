@@ -38,6 +38,8 @@ struct ProgramView {
   std::vector<smelt_program_buffer_t> buffers;
   std::vector<smelt_program_command_t> commands;
   std::vector<std::vector<uint32_t>> arguments; // per command
+  std::vector<std::vector<int64_t>> libraryParams;   // per command
+  std::vector<std::vector<const char *>> libraries;  // per command
 };
 
 } // namespace smelt::runtime

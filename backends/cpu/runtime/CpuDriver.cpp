@@ -14,6 +14,8 @@
 #include "smelt/plugin.h"
 
 #include <cerrno>
+#include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -208,6 +210,80 @@ private:
 
 using KernelEntry = void (*)(void **buffers, int64_t firstId, int64_t endId);
 
+/// A GEMM bound from a vendor library: C = A * B, row-major f32.
+struct Gemm {
+  enum class Library { None, OneDnn, OpenBlas } library = Library::None;
+  void *function = nullptr;
+  int64_t batch = 0, m = 0, n = 0, k = 0, strideB = 0;
+};
+
+// The entry points by their documented C signatures.
+using DnnlSgemm = int (*)(char transA, char transB, int64_t m, int64_t n, int64_t k,
+                          float alpha, const float *a, int64_t lda, const float *b,
+                          int64_t ldb, float beta, float *c, int64_t ldc);
+using CblasSgemm = void (*)(int order, int transA, int transB, int m, int n, int k,
+                            float alpha, const float *a, int lda, const float *b, int ldb,
+                            float beta, float *c, int ldc);
+constexpr int kCblasRowMajor = 101, kCblasNoTrans = 111;
+
+void runGemm(const Gemm &gemm, const float *a, const float *b, float *c) {
+  for (int64_t i = 0; i < gemm.batch; ++i) {
+    const float *ai = a + i * gemm.m * gemm.k;
+    const float *bi = b + i * gemm.strideB;
+    float *ci = c + i * gemm.m * gemm.n;
+    if (gemm.library == Gemm::Library::OneDnn) {
+      int status = reinterpret_cast<DnnlSgemm>(gemm.function)(
+          'N', 'N', gemm.m, gemm.n, gemm.k, 1.0f, ai, gemm.k, bi, gemm.n, 0.0f, ci, gemm.n);
+      if (status != 0)
+        fail(SMELT_INTERNAL, "dnnl_sgemm failed with status " + std::to_string(status));
+    } else {
+      reinterpret_cast<CblasSgemm>(gemm.function)(
+          kCblasRowMajor, kCblasNoTrans, kCblasNoTrans, int(gemm.m), int(gemm.n), int(gemm.k),
+          1.0f, ai, int(gemm.k), bi, int(gemm.n), 0.0f, ci, int(gemm.n));
+    }
+  }
+}
+
+/// Binds the first library of `command` that can compute its op; says what
+/// it chose (or why none) in `choice`.
+Gemm bindLibraryCall(const smelt_host_t &host, const smelt_program_command_t &command,
+                     std::string &choice) {
+  Gemm gemm;
+  if (!command.library_op || std::string(command.library_op) != "gemm" ||
+      command.library_param_count != 5)
+    return gemm;
+  const int64_t *p = command.library_params;
+  gemm.batch = p[0], gemm.m = p[1], gemm.n = p[2], gemm.k = p[3], gemm.strideB = p[4];
+  std::string reasons;
+  for (uint32_t i = 0; i < command.library_count; ++i) {
+    std::string name = command.libraries[i];
+    const char *entry = name == "oneDNN" ? "dnnl_sgemm" : name == "OpenBLAS" ? "cblas_sgemm" : nullptr;
+    std::string why;
+    if (!entry) {
+      why = "no binding in the cpu driver";
+    } else if (name == "OpenBLAS" && (gemm.m > INT32_MAX || gemm.n > INT32_MAX ||
+                                      gemm.k > INT32_MAX)) {
+      why = "dimensions exceed its 32-bit interface";
+    } else {
+      smelt_host_library_t library{};
+      library.struct_size = sizeof(library);
+      host.open_library(host.context, name.c_str(), &library);
+      void *function = library.handle ? ::dlsym(library.handle, entry) : nullptr;
+      if (function) {
+        gemm.library = name == "oneDNN" ? Gemm::Library::OneDnn : Gemm::Library::OpenBlas;
+        gemm.function = function;
+        choice = name + " " + (library.version && *library.version ? library.version : "") +
+                 " " + entry;
+        return gemm;
+      }
+      why = library.handle ? std::string("no symbol ") + entry : library.message;
+    }
+    reasons += (reasons.empty() ? "" : "; ") + name + ": " + why;
+  }
+  choice = "generated kernel (" + (reasons.empty() ? std::string("no library offered") : reasons) + ")";
+  return gemm;
+}
+
 struct Driver {
   const smelt_host_t *host;
   std::string deviceName;
@@ -220,6 +296,7 @@ struct Program {
     KernelEntry entry;
     int64_t grid;
     std::vector<uint32_t> args;
+    Gemm library; // used instead of `entry` when bound
   };
   struct Copy {
     uint32_t source, destination;
@@ -294,7 +371,11 @@ void Program::run(const void *const *inputs, void *const *outputs) const {
   }
   std::vector<void *> args;
   for (const Step &step : steps) {
-    if (step.kind == SMELT_COMMAND_LAUNCH) {
+    if (step.kind == SMELT_COMMAND_LAUNCH && step.launch.library.function) {
+      const std::vector<uint32_t> &ids = step.launch.args;
+      runGemm(step.launch.library, static_cast<const float *>(pointers[ids[0]]),
+              static_cast<const float *>(pointers[ids[1]]), static_cast<float *>(pointers[ids[2]]));
+    } else if (step.kind == SMELT_COMMAND_LAUNCH) {
       args.clear();
       for (uint32_t id : step.launch.args)
         args.push_back(pointers[id]);
@@ -376,8 +457,9 @@ smelt_status_code_t deviceInfo(void *state, uint32_t device, smelt_device_info_t
   });
 }
 
-uint32_t libraryCount(void *) { return 0; }
-const char *libraryName(void *, uint32_t) { return nullptr; }
+const char *const kLibraries[] = {"oneDNN", "OpenBLAS"};
+uint32_t libraryCount(void *) { return 2; }
+const char *libraryName(void *, uint32_t index) { return index < 2 ? kLibraries[index] : nullptr; }
 
 smelt_status_code_t checkSectionEntry(void *, uint32_t, const smelt_program_section_t *section,
                                       smelt_plugin_error_t *error) {
@@ -420,6 +502,7 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
                                   "' not found in the CPU code of " + sectionName);
       entries.push_back(reinterpret_cast<KernelEntry>(address));
     }
+    std::string choices;
     for (uint32_t c = 0; c < view->command_count; ++c) {
       const smelt_program_command_t &command = view->commands[c];
       Program::Step step{};
@@ -428,6 +511,15 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
         step.launch.entry = entries[command.kernel];
         step.launch.grid = static_cast<int64_t>(view->kernels[command.kernel].grid);
         step.launch.args.assign(command.args, command.args + command.arg_count);
+        if (command.library_op) {
+          std::string choice;
+          step.launch.library = bindLibraryCall(*driver->host, command, choice);
+          const Gemm &g = step.launch.library;
+          choices += "  kernel " + std::to_string(command.kernel) + " '" +
+                     view->kernels[command.kernel].symbol + "' (" + command.library_op + " " +
+                     std::to_string(g.batch) + "x" + std::to_string(g.m) + "x" +
+                     std::to_string(g.n) + "x" + std::to_string(g.k) + "): " + choice + "\n";
+        }
       } else if (command.kind == SMELT_COMMAND_COPY) {
         step.copy = {command.source, command.destination, command.size};
       } else if (command.kind == SMELT_COMMAND_ALL_REDUCE) {
@@ -443,9 +535,10 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
     uint32_t loaded = 0;
     for (const auto &code : program->codeObjects)
       loaded += code != nullptr;
-    program->description = "cpu: " + std::to_string(loaded) +
-                           " code object(s) loaded; every kernel runs generated code "
-                           "(this driver binds no vendor library yet)\n";
+    program->description =
+        "cpu: " + std::to_string(loaded) + " code object(s) loaded; " +
+        (choices.empty() ? "every kernel runs generated code (no library-call ops)\n"
+                         : "library-call ops:\n" + choices);
     *outDescription = program->description.c_str();
     *outProgram = program.release();
   });

@@ -166,6 +166,17 @@ typedef struct smelt_program_command_t {
   smelt_dtype_t dtype;      /* ALL_REDUCE */
   uint64_t count;           /* ALL_REDUCE: elements */
   smelt_reduction_t reduction; /* ALL_REDUCE */
+  /* LAUNCH: an optional alternative to the kernel: the op `library_op`
+   * ("gemm") computed by one of `libraries` (vendor library names as
+   * smelt_host_t.open_library knows them, most preferred first). A driver
+   * uses the first it can bind, else the kernel. "gemm": args are A, B, C
+   * (f32, row-major), params [batch, M, N, K, batch stride of B]; the
+   * runtime has checked that the buffers have exactly those sizes. */
+  const char *library_op;             /* NULL when none */
+  const int64_t *library_params;
+  uint32_t library_param_count;
+  const char *const *libraries;
+  uint32_t library_count;
 } smelt_program_command_t;
 
 /* One plan of an artifact, already verified by the runtime: every id is in

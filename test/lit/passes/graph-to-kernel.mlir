@@ -93,3 +93,27 @@ func.func @main(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %y = graph.add %s, %r : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+// A kernel that is exactly an f32 matmul offers vendor GEMMs before itself;
+// params are [batch, M, N, K, batch stride of B] (0: B shared by the batch).
+// CHECK-LABEL: func.func @main
+// CHECK: plan.call "gemm"(%arg0, %{{.*}}, %arg1) {candidates = ["oneDNN", "OpenBLAS", @k0_matmul], params = array<i64: 2, 4, 8, 16, 0>}
+// A matmul with an epilogue stays a launch.
+// CHECK-LABEL: func.func @main
+// CHECK: plan.launch @k0_relu
+// CHECK-NOT: plan.call
+func.func @main(%a: tensor<2x4x16xf32>) -> tensor<2x4x8xf32> {
+  %w = graph.constant dense<1.0> : tensor<16x8xf32>
+  %y = graph.matmul %a, %w : (tensor<2x4x16xf32>, tensor<16x8xf32>) -> tensor<2x4x8xf32>
+  return %y : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @main(%a: tensor<4x16xf32>, %b: tensor<16x8xf32>) -> tensor<4x8xf32> {
+  %y = graph.matmul %a, %b : (tensor<4x16xf32>, tensor<16x8xf32>) -> tensor<4x8xf32>
+  %r = graph.relu %y : tensor<4x8xf32>
+  return %r : tensor<4x8xf32>
+}

@@ -258,6 +258,19 @@ TEST(ArtifactWriter, RejectsInconsistentDescriptions) {
   EXPECT_FALSE(writeArtifact(model, bytes, error));
   EXPECT_THAT(error, HasSubstr("command 0 (copy) of 17 bytes exceeds"));
 
+  // A library alternative must describe exactly its buffers.
+  model = makeAddMultiplyModel(2);
+  auto &launch = std::get<LaunchDescription>(model.plans[0].commands[1]);
+  launch.libraryOp = "gemm";
+  launch.libraries = {"oneDNN"};
+  launch.libraryParams = {1, 2, 8, 8, 0}; // A 2x8, B 8x8 (64 floats), C 2x8
+  EXPECT_FALSE(writeArtifact(model, bytes, error));
+  EXPECT_THAT(error, HasSubstr("command 1 (launch): the gemm's shapes disagree "
+                               "with the sizes of its buffers"));
+  launch.libraryParams = {1, 2, 8, 8};
+  EXPECT_FALSE(writeArtifact(model, bytes, error));
+  EXPECT_THAT(error, HasSubstr("a gemm call needs 3 buffers and 5 parameters"));
+
   model = makeCopyModel();
   model.outputs[0].shape = std::vector<int64_t>(17, 1);
   EXPECT_FALSE(writeArtifact(model, bytes, error));

@@ -1,0 +1,67 @@
+"""Per-op implementation choice at load time: a plain f32 MatMul is offered to
+vendor GEMMs (oneDNN, then OpenBLAS) with the generated kernel as fallback.
+The runtime picks the first library it finds (SMELT_<LIB>_PATH=off removes
+one), `smelt run -v` shows the choice, and every choice matches NumPy."""
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+# f32 GEMM against a float64 reference: K <= 256 terms of unit-variance
+# products; library and generated summation orders differ.
+RTOL, ATOL = 1e-5, 1e-4
+
+
+def matmul_model(path, shared_weight):
+    rng = np.random.default_rng(7)
+    a = helper.make_tensor_value_info("a", TensorProto.FLOAT, [3, 33, 70])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 33, 45])
+    inputs, initializers = [a], []
+    if shared_weight:
+        w = rng.standard_normal((70, 45)).astype(np.float32)
+        initializers.append(numpy_helper.from_array(w, "w"))
+    else:
+        w = None
+        inputs.append(helper.make_tensor_value_info("w", TensorProto.FLOAT, [3, 70, 45]))
+    graph = helper.make_graph([helper.make_node("MatMul", ["a", "w"], ["y"])], "mm", inputs,
+                              [y], initializer=initializers)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    return w
+
+
+def library_found(smelt, name):
+    code, out, _ = smelt("devices", "-v")
+    assert code == 0
+    line = next(l for l in out.splitlines() if l.strip().startswith(name + " "))
+    return " found " in line
+
+
+@pytest.mark.parametrize("shared_weight", [True, False])
+def test_each_implementation_matches_numpy(tmp_path, smelt, monkeypatch, shared_weight):
+    model, artifact = tmp_path / "mm.onnx", tmp_path / "mm.smelt"
+    w = matmul_model(str(model), shared_weight)
+    assert smelt("compile", model, "-o", artifact, "--quiet")[0] == 0
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((3, 33, 70)).astype(np.float32)
+    np.save(tmp_path / "a.npy", a)
+    args = ["run", artifact, "-v", f"--input=@{tmp_path}/a.npy"]
+    if w is None:
+        w = rng.standard_normal((3, 70, 45)).astype(np.float32)
+        np.save(tmp_path / "w.npy", w)
+        args.append(f"--input=@{tmp_path}/w.npy")
+    expected = np.matmul(a.astype(np.float64), w.astype(np.float64))
+
+    have_onednn = library_found(smelt, "oneDNN")
+    settings = [({}, "oneDNN" if have_onednn else None),
+                ({"SMELT_ONEDNN_PATH": "off", "SMELT_OPENBLAS_PATH": "off"}, "generated")]
+    for environment, chosen in settings:
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        code, _, err = smelt(*args, f"--output=@{tmp_path}/y.npy")
+        assert code == 0, err
+        if chosen == "oneDNN":
+            assert "(gemm 3x33x45x70): oneDNN" in err and "dnnl_sgemm" in err, err
+        if chosen == "generated":
+            assert "(gemm 3x33x45x70): generated kernel (oneDNN: disabled by " \
+                   "SMELT_ONEDNN_PATH=off; OpenBLAS: disabled by SMELT_OPENBLAS_PATH=off)" in err, err
+        np.testing.assert_allclose(np.load(tmp_path / "y.npy"), expected, rtol=RTOL, atol=ATOL)
