@@ -143,10 +143,11 @@ const char *missingDriverEntry(const smelt_driver_t &driver) {
 } // namespace
 
 InstanceState::InstanceState(int32_t requestedThreads, uint32_t flags,
-                             const std::vector<std::string> &pluginPaths)
+                             const std::vector<std::string> &pluginPaths,
+                             std::map<std::string, std::string> libraryOverrides)
     : numThreads(requestedThreads > 0 ? requestedThreads
                                       : tbb::info::default_concurrency()),
-      threads(numThreads) {
+      threads(numThreads), libraries(std::move(libraryOverrides)) {
   std::memset(&host_, 0, sizeof(host_));
   host_.struct_size = sizeof(host_);
   host_.context = this;

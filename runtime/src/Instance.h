@@ -16,6 +16,7 @@
 
 #include <tbb/task_arena.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,7 +51,8 @@ class InstanceState {
 public:
   /// Loads drivers per `options` (see smelt_instance_create). Throws Error.
   InstanceState(int32_t numThreads, uint32_t flags,
-                const std::vector<std::string> &pluginPaths);
+                const std::vector<std::string> &pluginPaths,
+                std::map<std::string, std::string> libraryOverrides = {});
   ~InstanceState();
   InstanceState(const InstanceState &) = delete;
   InstanceState &operator=(const InstanceState &) = delete;

@@ -158,14 +158,22 @@ std::string loadedPath(void *handle, const char *fallback) {
   return fallback;
 }
 
-void probeInto(const KnownLibrary &library, LibraryRecord &record) {
-  const std::string variable = libraryOverrideVariable(library.name);
+void probeInto(const KnownLibrary &library, const std::string *optionValue,
+               LibraryRecord &record) {
+  // Where an override came from, for messages: "SMELT_ONEDNN_PATH" or
+  // "library_overrides".
+  std::string variable = libraryOverrideVariable(library.name);
   const char *override = std::getenv(variable.c_str());
+  if (optionValue) { // the API option wins over the environment
+    override = optionValue->c_str();
+    variable = "library_overrides";
+  }
   std::vector<std::string> candidates;
   if (override && *override) {
     std::string value = override;
     if (value == "off" || value == "none" || value == "0") {
-      record.message = "disabled by " + variable + "=" + value;
+      record.message = "disabled by " + variable +
+                       (optionValue ? " (" + std::string(library.name) + "=" + value + ")" : "=" + value);
       return;
     }
     candidates.push_back(value);
@@ -218,7 +226,8 @@ std::string libraryOverrideVariable(const std::string &name) {
   return variable + "_PATH";
 }
 
-LibraryRegistry::LibraryRegistry() {
+LibraryRegistry::LibraryRegistry(std::map<std::string, std::string> overrides)
+    : overrides_(std::move(overrides)) {
   for (const KnownLibrary &library : knownLibraries()) {
     auto record = std::make_unique<LibraryRecord>();
     record->name = library.name;
@@ -236,7 +245,9 @@ const LibraryRecord &LibraryRegistry::probe(size_t index) {
   std::lock_guard<std::mutex> lock(mutex_);
   LibraryRecord &record = *records_.at(index);
   if (!record.probed) {
-    probeInto(knownLibraries()[index], record);
+    auto option = overrides_.find(record.name);
+    probeInto(knownLibraries()[index],
+              option == overrides_.end() ? nullptr : &option->second, record);
     record.probed = true;
   }
   return record;

@@ -10,6 +10,7 @@
 #ifndef SMELT_RUNTIME_LIBRARIES_H
 #define SMELT_RUNTIME_LIBRARIES_H
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,7 +31,8 @@ struct LibraryRecord {
 
 class LibraryRegistry {
 public:
-  LibraryRegistry();
+  /// `overrides`: library name -> path or "off", before SMELT_<NAME>_PATH.
+  explicit LibraryRegistry(std::map<std::string, std::string> overrides = {});
   ~LibraryRegistry();
   LibraryRegistry(const LibraryRegistry &) = delete;
   LibraryRegistry &operator=(const LibraryRegistry &) = delete;
@@ -41,10 +43,13 @@ public:
   const LibraryRecord &probe(size_t index);
   /// The index of the library called `name` (case-sensitive), or -1.
   int find(const std::string &name) const;
+  /// The name of library `index`, without looking for it.
+  const std::string &probeName(size_t index) const { return records_.at(index)->name; }
 
 private:
   std::mutex mutex_;
   std::vector<std::unique_ptr<LibraryRecord>> records_;
+  std::map<std::string, std::string> overrides_;
 };
 
 /// The environment variable that overrides where `name` is looked for:

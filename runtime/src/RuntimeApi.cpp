@@ -12,7 +12,9 @@
 #include "Status.h"
 #include "TensorTypes.h"
 
+#include <cstddef>
 #include <cstring>
+#include <map>
 #include <memory>
 
 using namespace smelt::runtime;
@@ -163,8 +165,10 @@ smelt_status_t smelt_instance_create(const smelt_instance_options_t *options,
     int32_t numThreads = 0;
     uint32_t flags = 0;
     std::vector<std::string> pluginPaths;
+    std::map<std::string, std::string> libraryOverrides;
     if (options) {
-      requireStructSize(options, "options", sizeof(smelt_instance_options_t));
+      requireStructSize(options, "options",
+                        offsetof(smelt_instance_options_t, library_overrides));
       if (options->num_threads < 0)
         fail(SMELT_INVALID_ARGUMENT,
              "num_threads is " + std::to_string(options->num_threads) +
@@ -179,9 +183,33 @@ smelt_status_t smelt_instance_create(const smelt_instance_options_t *options,
         requireArgument(options->plugin_paths[i], "options->plugin_paths[i]");
         pluginPaths.emplace_back(options->plugin_paths[i]);
       }
+      // library_overrides came after plugin_paths: older callers' structs end
+      // before it.
+      if (options->struct_size >= offsetof(smelt_instance_options_t, library_override_count) +
+                                      sizeof(size_t)) {
+        if (options->library_override_count)
+          requireArgument(options->library_overrides, "options->library_overrides");
+        LibraryRegistry known;
+        for (size_t i = 0; i < options->library_override_count; ++i) {
+          requireArgument(options->library_overrides[i], "options->library_overrides[i]");
+          std::string text = options->library_overrides[i];
+          size_t equals = text.find('=');
+          std::string name = text.substr(0, equals);
+          if (equals == std::string::npos || equals + 1 == text.size() || known.find(name) < 0) {
+            std::string names;
+            for (size_t l = 0; l < known.size(); ++l)
+              names += (names.empty() ? "" : ", ") + known.probeName(l);
+            fail(SMELT_INVALID_ARGUMENT, "library override '" + text +
+                                             "' is not <name>=<path or off> with a name of: " +
+                                             names);
+          }
+          libraryOverrides[name] = text.substr(equals + 1);
+        }
+      }
     }
     auto instance = std::make_unique<smelt_instance_s>();
-    instance->state = std::make_shared<InstanceState>(numThreads, flags, pluginPaths);
+    instance->state =
+        std::make_shared<InstanceState>(numThreads, flags, pluginPaths, libraryOverrides);
     *out_instance = instance.release();
   });
 }

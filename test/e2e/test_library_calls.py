@@ -65,3 +65,12 @@ def test_each_implementation_matches_numpy(tmp_path, smelt, monkeypatch, shared_
             assert "(gemm 3x33x45x70): generated kernel (oneDNN: disabled by " \
                    "SMELT_ONEDNN_PATH=off; OpenBLAS: disabled by SMELT_OPENBLAS_PATH=off)" in err, err
         np.testing.assert_allclose(np.load(tmp_path / "y.npy"), expected, rtol=RTOL, atol=ATOL)
+
+    # The same choice through the API option (here the CLI's --library).
+    monkeypatch.delenv("SMELT_ONEDNN_PATH")
+    monkeypatch.delenv("SMELT_OPENBLAS_PATH")
+    code, _, err = smelt(*args, "--library=oneDNN=off", "--library=OpenBLAS=off",
+                         f"--output=@{tmp_path}/y.npy")
+    assert code == 0, err
+    assert "generated kernel (oneDNN: disabled by library_overrides (oneDNN=off)" in err, err
+    np.testing.assert_allclose(np.load(tmp_path / "y.npy"), expected, rtol=RTOL, atol=ATOL)

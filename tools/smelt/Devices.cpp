@@ -28,6 +28,10 @@ cl::opt<bool> verbose("v", cl::desc("Also list drivers and vendor libraries"),
                       cl::sub(devicesCommand));
 cl::list<std::string> plugins("plugin", cl::desc("Load this plugin library first (repeatable)"),
                               cl::value_desc("path"), cl::sub(devicesCommand));
+cl::list<std::string> libraries("library",
+                                cl::desc("Where to load a vendor library from, or off: "
+                                         "<name>=<path|off> (repeatable)"),
+                                cl::value_desc("name=path"), cl::sub(devicesCommand));
 
 int fail(smelt_status_t status) {
   llvm::errs() << "smelt: error: " << smelt_status_message(status) << "\n";
@@ -49,6 +53,11 @@ int runDevicesCommand() {
     paths.push_back(path.c_str());
   options.plugin_paths = paths.data();
   options.plugin_path_count = paths.size();
+  std::vector<const char *> overrides;
+  for (const std::string &library : libraries)
+    overrides.push_back(library.c_str());
+  options.library_overrides = overrides.data();
+  options.library_override_count = overrides.size();
   smelt_instance_t *raw = nullptr;
   if (smelt_status_t status = smelt_instance_create(&options, &raw))
     return fail(status);

@@ -44,6 +44,10 @@ cl::list<std::string> plugins("plugin", cl::desc("Load this plugin library first
                               cl::value_desc("path"), cl::sub(runCommand));
 cl::opt<bool> verbose("v", cl::desc("Say which device, plan and implementations were chosen"),
                       cl::sub(runCommand));
+cl::list<std::string> libraries("library",
+                                cl::desc("Where to load a vendor library from, or off: "
+                                         "<name>=<path|off>, e.g. oneDNN=off (repeatable)"),
+                                cl::value_desc("name=path"), cl::sub(runCommand));
 cl::opt<int> threads("threads", cl::desc("Host threads (0: all hardware threads)"),
                      cl::init(0), cl::sub(runCommand));
 cl::opt<int> repeat("repeat", cl::desc("Run this many times and report the timings"),
@@ -91,6 +95,11 @@ int runRunCommand() {
     pluginPaths.push_back(path.c_str());
   instanceOptions.plugin_paths = pluginPaths.data();
   instanceOptions.plugin_path_count = pluginPaths.size();
+  std::vector<const char *> overrides;
+  for (const std::string &library : libraries)
+    overrides.push_back(library.c_str());
+  instanceOptions.library_overrides = overrides.data();
+  instanceOptions.library_override_count = overrides.size();
   smelt_instance_t *rawInstance = nullptr;
   if (!check(smelt_instance_create(&instanceOptions, &rawInstance), message))
     return fail(message);

@@ -136,6 +136,11 @@ typedef struct smelt_instance_options_t {
    * cannot be loaded are only reported by smelt_instance_driver_info). */
   const char *const *plugin_paths;
   size_t plugin_path_count;
+  /* Where to load vendor libraries from, overriding the search and
+   * SMELT_<NAME>_PATH: "<name>=<path>" or "<name>=off" ("oneDNN=off",
+   * "OpenBLAS=/opt/lib/libopenblas.so.0"). Names as smelt_library_info_t. */
+  const char *const *library_overrides;
+  size_t library_override_count;
 } smelt_instance_options_t;
 
 /* `options` may be NULL for defaults. Loads the built-in drivers (cpu), then
@@ -178,8 +183,8 @@ SMELT_API smelt_status_t smelt_instance_device_info(const smelt_instance_t *inst
 
 /* A vendor library the runtime looked for (oneDNN, OpenBLAS, cuBLASLt, cuDNN,
  * NCCL, hipBLASLt, rocBLAS, MIOpen, RCCL, MPI). Looking is lazy: listing
- * them here loads each one once (SMELT_<NAME>_PATH overrides the search; the
- * value "off" disables the library). */
+ * them here loads each one once. The instance option library_overrides, else
+ * SMELT_<NAME>_PATH, overrides the search; the value "off" disables it. */
 typedef struct smelt_library_info_t {
   size_t struct_size;
   const char *name;        /* "OpenBLAS" */

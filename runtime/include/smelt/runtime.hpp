@@ -135,17 +135,22 @@ private:
 class Instance {
 public:
   /// `threads` 0: all hardware threads. `plugins`: extra plugin paths.
+  /// `libraries`: "<name>=<path or off>" overrides of vendor libraries.
   explicit Instance(int32_t threads = 0, std::vector<std::string> plugins = {},
-                    uint32_t flags = 0) {
-    std::vector<const char *> paths;
+                    uint32_t flags = 0, std::vector<std::string> libraries = {}) {
+    std::vector<const char *> paths, overrides;
     for (const std::string &path : plugins)
       paths.push_back(path.c_str());
+    for (const std::string &library : libraries)
+      overrides.push_back(library.c_str());
     smelt_instance_options_t options{};
     options.struct_size = sizeof(options);
     options.num_threads = threads;
     options.flags = flags;
     options.plugin_paths = paths.data();
     options.plugin_path_count = paths.size();
+    options.library_overrides = overrides.data();
+    options.library_override_count = overrides.size();
     smelt_instance_t *instance = nullptr;
     detail::check(smelt_instance_create(&options, &instance));
     instance_.reset(instance);

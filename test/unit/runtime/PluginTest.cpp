@@ -353,6 +353,31 @@ TEST(Libraries, ListsEveryVendorLibraryAndHonoursOverrides) {
                                              "hipBLASLt", "rocBLAS", "MIOpen", "RCCL", "MPI"}));
 }
 
+TEST(Libraries, TheInstanceOptionWinsOverTheEnvironment) {
+  ScopedEnvironment path("SMELT_MPI_PATH", "/nonexistent/libmpi.so.40");
+  const char *overrides[] = {"MPI=off"};
+  smelt_instance_options_t options{};
+  options.struct_size = sizeof(options);
+  options.flags = SMELT_INSTANCE_NO_PLUGIN_DISCOVERY;
+  options.library_overrides = overrides;
+  options.library_override_count = 1;
+  smelt_instance_t *raw = nullptr;
+  ASSERT_FALSE(Status(smelt_instance_create(&options, &raw)));
+  InstancePtr instance(raw, smelt_instance_release);
+  smelt_library_info_t info{};
+  info.struct_size = sizeof(info);
+  ASSERT_FALSE(Status(smelt_instance_library_info(raw, 9, &info)));
+  EXPECT_STREQ(info.name, "MPI");
+  EXPECT_STREQ(info.message, "disabled by library_overrides (MPI=off)");
+
+  const char *bad[] = {"cuBLAS=off"};
+  options.library_overrides = bad;
+  Status status(smelt_instance_create(&options, &raw));
+  EXPECT_EQ(status.code(), SMELT_INVALID_ARGUMENT);
+  EXPECT_THAT(status.message(), HasSubstr("library override 'cuBLAS=off' is not <name>=<path "
+                                          "or off> with a name of: oneDNN, OpenBLAS, cuBLASLt"));
+}
+
 TEST(ApiTable, IsVersionedAndCallsTheSameFunctions) {
   EXPECT_EQ(smelt_get_api(0), nullptr);
   EXPECT_EQ(smelt_get_api(2), nullptr);
