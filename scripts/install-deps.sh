@@ -20,6 +20,8 @@ packages=(
   openmpi-bin libopenmpi3
   # the embedding example: an HTTP inference service
   libcpp-httplib-dev
+  # the Python package: bindings and DLPack
+  pybind11-dev libdlpack-dev python3-dev
 )
 
 missing=()

@@ -420,24 +420,18 @@ FailureOr<OwningOpRef<ModuleOp>> importOnnxModel(MLIRContext &context,
   }
 }
 
-FailureOr<OwningOpRef<ModuleOp>> importOnnxFile(MLIRContext &context, StringRef path,
-                                                const ImportOptions &options) {
-  Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
+FailureOr<OwningOpRef<ModuleOp>> importOnnxBuffer(MLIRContext &context, StringRef data,
+                                                  StringRef name, bool isText,
+                                                  const ImportOptions &options) {
+  Location fileLoc = FileLineColLoc::get(&context, name, 0, 0);
   auto invalid = [&](const Twine &reason) {
-    emitError(fileLoc) << "'" << path << "' is not a valid ONNX model (" << reason << ")";
+    emitError(fileLoc) << "'" << name << "' is not a valid ONNX model (" << reason << ")";
     return failure();
   };
-
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/true);
-  if (!buffer)
-    return invalid("cannot read the file: " + buffer.getError().message());
-  StringRef data = (*buffer)->getBuffer();
-
   onnx::ModelProto model;
-  if (path.ends_with(".onnxtxt")) {
+  if (isText) {
     try {
-      onnx::Common::Status status = onnx::OnnxParser::Parse(model, data.data());
+      onnx::Common::Status status = onnx::OnnxParser::Parse(model, data.str().c_str());
       if (!status.IsOK())
         return invalid(oneLine(status.ErrorMessage()));
     } catch (const std::exception &error) {
@@ -447,7 +441,7 @@ FailureOr<OwningOpRef<ModuleOp>> importOnnxFile(MLIRContext &context, StringRef 
       return invalid("it has no graph");
   } else {
     if (data.empty())
-      return invalid("the file is empty");
+      return invalid("it is empty");
     if (data.size() > (size_t)INT_MAX)
       return invalid("protobuf models are limited to 2 GiB");
     if (!model.ParseFromArray(data.data(), static_cast<int>(data.size())))
@@ -456,10 +450,23 @@ FailureOr<OwningOpRef<ModuleOp>> importOnnxFile(MLIRContext &context, StringRef 
     if (!model.has_ir_version() || !model.has_graph())
       return invalid("no ir_version or no graph");
   }
+  ImportOptions namedOptions = options;
+  namedOptions.sourceName = name.str();
+  return importOnnxModel(context, model, namedOptions);
+}
 
-  ImportOptions fileOptions = options;
-  fileOptions.sourceName = path.str();
-  return importOnnxModel(context, model, fileOptions);
+FailureOr<OwningOpRef<ModuleOp>> importOnnxFile(MLIRContext &context, StringRef path,
+                                                const ImportOptions &options) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/true);
+  if (!buffer) {
+    emitError(FileLineColLoc::get(&context, path, 0, 0))
+        << "'" << path << "' is not a valid ONNX model (cannot read the file: "
+        << buffer.getError().message() << ")";
+    return failure();
+  }
+  return importOnnxBuffer(context, (*buffer)->getBuffer(), path, path.ends_with(".onnxtxt"),
+                          options);
 }
 
 } // namespace smelt::onnx_frontend

@@ -56,6 +56,12 @@ mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 importOnnxModel(mlir::MLIRContext &context, const onnx::ModelProto &model,
                 const ImportOptions &options);
 
+/// Imports a serialized model: binary protobuf, or ONNX's textual syntax when
+/// `isText`. `name` is used in diagnostics and locations.
+mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
+importOnnxBuffer(mlir::MLIRContext &context, llvm::StringRef data, llvm::StringRef name,
+                 bool isText, const ImportOptions &options);
+
 /// Reads and imports a model file: binary protobuf, or ONNX's textual syntax
 /// when `path` ends in `.onnxtxt`.
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>

@@ -207,8 +207,12 @@ bool writeArtifactFile(const std::string &path,
                        const ArtifactDescription &description,
                        std::string &error) {
   std::vector<uint8_t> bytes;
-  if (!writeArtifact(description, bytes, error))
-    return false;
+  return writeArtifact(description, bytes, error) &&
+         writeArtifactBytes(path, bytes, error);
+}
+
+bool writeArtifactBytes(const std::string &path,
+                        const std::vector<uint8_t> &bytes, std::string &error) {
   // Write beside the target and rename, so a runtime that has the old file
   // mapped never sees it change under it, and a failed write leaves no
   // half-written artifact behind.

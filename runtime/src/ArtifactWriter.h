@@ -128,6 +128,11 @@ bool writeArtifactFile(const std::string &path,
                        const ArtifactDescription &description,
                        std::string &error);
 
+/// Writes the bytes of an artifact to `path` beside it and renames it into
+/// place, so a reader never sees a half-written file.
+bool writeArtifactBytes(const std::string &path,
+                        const std::vector<uint8_t> &bytes, std::string &error);
+
 } // namespace smelt::artifact
 
 #endif // SMELT_RUNTIME_ARTIFACTWRITER_H

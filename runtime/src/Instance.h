@@ -73,6 +73,10 @@ public:
 
   /// The communicator for collectives, created at first use. Throws Error.
   Communicator &communicator();
+  /// Held by every run of a plan with collectives: all sessions of the
+  /// instance share the communicator, and each rank must issue the same
+  /// collectives in the same order.
+  std::mutex collectiveRuns;
 
 private:
   void addPlugin(const smelt_plugin_t *plugin, const std::string &path,

@@ -307,7 +307,7 @@ smelt_session_s::smelt_session_s(
     hasCollectives_ |= command.kind == SMELT_COMMAND_ALL_REDUCE;
   if (hasCollectives_)
     description += "collectives: " + instance_->communicator().describe() +
-                   "; runs of this session are serialised\n";
+                   "; runs with collectives are serialised per instance\n";
 }
 
 smelt_session_s::~smelt_session_s() {
@@ -342,7 +342,7 @@ void smelt_session_s::run(const smelt_tensor_t *inputTensors, size_t inputCount,
   }
 
   smelt_plugin_error_t error = newError();
-  std::unique_lock<std::mutex> serial(collectiveMutex_, std::defer_lock);
+  std::unique_lock<std::mutex> serial(instance_->collectiveRuns, std::defer_lock);
   if (hasCollectives_)
     serial.lock(); // every rank must issue its collectives in one order
   smelt_status_code_t code = driver_->table->program_run(

@@ -67,7 +67,6 @@ private:
   smelt::runtime::ProgramView view_;
   void *program_ = nullptr;
   bool hasCollectives_ = false;
-  mutable std::mutex collectiveMutex_;
 };
 
 #endif // SMELT_RUNTIME_SESSION_H

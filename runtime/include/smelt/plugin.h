@@ -25,8 +25,8 @@
  * Threads: the runtime serialises calls to one driver's create/destroy and
  * program_load/program_release. program_run is called concurrently on one
  * program; a driver must support that (each call gets its own buffers). The
- * runtime serialises the runs of a program that has ALL_REDUCE commands, so
- * that every rank issues its collectives in the same order.
+ * runtime serialises (per instance) the runs of programs that have ALL_REDUCE
+ * commands, so that every rank issues its collectives in the same order.
  * The query calls (device_*, library_*) may be called concurrently.
  *
  * See backends/null/ for the smallest complete plugin and its README for a

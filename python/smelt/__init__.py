@@ -1,0 +1,59 @@
+"""Smelt: compile ONNX models to fused kernels and run them.
+
+    import numpy as np, smelt
+    artifact = smelt.compile("model.onnx")               # or the model's bytes
+    session = smelt.Session(artifact, device="cpu")
+    outputs = session.run({"x": np.ones((1, 3), np.float32)})
+
+Inputs may be NumPy arrays or DLPack tensors (PyTorch's, read in place on the
+CPU); outputs are NumPy arrays (which export __dlpack__). Failures raise
+smelt.Error with the runtime's status code.
+"""
+import os as _os
+
+from . import _smelt
+from ._smelt import Artifact, Error, Session, TensorInfo, devices, from_dlpack
+
+__version__ = "0.1.0"
+__all__ = ["Artifact", "Error", "Session", "TensorInfo", "compile", "devices", "from_dlpack"]
+
+_COMPILE_OPTIONS = {
+    "input_shapes": {},      # {input name: shape} for inputs with symbolic dims
+    "constant_inputs": {},   # {input name: array} frozen at compile time
+    "fuse": True,            # fusion groups (False: one kernel per operator)
+    "vector_width": 16,      # f32 lanes for register tiling (0: off)
+    "library_calls": True,   # vendor GEMM candidates for plain f32 matmuls
+    "groups": 0,             # processors each kernel's grid keeps busy (0: this host's)
+}
+
+
+def _error(code_name, message):
+    codes = {"INVALID_ARGUMENT": 1, "NOT_FOUND": 2, "UNSUPPORTED": 4}
+    error = Error(message)
+    error.code, error.code_name, error.message = codes[code_name], code_name, message
+    return error
+
+
+def compile(model, targets=("cpu",), input_type="auto", **options):
+    """Compiles an ONNX model (a path or the model's bytes) to an Artifact.
+
+    targets: "cpu" or "cpu:<arch>" (x86-64-v2, skylake-avx512, ...); several
+    give a fat artifact whose first runnable plan is loaded. input_type:
+    "auto", "onnx" (StableHLO is not supported yet). Options: input_shapes,
+    constant_inputs, fuse, vector_width, library_calls, groups (see
+    `smelt compile --help`). Diagnostics are in the raised smelt.Error.
+    """
+    unknown = sorted(set(options) - set(_COMPILE_OPTIONS))
+    if unknown:
+        raise _error("INVALID_ARGUMENT", f"unknown compile option(s) {', '.join(unknown)}; "
+                     f"known: {', '.join(sorted(_COMPILE_OPTIONS))}")
+    if isinstance(targets, str):
+        targets = [targets]
+    merged = dict(_COMPILE_OPTIONS, **options)
+    if not isinstance(model, (bytes, bytearray)) and not _os.path.exists(_os.fspath(model)):
+        raise _error("NOT_FOUND", f"no model file '{_os.fspath(model)}'")
+    return _smelt._compile(bytes(model) if isinstance(model, bytearray) else model,
+                           list(targets), input_type, dict(merged["input_shapes"]),
+                           dict(merged["constant_inputs"]), bool(merged["fuse"]),
+                           int(merged["vector_width"]), bool(merged["library_calls"]),
+                           int(merged["groups"]))
