@@ -175,6 +175,19 @@ void NodeContext::setOutput(int i, Value value) {
     values.setValue(node.output(i), value);
 }
 
+const ValueTable::Sequence *NodeContext::sequenceInput(int i) {
+  if (!hasInput(i) || !values.isSequence(node.input(i))) {
+    emitError() << "input " << i << " must be a sequence";
+    return nullptr;
+  }
+  return &values.getSequence(node.input(i));
+}
+
+void NodeContext::setSequenceOutput(int i, ValueTable::Sequence sequence) {
+  if (i < numOutputs() && !node.output(i).empty())
+    values.setSequence(node.output(i), std::move(sequence));
+}
+
 void NodeContext::setConstantOutput(int i, DenseElementsAttr constant) {
   if (i < numOutputs() && !node.output(i).empty())
     values.setConstant(node.output(i), constant, loc);

@@ -33,7 +33,9 @@ class ValueTable {
 public:
   explicit ValueTable(mlir::OpBuilder &builder) : builder(builder) {}
 
-  bool contains(llvm::StringRef name) const { return entries.count(name); }
+  bool contains(llvm::StringRef name) const {
+    return entries.count(name) || sequences.count(name);
+  }
   void setValue(llvm::StringRef name, mlir::Value value);
   void setConstant(llvm::StringRef name, mlir::DenseElementsAttr constant,
                    mlir::Location loc);
@@ -43,6 +45,21 @@ public:
   mlir::Value getValue(llvm::StringRef name);
   mlir::RankedTensorType getType(llvm::StringRef name) const;
 
+  /// ONNX sequences whose structure is known at import time: the tensors in
+  /// order, and the element type (for empty ones). The sequence ops
+  /// rearrange these lists; only tensors reach the graph.
+  struct Sequence {
+    std::vector<mlir::Value> elements;
+    mlir::Type elementType;
+  };
+  bool isSequence(llvm::StringRef name) const { return sequences.count(name); }
+  void setSequence(llvm::StringRef name, Sequence sequence) {
+    sequences[name] = std::move(sequence);
+  }
+  const Sequence &getSequence(llvm::StringRef name) const {
+    return sequences.find(name)->second;
+  }
+
 private:
   struct Entry {
     mlir::Value value;
@@ -51,6 +68,7 @@ private:
   };
   mlir::OpBuilder &builder;
   llvm::StringMap<Entry> entries;
+  llvm::StringMap<Sequence> sequences;
 };
 
 class NodeContext {
@@ -108,6 +126,10 @@ public:
   /// Whether output `i` is named and read by a node or graph output.
   bool isOutputUsed(int i) const;
   void setOutput(int i, mlir::Value value);
+  /// Sequence inputs and outputs (see ValueTable::Sequence). sequenceInput
+  /// emits an error and returns null when input `i` is not a sequence.
+  const ValueTable::Sequence *sequenceInput(int i);
+  void setSequenceOutput(int i, ValueTable::Sequence sequence);
   void setConstantOutput(int i, mlir::DenseElementsAttr constant);
 
   //--- Building -----------------------------------------------------------//
@@ -161,6 +183,9 @@ void registerIndexingConverters(llvm::StringMap<Converter> &converters);
 void registerLossConverters(llvm::StringMap<Converter> &converters);
 void registerComposedConverters(llvm::StringMap<Converter> &converters);
 void registerResizeConverters(llvm::StringMap<Converter> &converters);
+void registerSequenceConverters(llvm::StringMap<Converter> &converters);
+/// Whether `opType` takes or makes sequences (the other ops take tensors only).
+bool isSequenceOp(llvm::StringRef opType);
 void registerQuantizationConverters(llvm::StringMap<Converter> &converters);
 void registerConvTransposeConverter(llvm::StringMap<Converter> &converters);
 

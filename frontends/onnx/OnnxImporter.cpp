@@ -38,6 +38,7 @@ Converter lookupConverter(StringRef opType) {
     registerLossConverters(table);
     registerComposedConverters(table);
     registerResizeConverters(table);
+    registerSequenceConverters(table);
     registerQuantizationConverters(table);
     registerConvTransposeConverter(table);
     return table;
@@ -258,6 +259,12 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node, int index) 
 
   Converter converter =
       lookupConverter(smeltDomain ? "com.smelt:" + node.op_type() : node.op_type());
+  if (converter && !isSequenceOp(node.op_type()))
+    for (const std::string &input : node.input())
+      if (!input.empty() && values.isSequence(input))
+        return emitError(loc) << "input '" << input << "' of node '" << name << "' ("
+                              << node.op_type() << ") is a sequence; " << node.op_type()
+                              << " takes tensors";
   if (!converter)
     return emitError(loc) << "unsupported ONNX op '" << node.op_type() << "' (opset "
                           << opset << ") at node '" << name << "'";
@@ -372,6 +379,9 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
     if (!values.contains(output.name()))
       return emitError(loc) << "graph output '" << output.name()
                             << "' is not produced by any node, input or initializer";
+    if (values.isSequence(output.name()))
+      return emitError(loc) << "graph output '" << output.name()
+                            << "' is a sequence; compiled models return tensors only";
     Value value = values.getValue(output.name());
     if (output.type().has_tensor_type() && output.type().tensor_type().elem_type() != 0) {
       Type declared = convertElementType(&context, output.type().tensor_type().elem_type());

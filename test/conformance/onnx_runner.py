@@ -40,7 +40,8 @@ SHAPE_OPERANDS = {
     "Range": {0, 1, 2}, "Trilu": {1}, "Dropout": {1, 2},
     "Pad": {1, 2}, "CumSum": {1}, "OneHot": {1, 2}, "HannWindow": {0},
     "HammingWindow": {0}, "BlackmanWindow": {0}, "Resize": {1, 2, 3}, "Upsample": {1},
-    "TopK": {1},
+    "TopK": {1}, "SequenceAt": {1}, "SequenceInsert": {2}, "SequenceErase": {1},
+    "SplitToSequence": {1},
 }
 
 
@@ -74,6 +75,12 @@ def run_test(smelt_binary, directory, workdir):
     initializers = {t.name for t in model.graph.initializer}
     inputs = [i.name for i in model.graph.input if i.name not in initializers]
     frozen = shape_inputs(model)
+    # Inputs with symbolic or unknown dims are compiled for each data set's
+    # shapes (--input-shape); the runtime runs static shapes.
+    symbolic = {i.name for i in model.graph.input
+                if i.name not in initializers and i.type.HasField("tensor_type")
+                and any(not d.HasField("dim_value")
+                        for d in i.type.tensor_type.shape.dim)}
     artifact = None
     for data_set in sorted(glob.glob(os.path.join(directory, "test_data_set_*"))):
         values = {}
@@ -86,11 +93,14 @@ def run_test(smelt_binary, directory, workdir):
             np.save(path, value)
             values[input_name] = path
         # One compile per data set when inputs are frozen into the model.
-        if artifact is None or frozen:
+        if artifact is None or frozen or symbolic:
             artifact = os.path.join(workdir, name + ".smelt")
             command = [smelt_binary, "compile", os.path.join(directory, "model.onnx"),
                        "-o", artifact, "--quiet", "--groups=2"]
             command += [f"--constant-input={n}=@{values[n]}" for n in inputs if n in frozen]
+            command += ["--input-shape={}:{}".format(
+                n, "x".join(str(d) for d in np.load(values[n]).shape))
+                for n in inputs if n in symbolic and n not in frozen]
             compiled = subprocess.run(command, capture_output=True, text=True, timeout=300)
             if compiled.returncode != 0:
                 lines = [l for l in compiled.stderr.splitlines() if "error" in l]

@@ -74,6 +74,17 @@ def test_unsupported_op(smelt, tmp_path):
         "error: unsupported ONNX op 'NonMaxSuppression' (opset 13) at node 'nms_node'")
 
 
+def test_sequence_output(smelt, tmp_path):
+    sequence = helper.make_tensor_sequence_value_info("s", TensorProto.FLOAT, [2])
+    graph = helper.make_graph(
+        [helper.make_node("SequenceConstruct", ["x", "x"], ["s"])], "sequence_output",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])], [sequence])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    code, _, err = smelt("compile", save(model, tmp_path / "s.onnx"), "-o", tmp_path / "s.smelt")
+    assert_clean_failure(
+        code, err, "error: graph output 's' is a sequence; compiled models return tensors only")
+
+
 def test_symbolic_dimension_needs_a_shape(smelt, tmp_path):
     graph = helper.make_graph(
         [helper.make_node("Relu", ["x"], ["y"], name="relu")], "symbolic",
