@@ -184,6 +184,7 @@ void registerLossConverters(llvm::StringMap<Converter> &converters);
 void registerComposedConverters(llvm::StringMap<Converter> &converters);
 void registerResizeConverters(llvm::StringMap<Converter> &converters);
 void registerSequenceConverters(llvm::StringMap<Converter> &converters);
+void registerRecurrentConverters(llvm::StringMap<Converter> &converters);
 /// Whether `opType` takes or makes sequences (the other ops take tensors only).
 bool isSequenceOp(llvm::StringRef opType);
 void registerQuantizationConverters(llvm::StringMap<Converter> &converters);

@@ -39,6 +39,7 @@ Converter lookupConverter(StringRef opType) {
     registerComposedConverters(table);
     registerResizeConverters(table);
     registerSequenceConverters(table);
+    registerRecurrentConverters(table);
     registerQuantizationConverters(table);
     registerConvTransposeConverter(table);
     return table;

@@ -42,3 +42,26 @@ def test_transformer_encoder(smelt, tmp_path, opset):
                                              dropout=0.0, batch_first=True)
     model = torch.nn.TransformerEncoder(layer, num_layers=2)
     export_and_compare(smelt, tmp_path, model, torch.randn(2, 10, 64), opset)
+
+
+class Recurrent(torch.nn.Module):
+    """A recurrent layer's full output sequence, as one tensor."""
+
+    def __init__(self, cell, **options):
+        super().__init__()
+        self.cell = cell(input_size=5, hidden_size=6, batch_first=True, **options)
+
+    def forward(self, x):
+        return self.cell(x)[0]
+
+
+@pytest.mark.parametrize("cell,options", [
+    (torch.nn.LSTM, {"num_layers": 2, "bidirectional": True}),
+    (torch.nn.GRU, {"bidirectional": True}),
+    (torch.nn.RNN, {"nonlinearity": "relu", "num_layers": 2}),
+], ids=["lstm-2-layers-bidirectional", "gru-bidirectional", "rnn-relu-2-layers"])
+def test_recurrent_layers(smelt, tmp_path, cell, options):
+    # Exported as ONNX LSTM/GRU/RNN nodes (GRU with linear_before_reset=1),
+    # unrolled over the 7 steps by the importer.
+    torch.manual_seed(3)
+    export_and_compare(smelt, tmp_path, Recurrent(cell, **options), torch.randn(3, 7, 5), 14)
