@@ -43,9 +43,23 @@ LogicalResult requireFloatInput(NodeContext &ctx) {
   return failure();
 }
 
-template <typename OpTy> LogicalResult convertMath(NodeContext &ctx) {
+double floorOf(double v) { return std::floor(v); }
+double ceilOf(double v) { return std::ceil(v); }
+double roundOf(double v) { return std::nearbyint(v); } // half to even, as ONNX
+
+/// A unary math op; with `Fold`, a constant input folds at import time (so
+/// shape arithmetic such as Range's ceil((limit - start) / delta) stays
+/// constant).
+template <typename OpTy, double (*Fold)(double) = nullptr>
+LogicalResult convertMath(NodeContext &ctx) {
   if (failed(requireFloatInput(ctx)))
     return failure();
+  if constexpr (Fold != nullptr) {
+    if (std::optional<HostTensor> host = ctx.hostInput(0)) {
+      ctx.setConstantOutput(0, host->map(nullptr, Fold).toAttr());
+      return success();
+    }
+  }
   Formula f(ctx);
   return f.output(f.unary<OpTy>(ctx.input(0)));
 }
@@ -181,9 +195,9 @@ LogicalResult convertCastLike(NodeContext &ctx) {
 } // namespace
 
 void registerActivationConverters(llvm::StringMap<Converter> &converters) {
-  converters["Floor"] = convertMath<graph::FloorOp>;
-  converters["Ceil"] = convertMath<graph::CeilOp>;
-  converters["Round"] = convertMath<graph::RoundOp>;
+  converters["Floor"] = convertMath<graph::FloorOp, floorOf>;
+  converters["Ceil"] = convertMath<graph::CeilOp, ceilOf>;
+  converters["Round"] = convertMath<graph::RoundOp, roundOf>;
   converters["Sin"] = convertMath<graph::SinOp>;
   converters["Cos"] = convertMath<graph::CosOp>;
   converters["Tan"] = convertMath<graph::TanOp>;

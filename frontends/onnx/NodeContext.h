@@ -53,6 +53,11 @@ public:
     mlir::Type elementType;
   };
   bool isSequence(llvm::StringRef name) const { return sequences.count(name); }
+  /// Forgets `name` (a subgraph's value between unrolled iterations).
+  void erase(llvm::StringRef name) {
+    entries.erase(name);
+    sequences.erase(name);
+  }
   void setSequence(llvm::StringRef name, Sequence sequence) {
     sequences[name] = std::move(sequence);
   }

@@ -41,7 +41,7 @@ SHAPE_OPERANDS = {
     "Pad": {1, 2}, "CumSum": {1}, "OneHot": {1, 2}, "HannWindow": {0},
     "HammingWindow": {0}, "BlackmanWindow": {0}, "Resize": {1, 2, 3}, "Upsample": {1},
     "TopK": {1}, "SequenceAt": {1}, "SequenceInsert": {2}, "SequenceErase": {1},
-    "SplitToSequence": {1},
+    "SplitToSequence": {1}, "Loop": {0, 1},
 }
 
 
