@@ -122,8 +122,19 @@ def run_test(smelt_binary, directory, workdir):
         for index, expected_file in enumerate(expected_files):
             reason = compare(np.load(outputs[index]), load_tensor(expected_file))
             if reason:
+                if name in DOCUMENTED_DIFFERENCES:
+                    return "documented-difference", DOCUMENTED_DIFFERENCES[name]
                 return "wrong", f"output {index}: {reason}"
     return "pass", ""
+
+
+# Tests whose expected data Smelt deliberately does not reproduce, with why.
+# They are reported as "documented-difference", never as passing.
+DOCUMENTED_DIFFERENCES = {
+    "test_cast_FLOAT_to_BFLOAT16":
+        "ONNX 1.12's data truncates f32 to bf16; Smelt rounds to nearest even, as the "
+        "later ONNX specification (1.14+), PyTorch and the hardware conversions do",
+}
 
 
 def load_tensor(path):

@@ -146,6 +146,9 @@ int runRunCommand() {
     } else if (!tensorio::parseInputSpec(inputs[i], inputTensors[i], message)) {
       return fail("--input #" + std::to_string(i + 1) + " ('" + info.name + "'): " + message);
     }
+    // NumPy has no bfloat16: a bf16 input comes as its uint16 bit patterns.
+    if (info.dtype == SMELT_BF16 && inputTensors[i].dtype == SMELT_U16)
+      inputTensors[i].dtype = SMELT_BF16;
   }
 
   std::vector<tensorio::HostTensor> outputTensors(outputCount);

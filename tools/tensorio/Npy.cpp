@@ -314,6 +314,10 @@ bool encodeNpy(const HostTensor &tensor, std::vector<uint8_t> &bytes,
   for (const NpyType &type : kNpyTypes)
     if (type.dtype == tensor.dtype)
       code = type.code;
+  // NumPy has no bfloat16: its bit patterns are written as uint16, the way
+  // ONNX's numpy_helper and PyTorch's .view(torch.int16) hand them over.
+  if (tensor.dtype == SMELT_BF16)
+    code = "u2";
   if (!code) {
     error = std::string("dtype ") + smelt_dtype_name(tensor.dtype) +
             " has no NumPy equivalent and cannot be written as .npy";

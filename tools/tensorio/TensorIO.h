@@ -85,7 +85,8 @@ bool decodeNpy(const uint8_t *data, size_t size, HostTensor &tensor,
 bool readNpyFile(const std::string &path, HostTensor &tensor,
                  std::string &error);
 
-/// Encodes as .npy version 1.0. Fails for bf16, which NumPy has no dtype for.
+/// Encodes as .npy version 1.0; bf16, which NumPy has no dtype for, is written
+/// as its uint16 bit patterns.
 bool encodeNpy(const HostTensor &tensor, std::vector<uint8_t> &bytes,
                std::string &error);
 bool writeNpyFile(const std::string &path, const HostTensor &tensor,
