@@ -182,8 +182,9 @@ ModelImporter::importInputType(const onnx::ValueInfoProto &input) {
                           << onnxTypeName(tensorType.elem_type());
 
   auto override = options.inputShapes.find(name);
-  std::string hint =
-      "give a static shape with --input-shape=" + name + ":<d0>x<d1>...";
+  std::string hint = "give its sizes with --dim=<name>=<size>[,<size>...] or a static "
+                     "shape with --input-shape=" +
+                     name + ":<d0>x<d1>...";
   if (!tensorType.has_shape()) {
     if (override == options.inputShapes.end())
       return emitError(loc) << "input '" << name << "' has no declared shape; " << hint;
@@ -196,6 +197,13 @@ ModelImporter::importInputType(const onnx::ValueInfoProto &input) {
     if (dim.has_dim_value() && dim.dim_value() >= 0) {
       shape.push_back(dim.dim_value());
       continue;
+    }
+    if (dim.has_dim_param() && override == options.inputShapes.end()) {
+      auto value = options.dimValues.find(dim.dim_param());
+      if (value != options.dimValues.end()) {
+        shape.push_back(value->second);
+        continue;
+      }
     }
     if (symbolic.empty())
       symbolic = dim.has_dim_param() && !dim.dim_param().empty() ? dim.dim_param() : "?";
@@ -225,6 +233,18 @@ ModelImporter::importInputType(const onnx::ValueInfoProto &input) {
 }
 
 LogicalResult ModelImporter::checkInputShapeOverrides(const llvm::StringSet<> &initializers) {
+  for (const auto &[dimName, size] : options.dimValues) {
+    bool used = false;
+    for (const onnx::ValueInfoProto &input : graph.input())
+      if (input.type().has_tensor_type() && input.type().tensor_type().has_shape())
+        for (const auto &dim : input.type().tensor_type().shape().dim())
+          used |= dim.has_dim_param() && dim.dim_param() == dimName;
+    if (!used)
+      return emitError(fileLoc) << "--dim names '" << dimName
+                                << "', which is no symbolic dimension of the model's inputs";
+    if (size < 0)
+      return emitError(fileLoc) << "--dim gives '" << dimName << "' a negative size";
+  }
   for (const auto &[name, shape] : options.inputShapes) {
     if (initializers.contains(name))
       return emitError(fileLoc) << "--input-shape names '" << name

@@ -39,6 +39,9 @@ struct ImportOptions {
   /// the declared shape and must keep its rank; it is required for every input
   /// whose declared shape has a symbolic or unknown dimension.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Sizes for symbolic dims by name ("batch" -> 4): every input dim with
+  /// that dim_param gets the size (an inputShapes entry for the input wins).
+  std::map<std::string, int64_t> dimValues;
   /// Graph inputs frozen to a value at compile time, as if they were
   /// initializers; the compiled model does not take them. This is how inputs
   /// that determine shapes (Reshape's shape, Slice's starts, reduction axes)

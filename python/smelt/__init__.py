@@ -19,6 +19,7 @@ __all__ = ["Artifact", "Error", "Session", "TensorInfo", "compile", "devices", "
 
 _COMPILE_OPTIONS = {
     "input_shapes": {},      # {input name: shape} for inputs with symbolic dims
+    "dims": {},              # {symbolic dim: sizes}: one plan per combination
     "constant_inputs": {},   # {input name: array} frozen at compile time
     "fuse": True,            # fusion groups (False: one kernel per operator)
     "vector_width": 16,      # f32 lanes for register tiling (0: off)
@@ -40,8 +41,9 @@ def compile(model, targets=("cpu",), input_type="auto", **options):
     targets: "cpu" or "cpu:<arch>" (x86-64-v2, skylake-avx512, ...); several
     give a fat artifact whose first runnable plan is loaded. input_type:
     "auto", "onnx" (StableHLO is not supported yet). Options: input_shapes,
-    constant_inputs, fuse, vector_width, library_calls, groups (see
-    `smelt compile --help`). Diagnostics are in the raised smelt.Error.
+    dims ({"batch": [1, 4, 8]}: compile once for several sizes, chosen at run
+    time by the inputs' shapes), constant_inputs, fuse, vector_width,
+    library_calls, groups (see `smelt compile --help`). Diagnostics are in the raised smelt.Error.
     """
     unknown = sorted(set(options) - set(_COMPILE_OPTIONS))
     if unknown:
@@ -54,6 +56,6 @@ def compile(model, targets=("cpu",), input_type="auto", **options):
         raise _error("NOT_FOUND", f"no model file '{_os.fspath(model)}'")
     return _smelt._compile(bytes(model) if isinstance(model, bytearray) else model,
                            list(targets), input_type, dict(merged["input_shapes"]),
-                           dict(merged["constant_inputs"]), bool(merged["fuse"]),
+                           dict(merged["dims"]), dict(merged["constant_inputs"]), bool(merged["fuse"]),
                            int(merged["vector_width"]), bool(merged["library_calls"]),
                            int(merged["groups"]))

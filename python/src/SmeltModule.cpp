@@ -202,6 +202,7 @@ bool toHostTensor(const py::handle &value, const std::string &name,
 
 Artifact compileModel(const py::object &model, const std::vector<std::string> &targets,
                       const std::string &inputType, const py::dict &inputShapes,
+                      const py::dict &dims,
                       const py::dict &constantInputs, bool fuse, int64_t vectorWidth,
                       bool libraryCalls, int64_t groups) {
   smelt::CompileRequest request;
@@ -228,6 +229,10 @@ Artifact compileModel(const py::object &model, const std::vector<std::string> &t
     request.targets.push_back(target == "cpu" ? "cpu:host" : target);
   for (auto [key, value] : inputShapes)
     request.inputShapes[py::str(key)] = value.cast<std::vector<int64_t>>();
+  for (auto [key, value] : dims)
+    request.dimSizes[py::str(key)] = py::isinstance<py::int_>(value)
+                                         ? std::vector<int64_t>{value.cast<int64_t>()}
+                                         : value.cast<std::vector<int64_t>>();
   for (auto [key, value] : constantInputs) {
     std::string name = py::str(key);
     smelt::tensorio::HostTensor tensor;
@@ -275,9 +280,10 @@ struct TensorInfo {
   std::string repr() const {
     std::string text = "TensorInfo(name='" + name + "', dtype='" + dtype + "', shape=(";
     for (size_t i = 0; i < shape.size(); ++i) {
+      const bool named = i < dimNames.size() && !dimNames[i].empty();
       text += (i ? ", " : "") +
-              (i < dimNames.size() && !dimNames[i].empty() ? dimNames[i] + "=" : std::string()) +
-              std::to_string(shape[i]);
+              (shape[i] < 0 ? (named ? dimNames[i] : std::string("?"))
+                            : (named ? dimNames[i] + "=" : std::string()) + std::to_string(shape[i]));
     }
     return text + (shape.size() == 1 ? ",))" : "))");
   }
@@ -364,9 +370,11 @@ public:
 
     std::vector<py::array> results;
     std::vector<smelt::Tensor> out;
-    for (const TensorInfo &info : outputs_) {
-      py::array array(numpyDtype(info.raw), info.shape);
-      out.emplace_back(info.raw, info.shape, array.mutable_data(),
+    std::vector<std::vector<int64_t>> shapes = session_->outputShapes(in);
+    for (size_t o = 0; o < outputs_.size(); ++o) {
+      const TensorInfo &info = outputs_[o];
+      py::array array(numpyDtype(info.raw), shapes[o]);
+      out.emplace_back(info.raw, shapes[o], array.mutable_data(),
                        static_cast<size_t>(array.nbytes()));
       results.push_back(array);
     }
@@ -547,7 +555,7 @@ PYBIND11_MODULE(_smelt, m) {
       });
 
   m.def("_compile", &compileModel, py::arg("model"), py::arg("targets"), py::arg("input_type"),
-        py::arg("input_shapes"), py::arg("constant_inputs"), py::arg("fuse"),
+        py::arg("input_shapes"), py::arg("dims"), py::arg("constant_inputs"), py::arg("fuse"),
         py::arg("vector_width"), py::arg("library_calls"), py::arg("groups"));
 
   py::class_<TensorInfo>(m, "TensorInfo", "A model input or output.")

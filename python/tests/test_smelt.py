@@ -197,3 +197,25 @@ def test_devices_as_data():
     assert any(d["name"] == "cpu" and d["path"] == "built-in" for d in listing["drivers"])
     names = [library["name"] for library in listing["libraries"]]
     assert names[:2] == ["oneDNN", "OpenBLAS"] and "MPI" in names
+
+
+def test_symbolic_dims_compile_once_and_run_at_several_sizes():
+    torch.manual_seed(4)
+    model = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.GELU()).eval()
+    buffer = io.BytesIO()
+    torch.onnx.export(model, torch.randn(2, 3, 6), buffer, input_names=["x"],
+                      output_names=["y"], opset_version=14,
+                      dynamic_axes={"x": {0: "batch", 1: "seq"}, "y": {0: "batch", 1: "seq"}})
+    session = smelt.Session(smelt.compile(buffer.getvalue(), dims={"batch": [1, 2],
+                                                                   "seq": [3, 8]}))
+    (x_info,) = session.inputs
+    assert x_info.shape == (-1, -1, 6) and x_info.dim_names == ("batch", "seq", None)
+    for batch, seq in [(1, 3), (2, 8), (2, 3)]:
+        x = torch.randn(batch, seq, 6)
+        with torch.no_grad():
+            expected = model(x).numpy()
+        got = session.run({"x": x.numpy()})["y"]
+        assert got.shape == (batch, seq, 5)
+        np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
+    with pytest.raises(smelt.Error, match="no compiled size matches the input shapes"):
+        session.run({"x": np.zeros((3, 3, 6), np.float32)})

@@ -120,10 +120,19 @@ bool verifySignatures(
       return corrupt(error, "corrupt artifact index: " + where + " has rank " +
                                 str(rank) + ", more than " +
                                 str(SMELT_MAX_RANK));
+    // -1 marks a dimension whose size each plan gives; size the rest.
+    std::vector<int64_t> sized;
+    for (uint32_t d = 0; d < rank; ++d) {
+      int64_t extent = tensor->shape()->Get(d);
+      if (extent < -1)
+        return corrupt(error, "corrupt artifact index: " + where +
+                                  " has a negative or huge shape");
+      sized.push_back(extent == -1 ? 1 : extent);
+    }
     uint64_t bytes = 0;
-    if (rank &&
-        !checkedByteSize(tensor->shape()->data(), rank,
-                         static_cast<smelt_dtype_t>(tensor->dtype()), bytes))
+    if (rank && !checkedByteSize(sized.data(), rank,
+                                 static_cast<smelt_dtype_t>(tensor->dtype()),
+                                 bytes))
       return corrupt(error, "corrupt artifact index: " + where +
                                 " has a negative or huge shape");
     if (const auto *names = tensor->dim_names()) {
@@ -155,16 +164,93 @@ bool verifyProducer(const Model &model, const FileHeader &header,
   return true;
 }
 
-uint64_t signatureBytes(const TensorSignature &tensor) {
+template <typename T> uint32_t countOf(const flatbuffers::Vector<T> *vector) {
+  return vector ? vector->size() : 0;
+}
+
+bool isDynamic(const TensorSignature &tensor) {
+  if (tensor.shape())
+    for (int64_t extent : *tensor.shape())
+      if (extent == -1)
+        return true;
+  return false;
+}
+
+bool hasDynamicSignature(const Model &model) {
+  for (auto *list : {model.inputs(), model.outputs()})
+    for (uint32_t i = 0; i < countOf(list); ++i)
+      if (isDynamic(*list->Get(i)))
+        return true;
+  return false;
+}
+
+/// The shape plan `plan` runs input/output `index` at: its own when it lists
+/// shapes, else the signature's.
+const flatbuffers::Vector<int64_t> *planShape(const Model &model,
+                                              const Plan &plan, bool isInput,
+                                              uint32_t index) {
+  auto *shapes = isInput ? plan.input_shapes() : plan.output_shapes();
+  if (countOf(shapes) > index)
+    return shapes->Get(index)->dims();
+  auto *signatures = isInput ? model.inputs() : model.outputs();
+  return signatures->Get(index)->shape();
+}
+
+uint64_t planTensorBytes(const Model &model, const Plan &plan, bool isInput,
+                         uint32_t index) {
+  auto *signatures = isInput ? model.inputs() : model.outputs();
+  const auto *shape = planShape(model, plan, isInput, index);
   uint64_t bytes = 0;
-  size_t rank = tensor.shape() ? tensor.shape()->size() : 0;
-  checkedByteSize(rank ? tensor.shape()->data() : nullptr, rank,
-                  static_cast<smelt_dtype_t>(tensor.dtype()), bytes);
+  size_t rank = countOf(shape);
+  checkedByteSize(rank ? shape->data() : nullptr, rank,
+                  static_cast<smelt_dtype_t>(signatures->Get(index)->dtype()),
+                  bytes);
   return bytes;
 }
 
-template <typename T> uint32_t countOf(const flatbuffers::Vector<T> *vector) {
-  return vector ? vector->size() : 0;
+/// A plan of a model with -1 dims lists a static shape per input and output
+/// that agrees with the signature; a plan of a static model lists none.
+bool verifyPlanShapes(const Model &model, const Plan &plan,
+                      const std::string &planName, ArtifactError &error) {
+  const bool dynamic = hasDynamicSignature(model);
+  for (bool isInput : {true, false}) {
+    auto *signatures = isInput ? model.inputs() : model.outputs();
+    auto *shapes = isInput ? plan.input_shapes() : plan.output_shapes();
+    const char *what = isInput ? "input" : "output";
+    std::string where = "corrupt artifact index: " + planName;
+    if (!dynamic) {
+      if (countOf(shapes) != 0)
+        return corrupt(error, where + " lists " + what +
+                                  " shapes, but the signature is static");
+      continue;
+    }
+    if (countOf(shapes) != countOf(signatures))
+      return corrupt(error, where + " lists " + str(countOf(shapes)) + " " +
+                                what + " shapes for " +
+                                str(countOf(signatures)) + " " + what + "s");
+    for (uint32_t i = 0; i < countOf(signatures); ++i) {
+      const TensorSignature &signature = *signatures->Get(i);
+      const auto *dims = shapes->Get(i)->dims();
+      uint32_t rank = countOf(signature.shape());
+      if (countOf(dims) != rank)
+        return corrupt(error, where + ": " + what + " " + str(i) +
+                                  " has the wrong rank");
+      for (uint32_t d = 0; d < rank; ++d) {
+        int64_t expected = signature.shape()->Get(d), given = dims->Get(d);
+        if (given < 0 || (expected != -1 && given != expected))
+          return corrupt(error, where + ": " + what + " " + str(i) +
+                                    " has a shape that disagrees with the "
+                                    "signature");
+      }
+      uint64_t bytes = 0;
+      if (rank && !checkedByteSize(dims->data(), rank,
+                                   static_cast<smelt_dtype_t>(signature.dtype()),
+                                   bytes))
+        return corrupt(error, where + ": " + what + " " + str(i) +
+                                  " has a huge shape");
+    }
+  }
+  return true;
 }
 
 bool verifyBuffers(const Model &model, const Plan &plan,
@@ -186,7 +272,8 @@ bool verifyBuffers(const Model &model, const Plan &plan,
                                   str(buffer->index()) +
                                   ", but the model has " +
                                   str(countOf(signatures)) + " " + what + "s");
-      uint64_t expected = signatureBytes(*signatures->Get(buffer->index()));
+      uint64_t expected =
+          planTensorBytes(model, plan, isInput, buffer->index());
       if (buffer->offset() != 0 || buffer->size() != expected)
         return corrupt(error, where + " (" + what + " " + str(buffer->index()) +
                                   ") has offset " + str(buffer->offset()) +
@@ -388,7 +475,8 @@ bool verifyArtifact(const uint8_t *data, size_t size, ArtifactError &error) {
     if (!plan.target() || plan.target()->size() == 0)
       return corrupt(error, "corrupt artifact index: " + planName +
                                 " names no target");
-    if (!verifyBuffers(model, plan, planName, error) ||
+    if (!verifyPlanShapes(model, plan, planName, error) ||
+        !verifyBuffers(model, plan, planName, error) ||
         !verifyCode(model, plan, planName, error))
       return false;
   }

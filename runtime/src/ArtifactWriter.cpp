@@ -117,10 +117,18 @@ flatbuffers::DetachedBuffer buildIndex(const ArtifactDescription &description,
       }
     }
     auto commands = builder.CreateVector(commandOffsets);
+    auto shapes = [&](const std::vector<std::vector<int64_t>> &list) {
+      std::vector<flatbuffers::Offset<Shape>> offsets;
+      for (const std::vector<int64_t> &dims : list)
+        offsets.push_back(CreateShape(builder, builder.CreateVector(dims)));
+      return builder.CreateVector(offsets);
+    };
+    auto inputShapes = shapes(plan.inputShapes);
+    auto outputShapes = shapes(plan.outputShapes);
     planOffsets.push_back(CreatePlan(builder,
                                      builder.CreateString(plan.target),
-                                     buffers, plan.arenaSize, kernels,
-                                     commands));
+                                     inputShapes, outputShapes, buffers,
+                                     plan.arenaSize, kernels, commands));
   }
   auto plans = builder.CreateVector(planOffsets);
 

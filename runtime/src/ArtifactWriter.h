@@ -21,7 +21,7 @@ namespace smelt::artifact {
 struct TensorDescription {
   std::string name;
   smelt_dtype_t dtype = SMELT_F32;
-  std::vector<int64_t> shape; // empty for a scalar
+  std::vector<int64_t> shape; // empty for a scalar; -1 where plans differ
   /// Empty, or one per dimension: the model's symbolic name or "".
   std::vector<std::string> dimNames;
 };
@@ -92,6 +92,10 @@ using CommandDescription =
 /// kernels name sections of the artifact.
 struct PlanDescription {
   std::string target = "cpu";
+  /// Static shapes of the signature's inputs/outputs for this plan; required
+  /// (and only allowed) when the signature has -1 dims.
+  std::vector<std::vector<int64_t>> inputShapes;
+  std::vector<std::vector<int64_t>> outputShapes;
   std::vector<BufferDescription> buffers;
   uint64_t arenaSize = 0;
   std::vector<KernelDescription> kernels;

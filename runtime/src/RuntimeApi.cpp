@@ -363,6 +363,15 @@ const char *smelt_session_describe(const smelt_session_t *session) {
   return session ? session->description.c_str() : "";
 }
 
+smelt_status_t smelt_session_resolve_outputs(const smelt_session_t *session,
+                                             const smelt_tensor_t *inputs, size_t input_count,
+                                             smelt_tensor_t *outputs, size_t output_count) {
+  return guardApi([&] {
+    requireArgument(session, "session");
+    session->resolveOutputs(inputs, input_count, outputs, output_count);
+  });
+}
+
 smelt_status_t smelt_session_run(smelt_session_t *session, const smelt_tensor_t *inputs,
                                  size_t input_count, smelt_tensor_t *outputs,
                                  size_t output_count) {
@@ -404,6 +413,7 @@ const void *smelt_get_api(uint32_t version) {
       smelt_session_output_info,
       smelt_session_describe,
       smelt_session_run,
+      smelt_session_resolve_outputs,
   };
   return version == 1 ? &v1 : nullptr;
 }

@@ -4,6 +4,7 @@
 #include "Status.h"
 #include "TensorTypes.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 
@@ -26,9 +27,13 @@ std::vector<TensorSignature> readSignatures(
     if (tensor->dim_names() && tensor->dim_names()->size() == signature.shape.size())
       for (uint32_t d = 0; d < tensor->dim_names()->size(); ++d)
         signature.dimNames[d] = tensor->dim_names()->Get(d)->str();
-    // The reader verified that the size is representable.
-    checkedByteSize(signature.shape.data(), signature.shape.size(),
-                    signature.dtype, signature.byteSize);
+    // The reader verified that the size is representable; a signature with
+    // -1 dims has its sizes per plan.
+    signature.byteSize = 0;
+    if (std::find(signature.shape.begin(), signature.shape.end(), -1) ==
+        signature.shape.end())
+      checkedByteSize(signature.shape.data(), signature.shape.size(),
+                      signature.dtype, signature.byteSize);
     signatures.push_back(std::move(signature));
   }
   return signatures;
@@ -66,55 +71,55 @@ void checkName(const smelt_tensor_t &tensor, const char *what, size_t index,
                                    tensor.name + "'");
 }
 
-void checkInput(const smelt_tensor_t &tensor, size_t index,
-                const TensorSignature &signature) {
+/// "4x8 f32", or "batchx8 f32" with the names of dims the plans vary in.
+std::string describeType(const TensorSignature &signature) {
+  std::string text;
+  for (size_t d = 0; d < signature.shape.size(); ++d) {
+    if (d)
+      text += "x";
+    if (signature.shape[d] >= 0)
+      text += std::to_string(signature.shape[d]);
+    else
+      text += signature.dimNames[d].empty() ? "?" : signature.dimNames[d];
+  }
+  return (text.empty() ? "scalar" : text) + " " + dtypeName(signature.dtype);
+}
+
+std::string describeGot(const smelt_tensor_t &tensor) {
+  const int64_t dtype = rawDTypeValue(tensor.dtype);
+  return formatShape(tensor.shape, static_cast<size_t>(tensor.rank)) + " " +
+         (isValidDType(dtype) ? dtypeName(dtype) : "<dtype " + std::to_string(dtype) + ">");
+}
+
+/// Struct size, name, rank and dtype of an input; its sizes are matched
+/// against the compiled variants afterwards.
+void checkInputKind(const smelt_tensor_t &tensor, size_t index,
+                    const TensorSignature &signature) {
   const std::string where = describe("input", index, signature);
   checkStructSize(tensor, where);
   checkName(tensor, "input", index, signature);
-  const std::string expected = formatTensorType(
-      signature.shape.data(), signature.shape.size(), signature.dtype);
   if (tensor.rank < 0 || tensor.rank > SMELT_MAX_RANK)
-    fail(SMELT_INVALID_ARGUMENT, where + ": expected shape " + expected +
-                                     ", got rank " +
-                                     std::to_string(tensor.rank));
-  const size_t rank = static_cast<size_t>(tensor.rank);
+    fail(SMELT_INVALID_ARGUMENT, where + ": expected shape " + describeType(signature) +
+                                     ", got rank " + std::to_string(tensor.rank));
   const int64_t dtype = rawDTypeValue(tensor.dtype);
-  bool matches =
-      dtype == signature.dtype && rank == signature.shape.size() &&
-      std::equal(signature.shape.begin(), signature.shape.end(), tensor.shape);
-  if (!matches) {
-    std::string got =
-        formatShape(tensor.shape, rank) + " " +
-        (isValidDType(dtype) ? dtypeName(dtype)
-                             : "<dtype " + std::to_string(dtype) + ">");
-    fail(SMELT_INVALID_ARGUMENT,
-         where + ": expected shape " + expected + ", got " + got);
-  }
-  if (!tensor.data && signature.byteSize > 0)
-    fail(SMELT_INVALID_ARGUMENT, where + ": data is NULL");
-  if (tensor.byte_size < signature.byteSize)
-    fail(SMELT_INVALID_ARGUMENT,
-         where + ": byte_size is " + std::to_string(tensor.byte_size) +
-             ", but " + expected + " needs " +
-             std::to_string(signature.byteSize) + " bytes");
+  bool matches = dtype == signature.dtype &&
+                 static_cast<size_t>(tensor.rank) == signature.shape.size();
+  for (size_t d = 0; matches && d < signature.shape.size(); ++d)
+    matches = signature.shape[d] < 0 || signature.shape[d] == tensor.shape[d];
+  if (!matches)
+    fail(SMELT_INVALID_ARGUMENT, where + ": expected shape " + describeType(signature) +
+                                     ", got " + describeGot(tensor));
 }
 
-void checkOutput(const smelt_tensor_t &tensor, size_t index,
-                 const TensorSignature &signature) {
-  const std::string where = describe("output", index, signature);
-  checkStructSize(tensor, where);
-  checkName(tensor, "output", index, signature);
-  if (!tensor.data && signature.byteSize > 0)
+void checkBuffer(const smelt_tensor_t &tensor, const std::string &where,
+                 uint64_t needed, const std::string &type) {
+  if (!tensor.data && needed > 0)
     fail(SMELT_INVALID_ARGUMENT, where + ": data is NULL");
-  if (tensor.byte_size < signature.byteSize)
-    fail(SMELT_INVALID_ARGUMENT,
-         where + ": byte_size is " + std::to_string(tensor.byte_size) +
-             ", but " +
-             formatTensorType(signature.shape.data(), signature.shape.size(),
-                              signature.dtype) +
-             " needs " + std::to_string(signature.byteSize) + " bytes");
+  if (tensor.byte_size < needed)
+    fail(SMELT_INVALID_ARGUMENT, where + ": byte_size is " + std::to_string(tensor.byte_size) +
+                                     ", but " + type + " needs " + std::to_string(needed) +
+                                     " bytes");
 }
-
 
 std::string errorText(const smelt_plugin_error_t &error) {
   // The driver filled a fixed array; never trust its terminator.
@@ -254,6 +259,9 @@ std::string planProblem(const DriverSlot &driver, uint32_t device,
 } // namespace smelt::runtime
 
 using namespace smelt::runtime;
+using smelt::checkedByteSize;
+using smelt::formatShape;
+using smelt::formatTensorType;
 
 smelt_session_s::smelt_session_s(
     const smelt_device_s &device,
@@ -264,96 +272,191 @@ smelt_session_s::smelt_session_s(
   inputs = readSignatures(artifact_->index().inputs());
   outputs = readSignatures(artifact_->index().outputs());
 
-  // The first plan the device's driver accepts.
+  // Per set of compiled shapes, the first plan the device's driver accepts.
+  const smelt::artifact::Model &model = artifact_->index();
+  auto shapesOf = [&](const auto *list, size_t count,
+                      const std::vector<TensorSignature> &signatures) {
+    std::vector<std::vector<int64_t>> shapes;
+    for (size_t i = 0; i < count; ++i) {
+      if (list && list->size() > i && list->Get(i)->dims())
+        shapes.emplace_back(list->Get(i)->dims()->begin(), list->Get(i)->dims()->end());
+      else
+        shapes.push_back(signatures[i].shape);
+    }
+    return shapes;
+  };
   std::string problems;
-  int chosen = -1;
-  for (uint32_t p = 0; p < artifact_->planCount() && chosen < 0; ++p) {
-    ProgramView view;
-    buildView(*artifact_, artifact_->plan(p), view);
-    std::string problem =
-        planProblem(*driver_, deviceIndex_, view, artifact_->plan(p));
-    if (problem.empty())
-      chosen = static_cast<int>(p);
-    else
-      problems += "; plan " + std::to_string(p) + ": " + problem;
-  }
   const std::string &uri = device.record->uri;
-  if (chosen < 0)
+  for (uint32_t p = 0; p < artifact_->planCount(); ++p) {
+    const smelt::artifact::Plan &plan = artifact_->plan(p);
+    auto inputShapes = shapesOf(plan.input_shapes(), inputs.size(), inputs);
+    bool covered = false;
+    for (const auto &variant : variants_)
+      covered |= variant->inputShapes == inputShapes;
+    if (covered)
+      continue;
+    auto variant = std::make_unique<Variant>();
+    buildView(*artifact_, plan, variant->view);
+    std::string problem = planProblem(*driver_, deviceIndex_, variant->view, plan);
+    if (!problem.empty()) {
+      problems += "; plan " + std::to_string(p) + ": " + problem;
+      continue;
+    }
+    variant->plan = p;
+    variant->inputShapes = std::move(inputShapes);
+    variant->outputShapes = shapesOf(plan.output_shapes(), outputs.size(), outputs);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      uint64_t bytes = 0;
+      checkedByteSize(variant->inputShapes[i].data(), variant->inputShapes[i].size(),
+                      inputs[i].dtype, bytes);
+      variant->inputBytes.push_back(bytes);
+    }
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      uint64_t bytes = 0;
+      checkedByteSize(variant->outputShapes[i].data(), variant->outputShapes[i].size(),
+                      outputs[i].dtype, bytes);
+      variant->outputBytes.push_back(bytes);
+    }
+    variants_.push_back(std::move(variant));
+  }
+  if (variants_.empty())
     fail(SMELT_UNSUPPORTED, "no plan of this artifact runs on device '" + uri +
                                 "'" + problems);
-  buildView(*artifact_, artifact_->plan(chosen), view_);
+  (void)model;
 
-  smelt_plugin_error_t error = newError();
-  const char *driverDescription = nullptr;
-  smelt_status_code_t code = driver_->table->program_load(
-      driver_->state, deviceIndex_, &view_.program, &program_,
-      &driverDescription, &error);
-  if (code != SMELT_OK) {
-    program_ = nullptr;
-    fail(code, "device '" + uri + "': " + errorText(error));
+  description = "device " + uri + " (driver '" + driver_->name + "', " + driver_->path + ")\n";
+  for (auto &variant : variants_) {
+    smelt_plugin_error_t error = newError();
+    const char *driverDescription = nullptr;
+    smelt_status_code_t code = driver_->table->program_load(
+        driver_->state, deviceIndex_, &variant->view.program, &variant->program,
+        &driverDescription, &error);
+    if (code != SMELT_OK) {
+      variant->program = nullptr;
+      fail(code, "device '" + uri + "': " + errorText(error));
+    }
+    const smelt::artifact::Plan &plan = artifact_->plan(variant->plan);
+    std::string sizes;
+    if (variants_.size() > 1) {
+      sizes = " for inputs";
+      for (const auto &shape : variant->inputShapes)
+        sizes += " " + formatShape(shape.data(), shape.size());
+    }
+    description += "plan " + std::to_string(variant->plan) + " of " +
+                   std::to_string(artifact_->planCount()) + " (target '" +
+                   plan.target()->str() + "')" + sizes + ": " +
+                   std::to_string(variant->view.kernels.size()) + " kernels, " +
+                   std::to_string(variant->view.commands.size()) + " commands, " +
+                   std::to_string(plan.arena_size()) + "-byte arena\n";
+    if (driverDescription)
+      description += driverDescription;
+    for (const smelt_program_command_t &command : variant->view.commands)
+      variant->hasCollectives |= command.kind == SMELT_COMMAND_ALL_REDUCE;
+    if (variant->hasCollectives && description.find("collectives:") == std::string::npos)
+      description += "collectives: " + instance_->communicator().describe() +
+                     "; runs with collectives are serialised per instance\n";
   }
+}
 
-  const smelt::artifact::Plan &plan = artifact_->plan(chosen);
-  description = "device " + uri + " (driver '" + driver_->name + "', " +
-                driver_->path + ")\nplan " + std::to_string(chosen) + " of " +
-                std::to_string(artifact_->planCount()) + " (target '" +
-                plan.target()->str() + "'): " +
-                std::to_string(view_.kernels.size()) + " kernels, " +
-                std::to_string(view_.commands.size()) + " commands, " +
-                std::to_string(plan.arena_size()) + "-byte arena\n";
-  if (driverDescription)
-    description += driverDescription;
-  for (const smelt_program_command_t &command : view_.commands)
-    hasCollectives_ |= command.kind == SMELT_COMMAND_ALL_REDUCE;
-  if (hasCollectives_)
-    description += "collectives: " + instance_->communicator().describe() +
-                   "; runs with collectives are serialised per instance\n";
+const Variant &smelt_session_s::select(const smelt_tensor_t *inputTensors,
+                                       size_t inputCount) const {
+  if (inputCount != inputs.size())
+    fail(SMELT_INVALID_ARGUMENT, "expected " + plural(inputs.size(), "input") +
+                                     ", got " + std::to_string(inputCount));
+  if (inputCount && !inputTensors)
+    fail(SMELT_INVALID_ARGUMENT, "inputs is NULL");
+  for (size_t i = 0; i < inputCount; ++i)
+    checkInputKind(inputTensors[i], i, inputs[i]);
+  for (const auto &variant : variants_) {
+    bool matches = true;
+    for (size_t i = 0; matches && i < inputCount; ++i)
+      matches = std::equal(variant->inputShapes[i].begin(), variant->inputShapes[i].end(),
+                           inputTensors[i].shape);
+    if (matches)
+      return *variant;
+  }
+  // Name the first input whose sizes no variant has, with the sizes compiled.
+  std::string got, compiled;
+  for (size_t i = 0; i < inputCount; ++i)
+    got += (i ? ", " : "") + formatShape(inputTensors[i].shape, inputTensors[i].rank);
+  for (const auto &variant : variants_) {
+    std::string sizes;
+    for (size_t i = 0; i < inputCount; ++i)
+      sizes += (i ? ", " : "") +
+               formatShape(variant->inputShapes[i].data(), variant->inputShapes[i].size());
+    compiled += (compiled.empty() ? "(" : "; (") + sizes + ")";
+  }
+  fail(SMELT_INVALID_ARGUMENT, "no compiled size matches the input shapes (" + got +
+                                   "); this artifact runs " + compiled +
+                                   " (compile more sizes with smelt compile --dim=<name>=<sizes>)");
+}
+
+void smelt_session_s::resolveOutputs(const smelt_tensor_t *inputTensors, size_t inputCount,
+                                     smelt_tensor_t *outputTensors, size_t outputCount) const {
+  const Variant &variant = select(inputTensors, inputCount);
+  if (outputCount != outputs.size())
+    fail(SMELT_INVALID_ARGUMENT, "expected " + plural(outputs.size(), "output") + ", got " +
+                                     std::to_string(outputCount));
+  if (outputCount && !outputTensors)
+    fail(SMELT_INVALID_ARGUMENT, "outputs is NULL");
+  for (size_t i = 0; i < outputCount; ++i) {
+    checkStructSize(outputTensors[i], describe("output", i, outputs[i]));
+    outputTensors[i].dtype = outputs[i].dtype;
+    outputTensors[i].rank = static_cast<int32_t>(variant.outputShapes[i].size());
+    std::copy(variant.outputShapes[i].begin(), variant.outputShapes[i].end(),
+              outputTensors[i].shape);
+    outputTensors[i].byte_size = variant.outputBytes[i];
+  }
 }
 
 smelt_session_s::~smelt_session_s() {
-  if (program_)
-    driver_->table->program_release(program_);
+  for (auto &variant : variants_)
+    if (variant->program)
+      driver_->table->program_release(variant->program);
 }
 
 void smelt_session_s::run(const smelt_tensor_t *inputTensors, size_t inputCount,
                           smelt_tensor_t *outputTensors,
                           size_t outputCount) const {
-  if (inputCount != inputs.size())
-    fail(SMELT_INVALID_ARGUMENT, "expected " + plural(inputs.size(), "input") +
-                                     ", got " + std::to_string(inputCount));
+  const Variant &variant = select(inputTensors, inputCount);
   if (outputCount != outputs.size())
     fail(SMELT_INVALID_ARGUMENT, "expected " +
                                      plural(outputs.size(), "output") +
                                      ", got " + std::to_string(outputCount));
-  if (inputCount && !inputTensors)
-    fail(SMELT_INVALID_ARGUMENT, "inputs is NULL");
   if (outputCount && !outputTensors)
     fail(SMELT_INVALID_ARGUMENT, "outputs is NULL");
 
   std::vector<const void *> inputData(inputCount);
   for (size_t i = 0; i < inputCount; ++i) {
-    checkInput(inputTensors[i], i, inputs[i]);
+    checkBuffer(inputTensors[i], describe("input", i, inputs[i]), variant.inputBytes[i],
+                formatTensorType(variant.inputShapes[i].data(), variant.inputShapes[i].size(),
+                                 inputs[i].dtype));
     inputData[i] = inputTensors[i].data;
   }
   std::vector<void *> outputData(outputCount);
   for (size_t i = 0; i < outputCount; ++i) {
-    checkOutput(outputTensors[i], i, outputs[i]);
+    const std::string where = describe("output", i, outputs[i]);
+    checkStructSize(outputTensors[i], where);
+    checkName(outputTensors[i], "output", i, outputs[i]);
+    checkBuffer(outputTensors[i], where, variant.outputBytes[i],
+                formatTensorType(variant.outputShapes[i].data(), variant.outputShapes[i].size(),
+                                 outputs[i].dtype));
     outputData[i] = outputTensors[i].data;
   }
 
   smelt_plugin_error_t error = newError();
   std::unique_lock<std::mutex> serial(instance_->collectiveRuns, std::defer_lock);
-  if (hasCollectives_)
+  if (variant.hasCollectives)
     serial.lock(); // every rank must issue its collectives in one order
   smelt_status_code_t code = driver_->table->program_run(
-      program_, inputData.data(), outputData.data(), &error);
+      variant.program, inputData.data(), outputData.data(), &error);
   if (code != SMELT_OK)
     fail(code, errorText(error));
 
   for (size_t i = 0; i < outputCount; ++i) {
     smelt_tensor_t &tensor = outputTensors[i];
     tensor.dtype = outputs[i].dtype;
-    tensor.rank = static_cast<int32_t>(outputs[i].shape.size());
-    std::copy(outputs[i].shape.begin(), outputs[i].shape.end(), tensor.shape);
+    tensor.rank = static_cast<int32_t>(variant.outputShapes[i].size());
+    std::copy(variant.outputShapes[i].begin(), variant.outputShapes[i].end(), tensor.shape);
   }
 }

@@ -42,6 +42,16 @@ struct ProgramView {
   std::vector<std::vector<const char *>> libraries;  // per command
 };
 
+/// One plan loaded on the device: the sizes it runs and the driver's program.
+struct Variant {
+  uint32_t plan = 0;
+  std::vector<std::vector<int64_t>> inputShapes, outputShapes;
+  std::vector<uint64_t> inputBytes, outputBytes;
+  ProgramView view;
+  void *program = nullptr;
+  bool hasCollectives = false;
+};
+
 } // namespace smelt::runtime
 
 struct smelt_session_s {
@@ -54,6 +64,10 @@ struct smelt_session_s {
   /// outputs' dtype/rank/shape. Throws smelt::runtime::Error. Thread-safe.
   void run(const smelt_tensor_t *inputs, size_t inputCount,
            smelt_tensor_t *outputs, size_t outputCount) const;
+  /// Fills the outputs' dtype/rank/shape/byte_size for these inputs, without
+  /// running. Throws smelt::runtime::Error.
+  void resolveOutputs(const smelt_tensor_t *inputs, size_t inputCount,
+                      smelt_tensor_t *outputs, size_t outputCount) const;
 
   std::vector<smelt::runtime::TensorSignature> inputs;
   std::vector<smelt::runtime::TensorSignature> outputs;
@@ -63,10 +77,13 @@ private:
   std::shared_ptr<smelt::runtime::InstanceState> instance_;
   const smelt::runtime::DriverSlot *driver_;
   uint32_t deviceIndex_;
+  /// The variant compiled for these inputs' shapes (checks count, rank,
+  /// dtype). Throws smelt::runtime::Error.
+  const smelt::runtime::Variant &select(const smelt_tensor_t *inputs, size_t inputCount) const;
+
   std::unique_ptr<smelt::artifact::Artifact> artifact_;
-  smelt::runtime::ProgramView view_;
-  void *program_ = nullptr;
-  bool hasCollectives_ = false;
+  /// One per set of compiled input shapes (a static model has one).
+  std::vector<std::unique_ptr<smelt::runtime::Variant>> variants_;
 };
 
 #endif // SMELT_RUNTIME_SESSION_H

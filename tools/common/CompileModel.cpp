@@ -15,8 +15,12 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <mutex>
+#include <string_view>
+#include <unordered_map>
 
 using namespace mlir;
 
@@ -88,6 +92,68 @@ private:
   Clock::time_point start_;
 };
 
+/// One artifact from the artifacts of several specializations of a model:
+/// their plans side by side, each with its own shapes (when they differ),
+/// sections appended, identical constants stored once.
+artifact::ArtifactDescription
+mergeSpecializations(std::vector<artifact::ArtifactDescription> parts) {
+  if (parts.size() == 1)
+    return std::move(parts.front());
+  artifact::ArtifactDescription merged;
+  merged.inputs = parts.front().inputs;
+  merged.outputs = parts.front().outputs;
+  // -1 where the specializations disagree.
+  auto generalize = [&](std::vector<artifact::TensorDescription> &tensors, bool isInput) {
+    for (size_t i = 0; i < tensors.size(); ++i)
+      for (size_t d = 0; d < tensors[i].shape.size(); ++d)
+        for (const auto &part : parts) {
+          const auto &other = (isInput ? part.inputs : part.outputs)[i];
+          if (other.shape.size() != tensors[i].shape.size() ||
+              other.shape[d] != tensors[i].shape[d])
+            tensors[i].shape[d] = -1;
+        }
+  };
+  generalize(merged.inputs, true);
+  generalize(merged.outputs, false);
+
+  // Constants: identical byte ranges are stored once.
+  std::unordered_map<size_t, std::vector<uint64_t>> byHash;
+  auto placeConstant = [&](const uint8_t *bytes, uint64_t size) -> uint64_t {
+    std::string_view view(reinterpret_cast<const char *>(bytes), size);
+    size_t hash = std::hash<std::string_view>()(view);
+    for (uint64_t offset : byHash[hash])
+      if (std::memcmp(merged.constants.data() + offset, bytes, size) == 0)
+        return offset;
+    uint64_t offset = (merged.constants.size() + 63) / 64 * 64;
+    merged.constants.resize(offset);
+    merged.constants.insert(merged.constants.end(), bytes, bytes + size);
+    byHash[hash].push_back(offset);
+    return offset;
+  };
+
+  for (auto &part : parts) {
+    const uint32_t sectionBase = merged.sections.size();
+    for (auto &section : part.sections)
+      merged.sections.push_back(std::move(section));
+    std::vector<std::vector<int64_t>> inputShapes, outputShapes;
+    for (const auto &tensor : part.inputs)
+      inputShapes.push_back(tensor.shape);
+    for (const auto &tensor : part.outputs)
+      outputShapes.push_back(tensor.shape);
+    for (auto &plan : part.plans) {
+      for (auto &kernel : plan.kernels)
+        kernel.section += sectionBase;
+      for (auto &buffer : plan.buffers)
+        if (buffer.kind == artifact::BufferKindDescription::Constant)
+          buffer.offset = placeConstant(part.constants.data() + buffer.offset, buffer.size);
+      plan.inputShapes = inputShapes;
+      plan.outputShapes = outputShapes;
+      merged.plans.push_back(std::move(plan));
+    }
+  }
+  return merged;
+}
+
 } // namespace
 
 std::string formatDiagnostic(Diagnostic &diagnostic) {
@@ -142,93 +208,126 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
     return success();
   });
 
-  onnx_frontend::ImportOptions importOptions;
-  importOptions.inputShapes = request.inputShapes;
-  for (const auto &[name, tensor] : request.constantInputs)
-    importOptions.constantInputs[name] = toAttribute(context, tensor);
-
-  const int total = request.stop == CompileStop::Graph  ? 1
-                    : request.stop == CompileStop::Plan ? 2
-                    : request.stop == CompileStop::LLVM ? 3
-                                                        : 3 + int(cpuTargets.size());
-  Stages stages(observer, total);
+  // One specialization per combination of the requested dim sizes.
+  std::vector<std::map<std::string, int64_t>> specializations(1);
+  for (const auto &[name, given] : request.dimSizes) {
+    std::vector<int64_t> sizes = given;
+    std::sort(sizes.begin(), sizes.end());
+    sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+    if (sizes.empty()) {
+      error = "--dim " + name + " gives no sizes";
+      return false;
+    }
+    std::vector<std::map<std::string, int64_t>> next;
+    for (const auto &partial : specializations)
+      for (int64_t size : sizes) {
+        next.push_back(partial);
+        next.back()[name] = size;
+      }
+    specializations = std::move(next);
+  }
+  if (request.stop != CompileStop::Artifact)
+    specializations.resize(1); // IR is shown for the first sizes
+  const int perSpecialization = request.stop == CompileStop::Graph  ? 1
+                                : request.stop == CompileStop::Plan ? 2
+                                : request.stop == CompileStop::LLVM ? 3
+                                                                    : 2 + int(cpuTargets.size());
+  Stages stages(observer, perSpecialization * int(specializations.size()) +
+                              (request.stop == CompileStop::Artifact ? 1 : 0));
   const std::string &name = request.modelPath.empty() ? request.modelName : request.modelPath;
-  stages.begin("importing " + name);
-  FailureOr<OwningOpRef<ModuleOp>> imported =
-      request.modelPath.empty()
-          ? onnx_frontend::importOnnxBuffer(context, request.modelBytes, request.modelName,
-                                            /*isText=*/false, importOptions)
-          : onnx_frontend::importOnnxFile(context, request.modelPath, importOptions);
-  if (failed(imported))
-    return stages.failed();
-  OwningOpRef<ModuleOp> module = std::move(*imported);
-  if (failed(verify(*module))) {
-    stages.failed();
-    error = "the imported model does not verify (an importer bug)";
-    return false;
-  }
-  stages.end();
-  if (request.stop == CompileStop::Graph) {
-    result.irText = printed(*module);
-    return true;
-  }
 
-  stages.begin("forming and scheduling kernels");
-  PassManager pm(&context);
-  PipelineOptions pipelineOptions;
-  pipelineOptions.groups = request.groups;
-  pipelineOptions.fuse = request.fuse;
-  pipelineOptions.vectorWidth = request.vectorWidth;
-  pipelineOptions.libraryCalls = request.libraryCalls;
-  buildGraphToPlanPipeline(pm, pipelineOptions);
-  if (failed(pm.run(*module)))
-    return stages.failed();
-  stages.end();
-  if (request.stop == CompileStop::Plan) {
-    result.irText = printed(*module);
-    return true;
-  }
+  std::vector<artifact::ArtifactDescription> parts;
+  for (const auto &dims : specializations) {
+    std::string label;
+    for (const auto &[dim, size] : dims)
+      label += (label.empty() ? " [" : ", ") + dim + "=" + std::to_string(size);
+    if (!label.empty())
+      label += "]";
 
-  if (request.stop == CompileStop::LLVM) {
-    stages.begin("lowering kernels to LLVM");
-    auto lowered = cpu::lowerKernelsToLLVMDialect(*module);
-    if (failed(lowered))
+    onnx_frontend::ImportOptions importOptions;
+    importOptions.inputShapes = request.inputShapes;
+    importOptions.dimValues = dims;
+    for (const auto &[input, tensor] : request.constantInputs)
+      importOptions.constantInputs[input] = toAttribute(context, tensor);
+
+    stages.begin("importing " + name + label);
+    FailureOr<OwningOpRef<ModuleOp>> imported =
+        request.modelPath.empty()
+            ? onnx_frontend::importOnnxBuffer(context, request.modelBytes, request.modelName,
+                                              /*isText=*/false, importOptions)
+            : onnx_frontend::importOnnxFile(context, request.modelPath, importOptions);
+    if (failed(imported))
+      return stages.failed();
+    OwningOpRef<ModuleOp> module = std::move(*imported);
+    if (failed(verify(*module))) {
+      stages.failed();
+      error = "the imported model does not verify (an importer bug)";
+      return false;
+    }
+    stages.end();
+    if (request.stop == CompileStop::Graph) {
+      result.irText = printed(*module);
+      return true;
+    }
+
+    stages.begin("forming and scheduling kernels" + label);
+    PassManager pm(&context);
+    PipelineOptions pipelineOptions;
+    pipelineOptions.groups = request.groups;
+    pipelineOptions.fuse = request.fuse;
+    pipelineOptions.vectorWidth = request.vectorWidth;
+    pipelineOptions.libraryCalls = request.libraryCalls;
+    buildGraphToPlanPipeline(pm, pipelineOptions);
+    if (failed(pm.run(*module)))
       return stages.failed();
     stages.end();
-    result.irText = printed(lowered->get());
-    return true;
-  }
+    if (request.stop == CompileStop::Plan) {
+      result.irText = printed(*module);
+      return true;
+    }
+    if (request.stop == CompileStop::LLVM) {
+      stages.begin("lowering kernels to LLVM");
+      auto lowered = cpu::lowerKernelsToLLVMDialect(*module);
+      if (failed(lowered))
+        return stages.failed();
+      stages.end();
+      result.irText = printed(lowered->get());
+      return true;
+    }
 
-  // One code section and one plan per target; the plans differ only in the
-  // section their kernels live in.
-  std::vector<artifact::SectionDescription> sections;
-  for (const cpu::CpuTarget &cpuTarget : cpuTargets) {
-    stages.begin("generating CPU code for " + cpuTarget.cpu);
-    FailureOr<std::vector<uint8_t>> code = cpu::compileKernels(*module, cpuTarget);
-    if (failed(code))
+    // One code section and one plan per target; the plans differ only in the
+    // section their kernels live in.
+    std::vector<artifact::SectionDescription> sections;
+    for (const cpu::CpuTarget &cpuTarget : cpuTargets) {
+      stages.begin("generating CPU code for " + cpuTarget.cpu + label);
+      FailureOr<std::vector<uint8_t>> code = cpu::compileKernels(*module, cpuTarget);
+      if (failed(code))
+        return stages.failed();
+      artifact::SectionDescription &section = sections.emplace_back();
+      section.target = "cpu";
+      section.format = "elf-shared-object";
+      section.arch = cpuTarget.architectureTag();
+      section.bytes = std::move(*code);
+      stages.end();
+    }
+    FailureOr<artifact::ArtifactDescription> description = describeArtifact(*module);
+    if (failed(description))
       return stages.failed();
-    artifact::SectionDescription &section = sections.emplace_back();
-    section.target = "cpu";
-    section.format = "elf-shared-object";
-    section.arch = cpuTarget.architectureTag();
-    section.bytes = std::move(*code);
-    stages.end();
+    description->sections = std::move(sections);
+    artifact::PlanDescription generic = description->plans.front();
+    description->plans.clear();
+    for (uint32_t i = 0; i < description->sections.size(); ++i) {
+      artifact::PlanDescription &plan = description->plans.emplace_back(generic);
+      for (artifact::KernelDescription &kernel : plan.kernels)
+        kernel.section = i;
+    }
+    result.kernelCount += generic.kernels.size();
+    parts.push_back(std::move(*description));
   }
 
   stages.begin("writing the artifact");
-  FailureOr<artifact::ArtifactDescription> description = describeArtifact(*module);
-  if (failed(description))
-    return stages.failed();
-  description->sections = std::move(sections);
-  artifact::PlanDescription generic = description->plans.front();
-  description->plans.clear();
-  for (uint32_t i = 0; i < description->sections.size(); ++i) {
-    artifact::PlanDescription &plan = description->plans.emplace_back(generic);
-    for (artifact::KernelDescription &kernel : plan.kernels)
-      kernel.section = i;
-  }
-  result.kernelCount = generic.kernels.size();
-  if (!artifact::writeArtifact(*description, result.artifact, error)) {
+  artifact::ArtifactDescription merged = mergeSpecializations(std::move(parts));
+  if (!artifact::writeArtifact(merged, result.artifact, error)) {
     stages.failed();
     return false;
   }

@@ -33,6 +33,10 @@ struct CompileRequest {
   /// "cpu" or "cpu:<arch>", most preferred first; empty means {"cpu:host"}.
   std::vector<std::string> targets;
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Sizes for the model's symbolic dims by name ("batch" -> {1, 4, 8}). The
+  /// artifact gets one plan per combination of sizes, chosen at run time by
+  /// the inputs' shapes; the signature has -1 where the sizes differ.
+  std::map<std::string, std::vector<int64_t>> dimSizes;
   std::vector<std::pair<std::string, tensorio::HostTensor>> constantInputs;
   int64_t groups = 0;      // 0: this host's hardware threads
   bool fuse = true;

@@ -47,6 +47,12 @@ cl::list<std::string> inputShapes(
     cl::desc("Static shape for a model input with symbolic dimensions, name:d0xd1x... "
              "(repeatable)"),
     cl::value_desc("name:shape"), cl::sub(compileCommand));
+cl::list<std::string> dims(
+    "dim",
+    cl::desc("Sizes of a symbolic dimension of the inputs, name=s1,s2,... (repeatable): the "
+             "artifact runs every combination of the sizes given, chosen at run time by the "
+             "inputs' shapes"),
+    cl::value_desc("name=sizes"), cl::sub(compileCommand));
 cl::list<std::string> constantInputs(
     "constant-input",
     cl::desc("Freeze a model input to a value at compile time, name=@file.npy or "
@@ -153,6 +159,23 @@ int runCompileCommand() {
     if (shapeText.data() == nullptr || name.empty() || !parseShape(shapeText, shape))
       return fail("bad --input-shape '" + spec + "' (expected name:d0xd1x..., e.g. x:1x3x224x224)");
     request.inputShapes[name.str()] = shape;
+  }
+  for (const std::string &spec : dims) {
+    auto [name, list] = llvm::StringRef(spec).split('=');
+    std::vector<int64_t> sizes;
+    llvm::SmallVector<llvm::StringRef> items;
+    list.split(items, ',');
+    bool valid = !name.empty() && !list.empty();
+    for (llvm::StringRef item : items) {
+      int64_t size;
+      valid &= !item.getAsInteger(10, size) && size >= 0;
+      if (valid)
+        sizes.push_back(size);
+    }
+    if (!valid)
+      return fail("bad --dim '" + spec + "' (expected name=size[,size...], e.g. batch=1,4,8)");
+    auto &entry = request.dimSizes[name.str()];
+    entry.insert(entry.end(), sizes.begin(), sizes.end());
   }
   std::string error;
   for (const std::string &spec : constantInputs) {

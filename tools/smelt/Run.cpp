@@ -138,6 +138,10 @@ int runRunCommand() {
     if (!check(smelt_session_input_info(session.get(), i, &info), message))
       return fail(message);
     if (inputs.empty()) {
+      std::vector<int64_t> shape = shapeOf(info);
+      if (std::find(shape.begin(), shape.end(), -1) != shape.end())
+        return fail("input '" + std::string(info.name) +
+                    "' has dimensions compiled for several sizes; give the inputs with --input");
       if (!tensorio::makeRandomTensor(info.dtype, shapeOf(info), seed + i, inputTensors[i],
                                       message))
         return fail(message);
@@ -151,6 +155,19 @@ int runRunCommand() {
       inputTensors[i].dtype = SMELT_BF16;
   }
 
+  std::vector<smelt_tensor_t> inputViews, outputViews;
+  for (auto &tensor : inputTensors)
+    inputViews.push_back(tensor.view());
+
+  // The outputs' shapes for these inputs (they vary when the artifact was
+  // compiled for several sizes).
+  std::vector<smelt_tensor_t> resolved(outputCount);
+  for (smelt_tensor_t &tensor : resolved)
+    tensor.struct_size = sizeof(tensor);
+  if (!check(smelt_session_resolve_outputs(session.get(), inputViews.data(), inputViews.size(),
+                                           resolved.data(), resolved.size()),
+             message))
+    return fail(message);
   std::vector<tensorio::HostTensor> outputTensors(outputCount);
   std::vector<std::string> outputNames(outputCount);
   for (size_t i = 0; i < outputCount; ++i) {
@@ -159,13 +176,10 @@ int runRunCommand() {
     if (!check(smelt_session_output_info(session.get(), i, &info), message))
       return fail(message);
     outputNames[i] = info.name;
-    if (!tensorio::HostTensor::create(info.dtype, shapeOf(info), outputTensors[i], message))
+    std::vector<int64_t> shape(resolved[i].shape, resolved[i].shape + resolved[i].rank);
+    if (!tensorio::HostTensor::create(info.dtype, shape, outputTensors[i], message))
       return fail(message);
   }
-
-  std::vector<smelt_tensor_t> inputViews, outputViews;
-  for (auto &tensor : inputTensors)
-    inputViews.push_back(tensor.view());
   for (auto &tensor : outputTensors)
     outputViews.push_back(tensor.view());
 

@@ -112,6 +112,7 @@ typedef struct smelt_tensor_info_t {
   const char *name;
   smelt_dtype_t dtype;
   int32_t rank;
+  /* -1 for a dimension the artifact was compiled for several sizes of. */
   int64_t shape[SMELT_MAX_RANK];
   /* Per dimension: the symbolic name the model gave it ("batch", "seq"), or
    * NULL for a dimension the model fixed. A symbolic dimension the artifact
@@ -246,8 +247,19 @@ SMELT_API smelt_status_t smelt_session_output_info(const smelt_session_t *sessio
  * owned by the session. */
 SMELT_API const char *smelt_session_describe(const smelt_session_t *session);
 
+/* For an artifact compiled for several sizes of its symbolic dims (the
+ * signature then has -1 there, see smelt_tensor_info_t.dim_names): fills each
+ * output's dtype, rank, shape and byte_size (the bytes it will need) for
+ * these inputs, without running. Also works for static models. */
+SMELT_API smelt_status_t smelt_session_resolve_outputs(const smelt_session_t *session,
+                                                       const smelt_tensor_t *inputs,
+                                                       size_t input_count,
+                                                       smelt_tensor_t *outputs,
+                                                       size_t output_count);
+
 /* Runs the model. `inputs` are in signature order and must match the
- * signature's dtypes and shapes exactly (the error names expected vs got).
+ * signature's dtypes and shapes (a -1 dim takes any size the artifact was
+ * compiled for; the error names expected vs got).
  * `outputs` are bound by the caller, in signature order: each needs `data` of
  * at least the output's byte size; dtype/rank/shape are filled in by the
  * call. Safe to call concurrently on one session. */
@@ -291,6 +303,8 @@ typedef struct smelt_api_v1_t {
   const char *(*session_describe)(const smelt_session_t *);
   smelt_status_t (*session_run)(smelt_session_t *, const smelt_tensor_t *, size_t,
                                 smelt_tensor_t *, size_t);
+  smelt_status_t (*session_resolve_outputs)(const smelt_session_t *, const smelt_tensor_t *,
+                                            size_t, smelt_tensor_t *, size_t);
 } smelt_api_v1_t;
 
 /* The function table of API `version`, or NULL when this library does not

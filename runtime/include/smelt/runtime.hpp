@@ -200,6 +200,22 @@ public:
   const std::vector<TensorInfo> &outputs() const noexcept { return outputs_; }
   std::string describe() const { return smelt_session_describe(session_.get()); }
 
+  /// The outputs' shapes for these inputs (an artifact compiled for several
+  /// sizes has -1 dims in outputs()).
+  std::vector<std::vector<int64_t>> outputShapes(const std::vector<Tensor> &inputs) const {
+    std::vector<smelt_tensor_t> in, out(outputs_.size());
+    for (const Tensor &tensor : inputs)
+      in.push_back(tensor.raw);
+    for (smelt_tensor_t &tensor : out)
+      tensor.struct_size = sizeof(tensor);
+    detail::check(smelt_session_resolve_outputs(session_.get(), in.data(), in.size(),
+                                                out.data(), out.size()));
+    std::vector<std::vector<int64_t>> shapes;
+    for (const smelt_tensor_t &tensor : out)
+      shapes.emplace_back(tensor.shape, tensor.shape + tensor.rank);
+    return shapes;
+  }
+
   /// Runs with caller-bound outputs; safe to call from several threads.
   void run(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs) const {
     std::vector<smelt_tensor_t> in, out;

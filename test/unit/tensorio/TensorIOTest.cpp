@@ -143,12 +143,20 @@ TEST(Npy, RejectsWhatItCannotRepresent) {
   EXPECT_FALSE(readNpyFile(fixture("big_endian_f4.npy"), tensor, error));
   EXPECT_THAT(error, HasSubstr("big-endian .npy dtype '>f4' is not supported"));
 
+}
+
+TEST(Npy, WritesBf16AsItsUint16BitPatterns) {
+  // NumPy has no bfloat16; ONNX's numpy_helper and PyTorch hand over the bits.
   HostTensor bf16;
+  std::string error;
   ASSERT_TRUE(HostTensor::create(SMELT_BF16, {2}, bf16, error));
+  bf16.bytes = {0x80, 0x3f, 0x00, 0xc0}; // 1.0, -2.0
   std::vector<uint8_t> bytes;
-  EXPECT_FALSE(encodeNpy(bf16, bytes, error));
-  EXPECT_EQ(error, "dtype bf16 has no NumPy equivalent and cannot be written "
-                   "as .npy");
+  ASSERT_TRUE(encodeNpy(bf16, bytes, error)) << error;
+  HostTensor back;
+  ASSERT_TRUE(decodeNpy(bytes.data(), bytes.size(), back, error)) << error;
+  EXPECT_EQ(back.dtype, SMELT_U16);
+  EXPECT_EQ(back.bytes, bf16.bytes);
 }
 
 TEST(Npy, RejectsMalformedFiles) {
