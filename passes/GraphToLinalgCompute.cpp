@@ -182,10 +182,12 @@ FailureOr<Value> lowerConv(OpBuilder &b, ConvOp op, Value input, Value weight, V
 
 /// Shared by both pools: a reduction over windows of the padded input. The
 /// window tensor only gives linalg the extent of the window loops.
+enum class PoolCombine { MaxFloat, MaxSigned, MaxUnsigned, Add };
+
 static Value poolReduce(OpBuilder &b, Location loc, RankedTensorType resultType,
                         Value input, ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
                         ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads, Value padValue,
-                        Value initValue, bool isMax) {
+                        Value initValue, PoolCombine combine) {
   MLIRContext *context = b.getContext();
   auto inputType = cast<RankedTensorType>(input.getType());
   int64_t spatial = resultType.getRank() - 2;
@@ -217,9 +219,21 @@ static Value poolReduce(OpBuilder &b, Location loc, RankedTensorType resultType,
              b, loc, TypeRange{resultType}, ValueRange{padded, window}, ValueRange{init},
              mapsOf(context, loops, {inputExprs, windowExprs, outExprs}), iterators,
              [&](OpBuilder &nb, Location l, ValueRange args) {
-               Value combined =
-                   isMax ? arith::MaximumFOp::create(nb, l, args[2], args[0]).getResult()
-                         : arith::AddFOp::create(nb, l, args[2], args[0]).getResult();
+               Value combined;
+               switch (combine) {
+               case PoolCombine::MaxFloat:
+                 combined = arith::MaximumFOp::create(nb, l, args[2], args[0]);
+                 break;
+               case PoolCombine::MaxSigned:
+                 combined = arith::MaxSIOp::create(nb, l, args[2], args[0]);
+                 break;
+               case PoolCombine::MaxUnsigned:
+                 combined = arith::MaxUIOp::create(nb, l, args[2], args[0]);
+                 break;
+               case PoolCombine::Add:
+                 combined = arith::AddFOp::create(nb, l, args[2], args[0]);
+                 break;
+               }
                linalg::YieldOp::create(nb, l, combined);
              })
       .getResult(0);
@@ -227,10 +241,15 @@ static Value poolReduce(OpBuilder &b, Location loc, RankedTensorType resultType,
 
 FailureOr<Value> lowerMaxPool(OpBuilder &b, MaxPoolOp op, Value input) {
   Location loc = op.getLoc();
-  auto resultType = cast<RankedTensorType>(op.getType());
-  Value lowest = lowestValue(b, loc, resultType.getElementType(), false);
+  Type original = op.getType().getElementType();
+  bool isUnsigned = original.isUnsignedInteger();
+  auto resultType = cast<RankedTensorType>(toSignless(op.getType()));
+  Value lowest = lowestValue(b, loc, resultType.getElementType(), isUnsigned);
+  PoolCombine combine = isa<FloatType>(original) ? PoolCombine::MaxFloat
+                        : isUnsigned             ? PoolCombine::MaxUnsigned
+                                                 : PoolCombine::MaxSigned;
   return poolReduce(b, loc, resultType, input, op.getKernelShape(), op.getStrides(),
-                    op.getDilations(), op.getPads(), lowest, lowest, /*isMax=*/true);
+                    op.getDilations(), op.getPads(), lowest, lowest, combine);
 }
 
 FailureOr<Value> lowerAvgPool(OpBuilder &b, AvgPoolOp op, Value input) {
@@ -245,7 +264,7 @@ FailureOr<Value> lowerAvgPool(OpBuilder &b, AvgPoolOp op, Value input) {
   SmallVector<int64_t> ones(spatial, 1);
   Value zero = scalarConstant(b, loc, elementType, 0);
   Value sums = poolReduce(b, loc, resultType, input, kernel, strides, ones, pads, zero, zero,
-                          /*isMax=*/false);
+                          PoolCombine::Add);
   // Divide each sum by the number of cells its window covers: the input (and
   // with count_include_pad the explicit padding), never ceil_mode's overhang.
   bool includePad = op.getCountIncludePad();

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/NodeContext.h"
+#include "frontends/onnx/OpChain.h"
 
 #include "dialects/graph/IR/GraphOps.h"
 
@@ -245,9 +246,87 @@ LogicalResult convertConv(NodeContext &ctx) {
   return success();
 }
 
+/// MaxPool's Indices output: for every window cell in row-major window order,
+/// the input cell it reads (gathered along each spatial axis, masked where
+/// it falls in the padding) is compared with the pooled maximum; the first
+/// cell that holds it gives the flat index into the input (row-major, or
+/// column-major over the spatial dims with storage_order=1).
+Value maxPoolIndices(NodeContext &ctx, Value pooled, ArrayRef<int64_t> kernel,
+                     const Window &window, bool columnMajor) {
+  OpChain chain(ctx);
+  auto inputType = ctx.inputType(0);
+  auto pooledType = cast<RankedTensorType>(pooled.getType());
+  const int64_t rank = inputType.getRank(), spatial = rank - 2;
+  MLIRContext *context = ctx.getContext();
+  Type i64 = IntegerType::get(context, 64), i1 = IntegerType::get(context, 1);
+  ArrayRef<int64_t> dims = inputType.getShape();
+  // Flat strides of the spatial dims, and of one (n, c) plane.
+  SmallVector<int64_t> spatialStride(spatial, 1);
+  for (int64_t i = 0; i < spatial; ++i)
+    for (int64_t j = 0; j < spatial; ++j)
+      if (columnMajor ? j < i : j > i)
+        spatialStride[i] *= dims[2 + j];
+  int64_t plane = ShapedType::getNumElements(dims.drop_front(2));
+  // (n * C + c) * plane, shaped [N, C, 1, ...].
+  SmallVector<int64_t> baseShape(rank, 1);
+  baseShape[0] = dims[0];
+  baseShape[1] = dims[1];
+  SmallVector<int64_t> baseValues;
+  for (int64_t nc = 0; nc < dims[0] * dims[1]; ++nc)
+    baseValues.push_back(nc * plane);
+  Value base = ctx.constant(DenseElementsAttr::get(RankedTensorType::get(baseShape, i64),
+                                                   ArrayRef<int64_t>(baseValues)));
+  auto along = [&](int64_t i, ArrayRef<int64_t> values, Type element) {
+    SmallVector<int64_t> shape(rank, 1);
+    shape[2 + i] = values.size();
+    auto type = RankedTensorType::get(shape, element);
+    if (element == i1) {
+      SmallVector<bool> bits(values.begin(), values.end());
+      return ctx.constant(DenseElementsAttr::get(type, ArrayRef<bool>(bits)));
+    }
+    return ctx.constant(DenseElementsAttr::get(type, values));
+  };
+
+  SmallVector<int64_t> cell(spatial, 0);
+  SmallVector<std::pair<Value, Value>> candidates; // (holds the max, flat index)
+  const int64_t cells = ShapedType::getNumElements(kernel);
+  for (int64_t k = 0; k < cells; ++k) {
+    Value gathered = ctx.input(0), valid, index = base;
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t outputs = pooledType.getDimSize(2 + i), size = dims[2 + i];
+      SmallVector<int64_t> clamped, inside, position;
+      for (int64_t o = 0; o < outputs; ++o) {
+        int64_t p = o * window.strides[i] + cell[i] * window.dilations[i] - window.pads[i];
+        inside.push_back(p >= 0 && p < size);
+        clamped.push_back(std::clamp<int64_t>(p, 0, size - 1));
+        position.push_back(std::clamp<int64_t>(p, 0, size - 1) * spatialStride[i]);
+      }
+      Value indices = ctx.constant(DenseElementsAttr::get(
+          RankedTensorType::get({outputs}, i64), ArrayRef<int64_t>(clamped)));
+      gathered = chain.make<graph::GatherOp>(gathered, indices, (int64_t)(2 + i));
+      Value mask = along(i, inside, i1);
+      valid = valid ? chain.make<graph::AndOp>(valid, mask) : mask;
+      index = chain.make<graph::AddOp>(index, along(i, position, i64));
+    }
+    Value holds = chain.make<graph::AndOp>(chain.make<graph::EqualOp>(gathered, pooled), valid);
+    candidates.emplace_back(holds, index);
+    for (int64_t i = spatial - 1; i >= 0 && ++cell[i] == kernel[i]; --i)
+      cell[i] = 0;
+  }
+  // The first cell (in window order) that holds the maximum wins.
+  Value result = candidates.back().second;
+  for (auto it = std::next(candidates.rbegin()); it != candidates.rend(); ++it)
+    result = chain.make<graph::SelectOp>(it->first, it->second, result);
+  return chain.hasFailed() ? Value() : result;
+}
+
 LogicalResult convertPool(NodeContext &ctx, bool isMax) {
-  if (failed(ctx.requireInputs(1)) || failed(requireFloatInput(ctx, 0)) ||
-      failed(requireSpatialInput(ctx)))
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  // MaxPool takes 8-bit integers too (opset 12).
+  Type element = ctx.inputType(0).getElementType();
+  bool integerMax = isMax && ctx.opset >= 12 && element.isInteger(8);
+  if ((!integerMax && failed(requireFloatInput(ctx, 0))) || failed(requireSpatialInput(ctx)))
     return failure();
   std::optional<SmallVector<int64_t>> kernel = ctx.getInts("kernel_shape");
   if (!kernel) {
@@ -263,17 +342,20 @@ LogicalResult convertPool(NodeContext &ctx, bool isMax) {
   bool ceilMode = ctx.opset >= 10 && ctx.getInt("ceil_mode", 0);
   FailureOr<Value> result = failure();
   if (isMax) {
-    if (ctx.getInt("storage_order", 0) != 0) {
-      ctx.emitError() << "storage_order=1 (column-major indices) is not supported";
-      return failure();
-    }
-    if (ctx.isOutputUsed(1)) {
-      ctx.emitError() << "the Indices output is not supported";
-      return failure();
-    }
     result = ctx.createInferred<graph::MaxPoolOp>(
         ctx.input(0), ArrayRef<int64_t>(*kernel), ArrayRef<int64_t>(window->strides),
         ArrayRef<int64_t>(window->dilations), ArrayRef<int64_t>(window->pads), ceilMode);
+    if (succeeded(result) && ctx.isOutputUsed(1)) {
+      if (ShapedType::getNumElements(*kernel) > 64) {
+        ctx.emitError() << "the Indices output is supported for windows of up to 64 cells";
+        return failure();
+      }
+      Value indices = maxPoolIndices(ctx, *result, *kernel, *window,
+                                     ctx.getInt("storage_order", 0) != 0);
+      if (!indices)
+        return failure();
+      ctx.setOutput(1, indices);
+    }
   } else {
     bool countIncludePad = ctx.getInt("count_include_pad", 0);
     result = ctx.createInferred<graph::AvgPoolOp>(

@@ -65,3 +65,20 @@ def test_recurrent_layers(smelt, tmp_path, cell, options):
     # unrolled over the 7 steps by the importer.
     torch.manual_seed(3)
     export_and_compare(smelt, tmp_path, Recurrent(cell, **options), torch.randn(3, 7, 5), 14)
+
+
+class PoolWithIndices(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pool = torch.nn.MaxPool2d(3, stride=2, padding=1, return_indices=True)
+
+    def forward(self, x):
+        values, indices = self.pool(x)
+        return values + indices.to(torch.float32)  # both, exactly
+
+
+def test_max_pool_indices(smelt, tmp_path):
+    # Exported as ONNX MaxPool with its Indices output (and the ops PyTorch adds
+    # to make them per-plane); values and indices must both match.
+    torch.manual_seed(2)
+    export_and_compare(smelt, tmp_path, PoolWithIndices(), torch.randn(2, 3, 9, 8), 13)

@@ -243,14 +243,15 @@ def Graph_ConvOp : Graph_Op<"conv", [Pure, InferTypeOpAdaptor]> {
   }];
 }
 
-class Graph_PoolOp<string mnemonic> : Graph_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
-  let results = (outs Graph_FloatTensor:$output);
+class Graph_PoolOp<string mnemonic, Type element = Graph_FloatTensor>
+    : Graph_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let results = (outs element:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def Graph_MaxPoolOp : Graph_PoolOp<"max_pool"> {
-  let summary = "N-d max pooling, channels first";
-  let arguments = (ins Graph_FloatTensor:$input,
+def Graph_MaxPoolOp : Graph_PoolOp<"max_pool", AnyRankedTensor> {
+  let summary = "N-d max pooling, channels first (float or integer elements)";
+  let arguments = (ins AnyRankedTensor:$input,
                        DenseI64ArrayAttr:$kernel_shape, DenseI64ArrayAttr:$strides,
                        DenseI64ArrayAttr:$dilations, DenseI64ArrayAttr:$pads,
                        BoolAttr:$ceil_mode);
