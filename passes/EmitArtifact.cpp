@@ -253,6 +253,12 @@ FailureOr<artifact::ArtifactDescription> describeArtifact(ModuleOp module) {
                   return failure();
                 command.args.push_back(*id);
               }
+              if (auto positions = call->getAttrOfType<DenseI64ArrayAttr>("library_args"))
+                for (int64_t position : positions.asArrayRef()) {
+                  if (position < 0 || position >= (int64_t)command.args.size())
+                    return call.emitError("library_args position out of range");
+                  command.libraryArgs.push_back(command.args[position]);
+                }
               plan.commands.push_back(std::move(command));
               return success();
             })

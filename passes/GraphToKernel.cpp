@@ -213,6 +213,71 @@ std::optional<SmallVector<int64_t>> gemmParameters(Operation *op) {
   return SmallVector<int64_t>{batch, m, n, k, strideB};
 }
 
+/// A group a library convolution computes with its epilogue: conv, then
+/// optionally an add of a tensor from outside the group (residual), then
+/// optionally relu; f32, 2-D, NCHW. Returns the params
+///   [N, C, H, W, K, R, S, OH, OW, strideH, strideW, dilationH, dilationW,
+///    padTop, padLeft, padBottom, padRight, groups, hasBias, hasResidual, relu]
+/// and the library's operands in order: input, weight, [bias], [residual].
+struct ConvCall {
+  SmallVector<int64_t> params;
+  SmallVector<Value> operands;
+};
+std::optional<ConvCall> convCall(ArrayRef<Operation *> group) {
+  if (group.empty() || group.size() > 3)
+    return std::nullopt;
+  auto conv = dyn_cast<graph::ConvOp>(group.front());
+  if (!conv)
+    return std::nullopt;
+  auto input = cast<RankedTensorType>(conv.getInput().getType());
+  auto weight = cast<RankedTensorType>(conv.getWeight().getType());
+  auto output = cast<RankedTensorType>(conv.getType());
+  if (input.getRank() != 4 || !input.getElementType().isF32() || !weight.hasStaticShape() ||
+      !input.hasStaticShape())
+    return std::nullopt;
+  Value current = conv.getResult(), residual;
+  bool relu = false;
+  for (Operation *op : group.drop_front()) {
+    if (auto add = dyn_cast<graph::AddOp>(op)) {
+      if (residual || relu || add.getType() != output)
+        return std::nullopt;
+      Value other = add.getLhs() == current ? add.getRhs() : add.getLhs();
+      if ((add.getLhs() != current && add.getRhs() != current) || other == current ||
+          other.getType() != output || llvm::is_contained(group, other.getDefiningOp()))
+        return std::nullopt;
+      residual = other;
+      current = add.getResult();
+    } else if (auto reluOp = dyn_cast<graph::ReluOp>(op)) {
+      if (relu || reluOp.getInput() != current)
+        return std::nullopt;
+      relu = true;
+      current = reluOp.getResult();
+    } else {
+      return std::nullopt;
+    }
+  }
+  // Every intermediate must stay inside the group.
+  for (Operation *op : group.drop_back())
+    if (!op->getResult(0).hasOneUse())
+      return std::nullopt;
+  ArrayRef<int64_t> strides = conv.getStrides(), dilations = conv.getDilations(),
+                    pads = conv.getPads();
+  ConvCall call;
+  call.params = {input.getDimSize(0),  input.getDimSize(1),  input.getDimSize(2),
+                 input.getDimSize(3),  weight.getDimSize(0), weight.getDimSize(2),
+                 weight.getDimSize(3), output.getDimSize(2), output.getDimSize(3),
+                 strides[0],           strides[1],           dilations[0],
+                 dilations[1],         pads[0],              pads[1],
+                 pads[2],              pads[3],              (int64_t)conv.getGroup(),
+                 conv.getBias() ? 1 : 0, residual ? 1 : 0,   relu ? 1 : 0};
+  call.operands = {conv.getInput(), conv.getWeight()};
+  if (conv.getBias())
+    call.operands.push_back(conv.getBias());
+  if (residual)
+    call.operands.push_back(residual);
+  return call;
+}
+
 Value KernelFormation::bufferOf(Value value) {
   if (Value buffer = buffers.lookup(value))
     return buffer;
@@ -243,6 +308,7 @@ std::vector<SmallVector<Operation *>> KernelFormation::formGroups() {
   // producer sees its users' groups.
   DenseMap<Operation *, int> groupOf;
   std::vector<SmallVector<Operation *>> groups;
+  std::vector<bool> hasContraction;
   for (Operation *op : llvm::reverse(computeOps)) {
     int joined = -1;
     // A collective is a host command of its own, never part of a kernel.
@@ -260,12 +326,19 @@ std::vector<SmallVector<Operation *>> KernelFormation::formGroups() {
         joined = group->second;
       }
     }
+    // One contraction (conv, matmul) per kernel: a second one that feeds the
+    // same epilogue (a residual branch's downsampling conv) gets its own.
+    bool contraction = isa<graph::ConvOp, graph::MatMulOp>(op);
+    if (joined != -1 && contraction && hasContraction[joined])
+      joined = -1;
     if (joined == -1) {
       joined = groups.size();
       groups.emplace_back();
+      hasContraction.push_back(false);
     }
     groupOf[op] = joined;
     groups[joined].push_back(op);
+    hasContraction[joined] = hasContraction[joined] || contraction;
   }
   // Program order inside each group (root last) and across groups (by root).
   for (auto &group : groups)
@@ -400,6 +473,29 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
                                        builder.getArrayAttr(candidates));
       call->setAttr("params", builder.getDenseI64ArrayAttr(*gemm));
       return success();
+    }
+  }
+  if (libraryCalls) {
+    if (std::optional<ConvCall> conv = convCall(group)) {
+      // The library's operands by position among the kernel's (the output is
+      // the last); an operand the kernel inlined (a splat constant) rules the
+      // library call out.
+      SmallVector<int64_t> positions;
+      for (Value operand : conv->operands) {
+        auto found = llvm::find(inputs, operand);
+        if (found == inputs.end())
+          break;
+        positions.push_back(found - inputs.begin());
+      }
+      if (positions.size() == conv->operands.size() && root->getNumResults() == 1) {
+        positions.push_back(inputs.size());
+        Attribute candidates[] = {builder.getStringAttr("oneDNN"), kernelSymbol};
+        auto call = plan::CallOp::create(builder, loc, "conv2d", hostArguments,
+                                         builder.getArrayAttr(candidates));
+        call->setAttr("params", builder.getDenseI64ArrayAttr(conv->params));
+        call->setAttr("library_args", builder.getDenseI64ArrayAttr(positions));
+        return success();
+      }
     }
   }
   plan::LaunchOp::create(builder, loc, kernelSymbol, hostArguments);

@@ -34,8 +34,10 @@ def GraphToKernel : Pass<"graph-to-kernel", "mlir::ModuleOp"> {
     Splat constants consumed by elementwise ops are folded into the kernel.
     With `library-calls`, a kernel that is exactly an f32 matmul becomes a
     `plan.call "gemm"` whose candidates are vendor libraries (oneDNN,
-    OpenBLAS) and, last, the generated kernel; the runtime keeps the first
-    one available at load time.
+    OpenBLAS) and, last, the generated kernel; a 2-D f32 convolution with its
+    epilogue (bias, residual add, relu) becomes a `plan.call "conv2d"` with
+    oneDNN as the candidate (`library_args` gives the library's operands by
+    position). The runtime keeps the first candidate available at load time.
   }];
   let options = [
     Option<"fuse", "fuse", "bool", /*default=*/"true",

@@ -340,27 +340,74 @@ bool verifyLibraryCall(const Launch &launch, const Plan &plan,
   for (uint32_t i = 0; i < countOf(launch.libraries()); ++i)
     if (!launch.libraries()->Get(i) || launch.libraries()->Get(i)->size() == 0)
       return corrupt(error, where + " names an empty library");
-  if (launch.library_op()->str() != "gemm")
-    return true; // drivers that do not know the op run the kernel
+  const auto *args = countOf(launch.library_args()) ? launch.library_args() : launch.args();
+  for (uint32_t a = 0; a < countOf(args); ++a)
+    if (args->Get(a) >= countOf(plan.buffers()))
+      return corrupt(error, where + ": library argument " + str(a) +
+                                " names a buffer the plan does not have");
   const auto *params = launch.library_params();
-  if (countOf(params) != 5 || countOf(launch.args()) != 3)
-    return corrupt(error, where + ": a gemm call needs 3 buffers and 5 parameters");
-  int64_t batch = params->Get(0), m = params->Get(1), n = params->Get(2),
-          k = params->Get(3), strideB = params->Get(4);
-  const int64_t limit = int64_t(1) << 40;
-  if (batch < 1 || m < 1 || n < 1 || k < 1 || batch > limit || m > limit ||
-      n > limit || k > limit || (strideB != 0 && strideB != k * n))
-    return corrupt(error, where + ": invalid gemm parameters");
   auto bytesOf = [&](uint32_t arg) {
-    return plan.buffers()->Get(launch.args()->Get(arg))->size();
+    return (unsigned __int128)plan.buffers()->Get(args->Get(arg))->size();
   };
-  unsigned __int128 a = (unsigned __int128)batch * m * k * 4,
-                    b = (unsigned __int128)(strideB ? batch : 1) * k * n * 4,
-                    c = (unsigned __int128)batch * m * n * 4;
-  if (a != bytesOf(0) || b != bytesOf(1) || c != bytesOf(2))
-    return corrupt(error, where + ": the gemm's shapes disagree with the "
-                              "sizes of its buffers");
-  return true;
+  const int64_t limit = int64_t(1) << 40;
+  auto inRange = [&](int64_t value, int64_t low) { return value >= low && value <= limit; };
+  const std::string op = launch.library_op()->str();
+  if (op == "gemm") {
+    if (countOf(params) != 5 || countOf(args) != 3)
+      return corrupt(error, where + ": a gemm call needs 3 buffers and 5 parameters");
+    int64_t batch = params->Get(0), m = params->Get(1), n = params->Get(2),
+            k = params->Get(3), strideB = params->Get(4);
+    if (!inRange(batch, 1) || !inRange(m, 1) || !inRange(n, 1) || !inRange(k, 1) ||
+        (strideB != 0 && strideB != k * n))
+      return corrupt(error, where + ": invalid gemm parameters");
+    unsigned __int128 a = (unsigned __int128)batch * m * k * 4,
+                      b = (unsigned __int128)(strideB ? batch : 1) * k * n * 4,
+                      c = (unsigned __int128)batch * m * n * 4;
+    if (a != bytesOf(0) || b != bytesOf(1) || c != bytesOf(2))
+      return corrupt(error, where + ": the gemm's shapes disagree with the "
+                                "sizes of its buffers");
+    return true;
+  }
+  if (op == "conv2d") {
+    if (countOf(params) != 21)
+      return corrupt(error, where + ": a conv2d call needs 21 parameters");
+    int64_t p[21];
+    for (int i = 0; i < 21; ++i)
+      p[i] = params->Get(i);
+    const int64_t n = p[0], c = p[1], h = p[2], w = p[3], k = p[4], r = p[5], s = p[6],
+                  oh = p[7], ow = p[8], groups = p[17];
+    const bool bias = p[18] != 0, residual = p[19] != 0;
+    bool valid = inRange(n, 1) && inRange(c, 1) && inRange(h, 1) && inRange(w, 1) &&
+                 inRange(k, 1) && inRange(r, 1) && inRange(s, 1) && inRange(oh, 1) &&
+                 inRange(ow, 1) && inRange(groups, 1) && c % groups == 0 &&
+                 k % groups == 0;
+    for (int i = 9; i <= 12 && valid; ++i)
+      valid = inRange(p[i], 1); // strides, dilations
+    for (int i = 13; i <= 16 && valid; ++i)
+      valid = inRange(p[i], 0); // pads
+    for (int i = 18; i <= 20 && valid; ++i)
+      valid = p[i] == 0 || p[i] == 1;
+    // The output size the window arithmetic gives.
+    valid = valid && (h + p[13] + p[15] - (r - 1) * p[11] - 1) / p[9] + 1 == oh &&
+            (w + p[14] + p[16] - (s - 1) * p[12] - 1) / p[10] + 1 == ow;
+    if (!valid)
+      return corrupt(error, where + ": invalid conv2d parameters");
+    const uint32_t expectedArgs = 3 + (bias ? 1 : 0) + (residual ? 1 : 0);
+    if (countOf(args) != expectedArgs)
+      return corrupt(error, where + ": a conv2d call with these parameters needs " +
+                                str(expectedArgs) + " buffers");
+    uint32_t next = 0;
+    auto same = [&](unsigned __int128 expected) { return bytesOf(next++) == expected; };
+    using U = unsigned __int128;
+    bool sizes = same(U(n) * c * h * w * 4) && same(U(k) * (c / groups) * r * s * 4) &&
+                 (!bias || same(U(k) * 4)) && (!residual || same(U(n) * k * oh * ow * 4)) &&
+                 same(U(n) * k * oh * ow * 4);
+    if (!sizes)
+      return corrupt(error, where + ": the conv2d's shapes disagree with the "
+                                "sizes of its buffers");
+    return true;
+  }
+  return true; // drivers that do not know the op run the kernel
 }
 
 bool verifyCode(const Model &model, const Plan &plan,

@@ -98,7 +98,8 @@ flatbuffers::DetachedBuffer buildIndex(const ArtifactDescription &description,
             builder, launch->kernel, builder.CreateVector(launch->args),
             launch->libraryOp.empty() ? 0 : builder.CreateString(launch->libraryOp),
             builder.CreateVector(launch->libraryParams),
-            builder.CreateVector(libraries));
+            builder.CreateVector(libraries),
+            builder.CreateVector(launch->libraryArgs));
         commandOffsets.push_back(
             CreateCommandEntry(builder, Command::Launch, table.Union()));
       } else if (const auto *copy = std::get_if<CopyDescription>(&command)) {

@@ -65,6 +65,8 @@ struct LaunchDescription {
   std::string libraryOp;
   std::vector<int64_t> libraryParams;
   std::vector<std::string> libraries;
+  /// Buffer ids the library op takes, when not `args`.
+  std::vector<uint32_t> libraryArgs;
 };
 
 struct CopyDescription {

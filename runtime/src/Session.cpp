@@ -174,6 +174,7 @@ void buildView(const artifact::Artifact &artifact, const artifact::Plan &plan,
   view.arguments.resize(commandCount);
   view.libraryParams.resize(commandCount);
   view.libraries.resize(commandCount);
+  view.libraryArgs.resize(commandCount);
   for (uint32_t c = 0; c < commandCount; ++c) {
     const CommandEntry *command = plan.commands()->Get(c);
     smelt_program_command_t entry{};
@@ -191,6 +192,9 @@ void buildView(const artifact::Artifact &artifact, const artifact::Plan &plan,
         if (launch->libraries())
           for (const flatbuffers::String *library : *launch->libraries())
             view.libraries[c].push_back(library->c_str());
+        if (launch->library_args())
+          view.libraryArgs[c].assign(launch->library_args()->begin(),
+                                     launch->library_args()->end());
       }
     } else if (const Copy *copy = command->command_as_Copy()) {
       entry.kind = SMELT_COMMAND_COPY;
@@ -216,6 +220,8 @@ void buildView(const artifact::Artifact &artifact, const artifact::Plan &plan,
         static_cast<uint32_t>(view.libraryParams[c].size());
     view.commands[c].libraries = view.libraries[c].data();
     view.commands[c].library_count = static_cast<uint32_t>(view.libraries[c].size());
+    view.commands[c].library_args = view.libraryArgs[c].data();
+    view.commands[c].library_arg_count = static_cast<uint32_t>(view.libraryArgs[c].size());
   }
 
   smelt_program_t &program = view.program;

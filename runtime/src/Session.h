@@ -40,6 +40,7 @@ struct ProgramView {
   std::vector<std::vector<uint32_t>> arguments; // per command
   std::vector<std::vector<int64_t>> libraryParams;   // per command
   std::vector<std::vector<const char *>> libraries;  // per command
+  std::vector<std::vector<uint32_t>> libraryArgs;    // per command
 };
 
 /// One plan loaded on the device: the sizes it runs and the driver's program.

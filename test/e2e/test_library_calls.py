@@ -74,3 +74,44 @@ def test_each_implementation_matches_numpy(tmp_path, smelt, monkeypatch, shared_
     assert code == 0, err
     assert "generated kernel (oneDNN: disabled by library_overrides (oneDNN=off)" in err, err
     np.testing.assert_allclose(np.load(tmp_path / "y.npy"), expected, rtol=RTOL, atol=ATOL)
+
+
+torch = pytest.importorskip("torch")
+
+
+class ConvBlock(torch.nn.Module):
+    """Convolutions with the epilogues the library call covers: bias + relu,
+    strided, dilated and grouped, and a residual add."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.grouped = torch.nn.Conv2d(8, 8, 3, padding=2, dilation=2, groups=4)
+        self.pointwise = torch.nn.Conv2d(8, 8, 1, bias=False)
+
+    def forward(self, x):
+        y = torch.relu(self.stem(x))
+        z = torch.relu(self.grouped(y))
+        return torch.relu(self.pointwise(z) + y)
+
+
+def test_convolutions_with_and_without_onednn(tmp_path, smelt):
+    torch.manual_seed(9)
+    model = ConvBlock().eval()
+    x = torch.randn(2, 3, 17, 15)
+    torch.onnx.export(model, x, str(tmp_path / "conv.onnx"), opset_version=13)
+    with torch.no_grad():
+        expected = model(x).numpy()
+    assert smelt("compile", tmp_path / "conv.onnx", "-o", tmp_path / "conv.smelt",
+                 "--quiet")[0] == 0
+    np.save(tmp_path / "x.npy", x.numpy())
+    have_onednn = library_found(smelt, "oneDNN")
+    for library in ([], ["--library=oneDNN=off"]):
+        code, _, err = smelt("run", tmp_path / "conv.smelt", "-v", f"--input=@{tmp_path}/x.npy",
+                             f"--output=@{tmp_path}/y.npy", *library)
+        assert code == 0, err
+        uses_onednn = "): oneDNN" in err
+        assert uses_onednn == (have_onednn and not library), err
+        assert err.count("(conv2d ") == 3, err  # every convolution was offered
+        # f32 convolutions in different summation orders (PyTorch, oneDNN, ours).
+        np.testing.assert_allclose(np.load(tmp_path / "y.npy"), expected, rtol=1e-4, atol=1e-5)

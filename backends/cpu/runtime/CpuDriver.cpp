@@ -11,6 +11,7 @@
 // int64_t end_id)`; a launch calls it over sub-ranges of [0, grid).
 //
 //===----------------------------------------------------------------------===//
+#include "OneDnnConv.h"
 #include "smelt/plugin.h"
 
 #include <cerrno>
@@ -297,6 +298,9 @@ struct Program {
     int64_t grid;
     std::vector<uint32_t> args;
     Gemm library; // used instead of `entry` when bound
+    std::shared_ptr<smelt::cpu::OneDnnConv> conv; // likewise, for conv2d
+    std::vector<uint32_t> libraryArgs;
+    bool hasBias = false, hasResidual = false;
   };
   struct Copy {
     uint32_t source, destination;
@@ -371,7 +375,20 @@ void Program::run(const void *const *inputs, void *const *outputs) const {
   }
   std::vector<void *> args;
   for (const Step &step : steps) {
-    if (step.kind == SMELT_COMMAND_LAUNCH && step.launch.library.function) {
+    if (step.kind == SMELT_COMMAND_LAUNCH && step.launch.conv) {
+      const Launch &launch = step.launch;
+      const std::vector<uint32_t> &ids = launch.libraryArgs;
+      size_t next = 2;
+      const float *bias = launch.hasBias ? static_cast<const float *>(pointers[ids[next++]])
+                                         : nullptr;
+      const float *residual =
+          launch.hasResidual ? static_cast<const float *>(pointers[ids[next++]]) : nullptr;
+      std::string failure = launch.conv->run(static_cast<const float *>(pointers[ids[0]]),
+                                             static_cast<const float *>(pointers[ids[1]]), bias,
+                                             residual, static_cast<float *>(pointers[ids[next]]));
+      if (!failure.empty())
+        fail(SMELT_INTERNAL, failure);
+    } else if (step.kind == SMELT_COMMAND_LAUNCH && step.launch.library.function) {
       const std::vector<uint32_t> &ids = step.launch.args;
       runGemm(step.launch.library, static_cast<const float *>(pointers[ids[0]]),
               static_cast<const float *>(pointers[ids[1]]), static_cast<float *>(pointers[ids[2]]));
@@ -511,7 +528,40 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
         step.launch.entry = entries[command.kernel];
         step.launch.grid = static_cast<int64_t>(view->kernels[command.kernel].grid);
         step.launch.args.assign(command.args, command.args + command.arg_count);
-        if (command.library_op) {
+        if (command.library_op && std::string(command.library_op) == "conv2d" &&
+            command.library_param_count == 21) {
+          const int64_t *params = command.library_params;
+          std::string choice;
+          bool offered = false;
+          for (uint32_t l = 0; l < command.library_count; ++l)
+            offered |= std::string(command.libraries[l]) == "oneDNN";
+          if (offered) {
+            // Constant weights can be reordered once for the library.
+            const smelt_program_buffer_t &weights = view->buffers[command.library_args[1]];
+            const float *constantWeights =
+                weights.kind == SMELT_BUFFER_CONSTANT
+                    ? reinterpret_cast<const float *>(
+                          static_cast<const uint8_t *>(view->constants) + weights.offset)
+                    : nullptr;
+            std::string why;
+            step.launch.conv = smelt::cpu::bindOneDnnConv(*driver->host, params,
+                                                          constantWeights, why);
+            choice = step.launch.conv ? step.launch.conv->name()
+                                      : "generated kernel (oneDNN: " + why + ")";
+          } else {
+            choice = "generated kernel (no library offered)";
+          }
+          step.launch.libraryArgs.assign(command.library_args,
+                                         command.library_args + command.library_arg_count);
+          step.launch.hasBias = params[18] != 0;
+          step.launch.hasResidual = params[19] != 0;
+          choices += "  kernel " + std::to_string(command.kernel) + " '" +
+                     view->kernels[command.kernel].symbol + "' (conv2d " +
+                     std::to_string(params[0]) + "x" + std::to_string(params[1]) + "x" +
+                     std::to_string(params[2]) + "x" + std::to_string(params[3]) + " -> " +
+                     std::to_string(params[4]) + "x" + std::to_string(params[7]) + "x" +
+                     std::to_string(params[8]) + "): " + choice + "\n";
+        } else if (command.library_op) {
           std::string choice;
           step.launch.library = bindLibraryCall(*driver->host, command, choice);
           const Gemm &g = step.launch.library;

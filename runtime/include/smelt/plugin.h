@@ -177,6 +177,12 @@ typedef struct smelt_program_command_t {
   uint32_t library_param_count;
   const char *const *libraries;
   uint32_t library_count;
+  /* The buffers the library op takes, when they are not `args` (count 0).
+   * "conv2d": input, weight, [bias], [residual], output, with params [N, C,
+   * H, W, K, R, S, OH, OW, strideH, strideW, dilationH, dilationW, padTop,
+   * padLeft, padBottom, padRight, groups, hasBias, hasResidual, relu]. */
+  const uint32_t *library_args;
+  uint32_t library_arg_count;
 } smelt_program_command_t;
 
 /* One plan of an artifact, already verified by the runtime: every id is in

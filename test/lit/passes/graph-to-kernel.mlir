@@ -29,9 +29,11 @@ func.func @main(%x: tensor<2x8xf32> {smelt.name = "x"}) -> (tensor<16xf32> {smel
 
 // Convolution with its epilogue (bias broadcast, residual add, relu) is one
 // kernel; the residual input x is read by two kernels' worth of ops but is a
-// graph input, so it is simply a parameter.
+// graph input, so it is simply a parameter. The kernel is offered to oneDNN
+// first: library_args are input, weight, residual (x again) and output by
+// position among the call's operands.
 // CHECK-LABEL: func.func @main
-// CHECK-COUNT-1: plan.launch
+// CHECK: plan.call "conv2d"(%arg0, %arg1, %arg2) {candidates = ["oneDNN", @k0_relu], library_args = array<i64: 0, 1, 0, 2>, params = array<i64: 1, 4, 8, 8, 4, 3, 3, 8, 8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1>}
 // CHECK-NOT: plan.launch
 // CHECK: kernel.func @k0_relu
 // CHECK-SAME: ops = ["graph.conv", "graph.add", "graph.relu"]
@@ -40,6 +42,24 @@ func.func @main(%x: tensor<1x4x8x8xf32> {smelt.name = "x"}, %w: tensor<4x4x3x3xf
   %1 = graph.add %0, %x : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
   %2 = graph.relu %1 : tensor<1x4x8x8xf32>
   return %2 : tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// Two convolutions feeding one add (a residual block's downsampling branch):
+// one contraction per kernel, the second conv is a kernel of its own.
+// CHECK-LABEL: func.func @main
+// CHECK: plan.call "conv2d"
+// CHECK-SAME: @k0_conv
+// CHECK: plan.call "conv2d"
+// CHECK-SAME: @k1_relu
+// CHECK-SAME: params = array<i64: 1, 4, 8, 8, 4, 1, 1, 8, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 1, 1>
+func.func @main(%x: tensor<1x4x8x8xf32> {smelt.name = "x"}, %w: tensor<4x4x1x1xf32> {smelt.name = "w"}, %v: tensor<4x4x1x1xf32> {smelt.name = "v"}) -> (tensor<1x4x8x8xf32> {smelt.name = "y"}) {
+  %0 = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x4x8x8xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x8x8xf32>
+  %1 = graph.conv %x, %v {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x4x8x8xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x8x8xf32>
+  %2 = graph.add %0, %1 : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %3 = graph.relu %2 : tensor<1x4x8x8xf32>
+  return %3 : tensor<1x4x8x8xf32>
 }
 
 // -----

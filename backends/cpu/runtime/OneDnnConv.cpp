@@ -1,0 +1,349 @@
+//===- OneDnnConv.cpp - 2-D convolutions through oneDNN, bound at load time ===//
+//
+// Uses oneDNN's C API (version 2) by the declarations of Debian's
+// libdnnl-dev; every function is resolved with dlsym from the library the
+// host opened, so nothing links oneDNN.
+//
+//===----------------------------------------------------------------------===//
+#include "OneDnnConv.h"
+
+#if __has_include(<oneapi/dnnl/dnnl.h>)
+#include <oneapi/dnnl/dnnl.h>
+#define SMELT_HAVE_ONEDNN_HEADERS 1
+#endif
+
+#include <cstring>
+#include <dlfcn.h>
+#include <mutex>
+#include <vector>
+
+namespace smelt::cpu {
+
+#ifndef SMELT_HAVE_ONEDNN_HEADERS
+
+std::unique_ptr<OneDnnConv> bindOneDnnConv(const smelt_host_t &, const int64_t *,
+                                           const float *, std::string &why) {
+  why = "this runtime was built without oneDNN's headers (libdnnl-dev)";
+  return nullptr;
+}
+
+#else
+
+namespace {
+
+/// The oneDNN entry points used, by their C signatures.
+struct Api {
+#define SMELT_DNNL_FUNCTIONS(X)                                                                  \
+  X(dnnl_version)                                                                                \
+  X(dnnl_engine_create)                                                                          \
+  X(dnnl_stream_create)                                                                          \
+  X(dnnl_stream_wait)                                                                            \
+  X(dnnl_stream_destroy)                                                                         \
+  X(dnnl_memory_desc_init_by_tag)                                                                \
+  X(dnnl_memory_desc_equal)                                                                      \
+  X(dnnl_memory_desc_get_size)                                                                   \
+  X(dnnl_dilated_convolution_forward_desc_init)                                                  \
+  X(dnnl_post_ops_create)                                                                        \
+  X(dnnl_post_ops_append_sum)                                                                    \
+  X(dnnl_post_ops_append_eltwise)                                                                \
+  X(dnnl_post_ops_destroy)                                                                       \
+  X(dnnl_primitive_attr_create)                                                                  \
+  X(dnnl_primitive_attr_set_post_ops)                                                            \
+  X(dnnl_primitive_attr_destroy)                                                                 \
+  X(dnnl_primitive_desc_create)                                                                  \
+  X(dnnl_primitive_desc_query)                                                                   \
+  X(dnnl_primitive_desc_query_md)                                                                \
+  X(dnnl_primitive_desc_destroy)                                                                 \
+  X(dnnl_reorder_primitive_desc_create)                                                          \
+  X(dnnl_primitive_create)                                                                       \
+  X(dnnl_primitive_execute)                                                                      \
+  X(dnnl_primitive_destroy)                                                                      \
+  X(dnnl_memory_create)                                                                          \
+  X(dnnl_memory_destroy)
+#define SMELT_DNNL_MEMBER(name) decltype(&::name) name = nullptr;
+  SMELT_DNNL_FUNCTIONS(SMELT_DNNL_MEMBER)
+#undef SMELT_DNNL_MEMBER
+  dnnl_engine_t engine = nullptr;
+  std::string version;
+};
+
+/// Resolves the API once per library handle (oneDNN stays loaded).
+const Api *resolve(void *handle, std::string &why) {
+  static std::mutex mutex;
+  static std::vector<std::pair<void *, std::unique_ptr<Api>>> apis;
+  std::lock_guard<std::mutex> lock(mutex);
+  for (auto &[known, api] : apis)
+    if (known == handle)
+      return api.get();
+  auto api = std::make_unique<Api>();
+#define SMELT_DNNL_RESOLVE(name)                                                                 \
+  api->name = reinterpret_cast<decltype(api->name)>(::dlsym(handle, #name));                   \
+  if (!api->name) {                                                                              \
+    why = "oneDNN lacks " #name " (this driver binds the oneDNN 2 C API)";                       \
+    return nullptr;                                                                              \
+  }
+  SMELT_DNNL_FUNCTIONS(SMELT_DNNL_RESOLVE)
+#undef SMELT_DNNL_RESOLVE
+  const dnnl_version_t *version = api->dnnl_version();
+  if (!version || version->major != 2) {
+    why = "oneDNN " + (version ? std::to_string(version->major) : std::string("?")) +
+          ".x has another C API than the one this driver binds (2.x)";
+    return nullptr;
+  }
+  api->version = std::to_string(version->major) + "." + std::to_string(version->minor) + "." +
+                 std::to_string(version->patch);
+  if (api->dnnl_engine_create(&api->engine, dnnl_cpu, 0) != dnnl_success) {
+    why = "oneDNN could not create a CPU engine";
+    return nullptr;
+  }
+  apis.emplace_back(handle, std::move(api));
+  return apis.back().second.get();
+}
+
+class Conv final : public OneDnnConv {
+public:
+  ~Conv() override {
+    for (dnnl_primitive_t primitive : {primitive_, srcReorder_, dstReorder_, residualReorder_})
+      if (primitive)
+        api_->dnnl_primitive_destroy(primitive);
+    if (reorderedWeights_)
+      api_->dnnl_memory_destroy(reorderedWeights_);
+  }
+
+  std::string run(const float *input, const float *weight, const float *bias,
+                  const float *residual, float *output) const override {
+    dnnl_stream_t stream = nullptr;
+    if (api_->dnnl_stream_create(&stream, api_->engine, dnnl_stream_default_flags) !=
+        dnnl_success)
+      return "oneDNN could not create a stream";
+    std::vector<dnnl_memory_t> memories;
+    bool wrapped = true;
+    auto wrap = [&](const dnnl_memory_desc_t &desc, const void *data) {
+      dnnl_memory_t memory = nullptr;
+      if (api_->dnnl_memory_create(&memory, &desc, api_->engine, const_cast<void *>(data)) !=
+          dnnl_success) {
+        wrapped = false;
+        return (dnnl_memory_t) nullptr;
+      }
+      memories.push_back(memory);
+      return memory;
+    };
+    auto scratch = [&](const dnnl_memory_desc_t &desc) {
+      return wrap(desc, DNNL_MEMORY_ALLOCATE);
+    };
+    std::string error;
+    auto execute = [&](dnnl_primitive_t primitive, std::vector<dnnl_exec_arg_t> args) {
+      if (error.empty() &&
+          api_->dnnl_primitive_execute(primitive, stream, static_cast<int>(args.size()),
+                                       args.data()) != dnnl_success)
+        error = "oneDNN's convolution failed";
+    };
+
+    // The implementation's layouts when they are not NCHW: reorder in and out.
+    dnnl_memory_t src = wrap(plainSrc_, input);
+    if (srcReorder_) {
+      dnnl_memory_t blocked = scratch(src_);
+      execute(srcReorder_, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, blocked}});
+      src = blocked;
+    }
+    dnnl_memory_t dst = wrap(plainDst_, output);
+    dnnl_memory_t convDst = dst;
+    if (dstReorder_)
+      convDst = scratch(dst_);
+    if (hasResidual_) {
+      // The sum post-op accumulates into the destination: it starts as the
+      // residual.
+      if (dstReorder_)
+        execute(residualReorder_,
+                {{DNNL_ARG_FROM, wrap(plainDst_, residual)}, {DNNL_ARG_TO, convDst}});
+      else if (residual != output)
+        std::memcpy(output, residual, outputBytes_);
+    }
+    std::vector<dnnl_exec_arg_t> args = {
+        {DNNL_ARG_SRC, src},
+        {DNNL_ARG_WEIGHTS, reorderedWeights_ ? reorderedWeights_ : wrap(weights_, weight)},
+        {DNNL_ARG_DST, convDst}};
+    if (hasBias_)
+      args.push_back({DNNL_ARG_BIAS, wrap(bias_, bias)});
+    if (!wrapped)
+      error = "oneDNN could not wrap a buffer";
+    execute(primitive_, args);
+    if (dstReorder_)
+      execute(dstReorder_, {{DNNL_ARG_FROM, convDst}, {DNNL_ARG_TO, dst}});
+    if (error.empty() && api_->dnnl_stream_wait(stream) != dnnl_success)
+      error = "oneDNN's convolution failed";
+    for (dnnl_memory_t memory : memories)
+      api_->dnnl_memory_destroy(memory);
+    api_->dnnl_stream_destroy(stream);
+    return error;
+  }
+
+  const std::string &name() const override { return name_; }
+
+  /// Builds the primitive; empty on success, else why not.
+  std::string build(const int64_t *p, const float *constantWeights) {
+    const int64_t n = p[0], c = p[1], h = p[2], w = p[3], k = p[4], r = p[5], s = p[6],
+                  oh = p[7], ow = p[8], groups = p[17];
+    hasBias_ = p[18] != 0;
+    hasResidual_ = p[19] != 0;
+    const bool relu = p[20] != 0;
+    outputBytes_ = static_cast<size_t>(n * k * oh * ow) * sizeof(float);
+
+    dnnl_dims_t srcDims = {n, c, h, w}, dstDims = {n, k, oh, ow}, biasDims = {k};
+    dnnl_dims_t weightDims = {k, c / groups, r, s};
+    dnnl_dims_t groupedDims = {groups, k / groups, c / groups, r, s};
+    const bool grouped = groups > 1;
+    auto init = [&](dnnl_memory_desc_t &desc, int rank, const dnnl_dims_t dims,
+                    dnnl_format_tag_t tag) {
+      return api_->dnnl_memory_desc_init_by_tag(&desc, rank, dims, dnnl_f32, tag) ==
+             dnnl_success;
+    };
+    dnnl_memory_desc_t plainWeights;
+    if (!init(plainSrc_, 4, srcDims, dnnl_nchw) || !init(plainDst_, 4, dstDims, dnnl_nchw) ||
+        !init(src_, 4, srcDims, dnnl_format_tag_any) ||
+        !init(dst_, 4, dstDims, dnnl_format_tag_any) ||
+        !init(bias_, 1, biasDims, dnnl_a) ||
+        !init(plainWeights, grouped ? 5 : 4, grouped ? groupedDims : weightDims,
+              grouped ? dnnl_goihw : dnnl_oihw) ||
+        !init(weights_, grouped ? 5 : 4, grouped ? groupedDims : weightDims,
+              constantWeights ? dnnl_format_tag_any : (grouped ? dnnl_goihw : dnnl_oihw)))
+      return "oneDNN rejected the tensor shapes";
+
+    dnnl_dims_t strides = {p[9], p[10]}, dilates = {p[11] - 1, p[12] - 1},
+                padLeft = {p[13], p[14]}, padRight = {p[15], p[16]};
+    dnnl_convolution_desc_t desc;
+    if (api_->dnnl_dilated_convolution_forward_desc_init(
+            &desc, dnnl_forward_inference, dnnl_convolution_direct, &src_, &weights_,
+            hasBias_ ? &bias_ : nullptr, &dst_, strides, dilates, padLeft,
+            padRight) != dnnl_success)
+      return "oneDNN rejected the convolution";
+
+    dnnl_post_ops_t postOps = nullptr;
+    dnnl_primitive_attr_t attr = nullptr;
+    api_->dnnl_post_ops_create(&postOps);
+    if (hasResidual_)
+      api_->dnnl_post_ops_append_sum(postOps, 1.0f);
+    if (relu)
+      api_->dnnl_post_ops_append_eltwise(postOps, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
+    api_->dnnl_primitive_attr_create(&attr);
+    api_->dnnl_primitive_attr_set_post_ops(attr, postOps);
+    dnnl_primitive_desc_t pd = nullptr;
+    dnnl_status_t created =
+        api_->dnnl_primitive_desc_create(&pd, &desc, attr, api_->engine, nullptr);
+    api_->dnnl_primitive_attr_destroy(attr);
+    api_->dnnl_post_ops_destroy(postOps);
+    if (created != dnnl_success)
+      return "oneDNN has no implementation for this convolution";
+    const char *implementation = nullptr;
+    api_->dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &implementation);
+    name_ = "oneDNN " + api_->version + " " + (implementation ? implementation : "?");
+
+    // Activations in the implementation's layouts (blocked channels, say)
+    // are reordered from and to the plan's NCHW buffers on every run.
+    std::string why;
+    src_ = *api_->dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+    dst_ = *api_->dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+    if (!api_->dnnl_memory_desc_equal(&src_, &plainSrc_))
+      why = makeReorder(plainSrc_, src_, srcReorder_);
+    if (why.empty() && !api_->dnnl_memory_desc_equal(&dst_, &plainDst_)) {
+      why = makeReorder(dst_, plainDst_, dstReorder_);
+      if (why.empty() && hasResidual_)
+        why = makeReorder(plainDst_, dst_, residualReorder_);
+    }
+    // Constant weights go, once, into the layout the implementation chose.
+    const dnnl_memory_desc_t *chosen =
+        api_->dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    if (!why.empty()) {
+    } else if (constantWeights && chosen && !api_->dnnl_memory_desc_equal(chosen, &plainWeights))
+      why = reorderWeights(plainWeights, *chosen, constantWeights);
+    else
+      weights_ = plainWeights;
+    if (why.empty() && api_->dnnl_primitive_create(&primitive_, pd) != dnnl_success)
+      why = "oneDNN could not create the convolution";
+    api_->dnnl_primitive_desc_destroy(pd);
+    return why;
+  }
+
+  explicit Conv(const Api *api) : api_(api) {}
+
+private:
+  std::string makeReorder(const dnnl_memory_desc_t &from, const dnnl_memory_desc_t &to,
+                          dnnl_primitive_t &reorder) {
+    dnnl_primitive_desc_t pd = nullptr;
+    bool ok = api_->dnnl_reorder_primitive_desc_create(&pd, &from, api_->engine, &to,
+                                                       api_->engine, nullptr) == dnnl_success &&
+              api_->dnnl_primitive_create(&reorder, pd) == dnnl_success;
+    if (pd)
+      api_->dnnl_primitive_desc_destroy(pd);
+    return ok ? "" : "oneDNN could not reorder activations";
+  }
+
+  std::string reorderWeights(const dnnl_memory_desc_t &plain, const dnnl_memory_desc_t &chosen,
+                             const float *weights) {
+    dnnl_memory_t source = nullptr;
+    dnnl_primitive_desc_t pd = nullptr;
+    dnnl_primitive_t reorder = nullptr;
+    dnnl_stream_t stream = nullptr;
+    std::string why;
+    if (api_->dnnl_memory_create(&source, &plain, api_->engine, const_cast<float *>(weights)) !=
+            dnnl_success ||
+        api_->dnnl_memory_create(&reorderedWeights_, &chosen, api_->engine,
+                                 DNNL_MEMORY_ALLOCATE) != dnnl_success ||
+        api_->dnnl_reorder_primitive_desc_create(&pd, &plain, api_->engine, &chosen,
+                                                 api_->engine, nullptr) != dnnl_success ||
+        api_->dnnl_primitive_create(&reorder, pd) != dnnl_success ||
+        api_->dnnl_stream_create(&stream, api_->engine, dnnl_stream_default_flags) !=
+            dnnl_success) {
+      why = "oneDNN could not reorder the weights";
+    } else {
+      dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, reorderedWeights_}};
+      if (api_->dnnl_primitive_execute(reorder, stream, 2, args) != dnnl_success ||
+          api_->dnnl_stream_wait(stream) != dnnl_success)
+        why = "oneDNN could not reorder the weights";
+    }
+    if (stream)
+      api_->dnnl_stream_destroy(stream);
+    if (reorder)
+      api_->dnnl_primitive_destroy(reorder);
+    if (pd)
+      api_->dnnl_primitive_desc_destroy(pd);
+    if (source)
+      api_->dnnl_memory_destroy(source);
+    weights_ = chosen;
+    return why;
+  }
+
+  const Api *api_;
+  dnnl_memory_desc_t src_, weights_, bias_, dst_, plainSrc_, plainDst_;
+  dnnl_primitive_t primitive_ = nullptr;
+  dnnl_primitive_t srcReorder_ = nullptr, dstReorder_ = nullptr, residualReorder_ = nullptr;
+  dnnl_memory_t reorderedWeights_ = nullptr;
+  bool hasBias_ = false, hasResidual_ = false;
+  size_t outputBytes_ = 0;
+  std::string name_;
+};
+
+} // namespace
+
+std::unique_ptr<OneDnnConv> bindOneDnnConv(const smelt_host_t &host, const int64_t *params,
+                                           const float *constantWeights, std::string &why) {
+  smelt_host_library_t library{};
+  library.struct_size = sizeof(library);
+  host.open_library(host.context, "oneDNN", &library);
+  if (!library.handle) {
+    why = library.message ? library.message : "oneDNN not found";
+    return nullptr;
+  }
+  const Api *api = resolve(library.handle, why);
+  if (!api)
+    return nullptr;
+  auto conv = std::make_unique<Conv>(api);
+  why = conv->build(params, constantWeights);
+  if (!why.empty())
+    return nullptr;
+  return conv;
+}
+
+#endif // SMELT_HAVE_ONEDNN_HEADERS
+
+} // namespace smelt::cpu
