@@ -10,8 +10,9 @@ packages=(
   cmake ninja-build ccache pkg-config
   # model formats
   libonnx-dev python3-onnx libonnx-testdata libprotobuf-dev protobuf-compiler
-  # runtime: threads, artifact index, checksums
-  libtbb-dev libflatbuffers-dev flatbuffers-compiler libssl-dev
+  # runtime: threads, artifact index, checksums; oneDNN's headers (the library is
+  # dlopen'ed at load time, never linked)
+  libtbb-dev libflatbuffers-dev flatbuffers-compiler libssl-dev libdnnl-dev
   # tests and reference models
   googletest libgtest-dev python3 python3-numpy python3-pytest python3-torch python3-torchvision
   # LeakSanitizer runtime for the runtime stress test

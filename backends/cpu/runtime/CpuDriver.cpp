@@ -233,6 +233,7 @@ void runGemm(const Gemm &gemm, const float *a, const float *b, float *c) {
     const float *bi = b + i * gemm.strideB;
     float *ci = c + i * gemm.m * gemm.n;
     if (gemm.library == Gemm::Library::OneDnn) {
+      std::lock_guard<std::mutex> serial(smelt::cpu::oneDnnCalls()); // see OneDnnConv.h
       int status = reinterpret_cast<DnnlSgemm>(gemm.function)(
           'N', 'N', gemm.m, gemm.n, gemm.k, 1.0f, ai, gemm.k, bi, gemm.n, 0.0f, ci, gemm.n);
       if (status != 0)

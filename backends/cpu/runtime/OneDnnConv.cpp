@@ -19,6 +19,11 @@
 
 namespace smelt::cpu {
 
+std::mutex &oneDnnCalls() {
+  static std::mutex mutex;
+  return mutex;
+}
+
 #ifndef SMELT_HAVE_ONEDNN_HEADERS
 
 std::unique_ptr<OneDnnConv> bindOneDnnConv(const smelt_host_t &, const int64_t *,
@@ -112,6 +117,10 @@ public:
 
   std::string run(const float *input, const float *weight, const float *bias,
                   const float *residual, float *output) const override {
+    // oneDNN splits work by the threads its OpenMP runtime gives a call, and
+    // concurrent calls get different teams: one call at a time keeps every
+    // result bit-identical to a lone run (each call uses every core anyway).
+    std::lock_guard<std::mutex> serial(oneDnnCalls());
     dnnl_stream_t stream = nullptr;
     if (api_->dnnl_stream_create(&stream, api_->engine, dnnl_stream_default_flags) !=
         dnnl_success)

@@ -14,6 +14,7 @@
 #include "smelt/plugin.h"
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace smelt::cpu {
@@ -29,6 +30,10 @@ public:
   /// "oneDNN 2.6.3 jit:avx512_core" for `smelt run -v`.
   virtual const std::string &name() const = 0;
 };
+
+/// Held around every oneDNN computation (convolutions and GEMMs): oneDNN's
+/// OpenMP teams differ between concurrent calls, and so would the rounding.
+std::mutex &oneDnnCalls();
 
 /// Binds a conv2d with `params` (the 21 of smelt/plugin.h). `constantWeights`
 /// (may be null) lets the weights be reordered once. On failure returns null
