@@ -429,6 +429,23 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
     descriptions.push_back(describe(op));
   kernelFunc.setOpsAttr(moduleBuilder.getStrArrayAttr(
       SmallVector<StringRef>(descriptions.begin(), descriptions.end())));
+  // What the group's ops would move through memory as kernels of their own
+  // (every operand read, every result written; inlined splats are free), for
+  // the fusion report (smelt compile --dump-dir).
+  auto bytesOf = [](Type type) {
+    auto shaped = cast<ShapedType>(type);
+    unsigned bits = shaped.getElementTypeBitWidth();
+    return shaped.getNumElements() * std::max<int64_t>(1, bits / 8);
+  };
+  int64_t unfusedBytes = 0;
+  for (Operation *op : group) {
+    for (Value operand : op->getOperands())
+      if (!isSplatConstant(operand))
+        unfusedBytes += bytesOf(operand.getType());
+    for (Value result : op->getResults())
+      unfusedBytes += bytesOf(result.getType());
+  }
+  kernelFunc->setAttr("smelt.unfused_bytes", moduleBuilder.getI64IntegerAttr(unfusedBytes));
 
   Block &entry = kernelFunc.getBody().front();
   OpBuilder body = OpBuilder::atBlockBegin(&entry);

@@ -76,3 +76,22 @@ def test_inline_input_spec(smelt, tmp_path):
     first = reference(image, weights)[0, 0]
     printed = float(out.split("[")[1].split(",")[0])
     assert abs(printed - first) <= 1e-4 * abs(first) + 1e-5
+
+
+def test_dump_dir_writes_every_phase_and_a_fusion_report(smelt, tmp_path):
+    import json
+    dump = tmp_path / "dump"
+    code, _, err = smelt("compile", MODEL, "-o", tmp_path / "m.smelt", "--quiet",
+                         f"--dump-dir={dump}")
+    assert code == 0, err
+    names = sorted(p.name for p in dump.iterdir())
+    assert names[0] == "00-import.mlir" and "02-graph-to-kernel.mlir" in names
+    assert any(n.endswith("-plan-memory.mlir") for n in names)
+    report = json.loads((dump / "fusion-report.json").read_text())
+    kernels = report["kernels"]
+    assert report["kernel_count"] == len(kernels) < report["ops"]
+    # Fusion never moves more bytes than the same ops as separate kernels.
+    assert all(k["bytes_fused"] <= k["bytes_unfused"] for k in kernels)
+    assert report["bytes_fused"] < report["bytes_unfused"]
+    assert any(len(k["ops"]) > 1 for k in kernels)
+    assert "| Kernel | Ops |" in (dump / "fusion-report.md").read_text()

@@ -43,6 +43,10 @@ struct CompileRequest {
   int64_t vectorWidth = 16;
   bool libraryCalls = true;
   CompileStop stop = CompileStop::Artifact;
+  /// When set: the IR after import and after every pass of the pipeline
+  /// (NN-<pass>.mlir), and fusion-report.{md,json}: each kernel, the ops it
+  /// fuses, and the bytes it moves against the same ops as separate kernels.
+  std::string dumpDir;
 };
 
 struct CompileResult {

@@ -80,6 +80,12 @@ cl::opt<Emit> emit(
                clEnumValN(Emit::LLVM, "llvm", "the CPU kernels in the LLVM dialect")),
     cl::sub(compileCommand));
 cl::opt<bool> quiet("quiet", cl::desc("No progress lines"), cl::sub(compileCommand));
+cl::opt<std::string> dumpDir(
+    "dump-dir",
+    cl::desc("Write the IR after import and after every pass (NN-<pass>.mlir) and a fusion "
+             "report (fusion-report.md/.json: kernels, the ops each fuses, bytes moved "
+             "fused vs as separate operators) into this directory"),
+    cl::value_desc("dir"), cl::sub(compileCommand));
 cl::opt<bool> libraryCalls("library-calls",
                            cl::desc("Offer vendor-library GEMMs (oneDNN, OpenBLAS) for plain "
                                     "f32 matmuls, chosen at load time (default true)"),
@@ -191,6 +197,7 @@ int runCompileCommand() {
   request.fuse = fusion;
   request.vectorWidth = vectorWidth;
   request.libraryCalls = libraryCalls;
+  request.dumpDir = dumpDir;
   request.stop = emit == Emit::Graph  ? CompileStop::Graph
                  : emit == Emit::Plan ? CompileStop::Plan
                  : emit == Emit::LLVM ? CompileStop::LLVM
