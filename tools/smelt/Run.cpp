@@ -204,14 +204,14 @@ int runRunCommand() {
     if (!tensorio::writeNpyFile(path.str(), outputTensors[i], message))
       return fail(message);
   }
-  llvm::outs() << llvm::format("loaded in %.1f ms; first run %.2f ms", loadMs, timesMs[0]);
+  llvm::outs() << llvm::format("loaded in %.1f ms; first run %.3f ms", loadMs, timesMs[0]);
   if (timesMs.size() > 1) {
     std::vector<double> rest(timesMs.begin() + 1, timesMs.end());
     std::sort(rest.begin(), rest.end());
     double sum = 0;
     for (double t : rest)
       sum += t;
-    llvm::outs() << llvm::format("; next %zu runs: mean %.2f ms, median %.2f ms, min %.2f ms",
+    llvm::outs() << llvm::format("; next %zu runs: mean %.3f ms, median %.3f ms, min %.3f ms",
                                  rest.size(), sum / rest.size(), rest[rest.size() / 2],
                                  rest.front());
   }

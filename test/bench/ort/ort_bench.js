@@ -1,16 +1,30 @@
 // Times one ONNX model with ONNX Runtime (npm onnxruntime-node, CPU):
-//   node ort_bench.js model.onnx 1x3x224x224 <repeat> <threads>
-// prints {"median_ms": ..., "version": ...}. Used by ../bench_cpu.py.
+//   node ort_bench.js model.onnx 1x3x224x224 <repeat> <threads> [inputs.json]
+// prints {"median_ms": ..., "version": ...}. Used by ../bench_cpu.py and
+// benchmarks/run.py. inputs.json, when given, lists every input as
+// {"name", "shape", "dtype": "float32"|"int64"} (the shape argument is then
+// ignored); otherwise input 0 is a float32 tensor of the given shape.
 const ort = require('onnxruntime-node');
 const fs = require('fs');
 async function main() {
   const [model, shapeText, repeat, threads] = process.argv.slice(2);
   const session = await ort.InferenceSession.create(model, {intraOpNumThreads: Number(threads), interOpNumThreads: 1, graphOptimizationLevel: 'all'});
-  const shape = shapeText.split('x').map(Number);
-  const size = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(size);
-  for (let i = 0; i < size; ++i) data[i] = Math.sin(i);
-  const feeds = {}; feeds[session.inputNames[0]] = new ort.Tensor('float32', data, shape);
+  const inputsFile = process.argv[6];
+  const specs = inputsFile ? JSON.parse(fs.readFileSync(inputsFile, 'utf8'))
+                           : [{name: session.inputNames[0], shape: shapeText.split('x').map(Number), dtype: 'float32'}];
+  const feeds = {};
+  for (const spec of specs) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    if (spec.dtype === 'int64') {
+      const data = new BigInt64Array(size);
+      for (let i = 0; i < size; ++i) data[i] = BigInt(i % 1000);
+      feeds[spec.name] = new ort.Tensor('int64', data, spec.shape);
+    } else {
+      const data = new Float32Array(size);
+      for (let i = 0; i < size; ++i) data[i] = Math.sin(i);
+      feeds[spec.name] = new ort.Tensor('float32', data, spec.shape);
+    }
+  }
   await session.run(feeds);
   const times = [];
   for (let i = 0; i < Number(repeat); ++i) { const t = process.hrtime.bigint(); await session.run(feeds); times.push(Number(process.hrtime.bigint() - t) / 1e6); }
