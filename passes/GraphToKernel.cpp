@@ -311,9 +311,13 @@ std::vector<SmallVector<Operation *>> KernelFormation::formGroups() {
   std::vector<bool> hasContraction;
   for (Operation *op : llvm::reverse(computeOps)) {
     int joined = -1;
-    // A collective is a host command of its own, never part of a kernel.
+    // A collective is a host command of its own, never part of a kernel. A
+    // matmul a vendor GEMM can compute stays alone when library calls are on:
+    // the library beats a generated kernel by more than the epilogue's extra
+    // pass over the result costs.
     bool fusible = fuse && op->getNumResults() == 1 && !op->getResult(0).use_empty() &&
-                   !isa<graph::AllReduceOp>(op);
+                   !isa<graph::AllReduceOp>(op) &&
+                   !(libraryCalls && gemmParameters(op).has_value());
     if (fusible) {
       for (OpOperand &use : op->getResult(0).getUses()) {
         Operation *user = use.getOwner();

@@ -183,9 +183,12 @@ def test_concurrent_inference_matches_cli(server, signature, model, workdir):
             want = expected[k % DISTINCT_INPUTS][o]
             assert got["dtype"] == info["dtype"]
             assert got["shape"] == list(want.shape)
-            np.testing.assert_array_equal(
+            # Same artifact, same inputs: equal up to the last bits a vendor
+            # library (oneDNN) may round differently from run to run under load.
+            np.testing.assert_allclose(
                 np.asarray(got["data"], dtype=np.float64).astype(np.float32).reshape(got["shape"]),
-                want.astype(np.float32), err_msg=f"request {k}, output {info['name']}")
+                want.astype(np.float32), rtol=1e-5, atol=1e-7,
+                err_msg=f"request {k}, output {info['name']}")
 
 
 def test_wrong_element_count(server):

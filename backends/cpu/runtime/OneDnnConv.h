@@ -33,6 +33,8 @@ public:
 
 /// Held around every oneDNN computation (convolutions and GEMMs): oneDNN's
 /// OpenMP teams differ between concurrent calls, and so would the rounding.
+/// (On a loaded machine oneDNN's results can still differ in the last bits
+/// between calls; --library=oneDNN=off gives bit-reproducible runs.)
 std::mutex &oneDnnCalls();
 
 /// Binds a conv2d with `params` (the 21 of smelt/plugin.h). `constantWeights`
