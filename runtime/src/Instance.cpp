@@ -292,12 +292,9 @@ void InstanceState::loadPluginFile(const std::string &path, bool required) {
   for (const DriverSlot &slot : drivers)
     if (slot.path == resolved)
       return; // the same file by another route
-  ::dlerror();
-  void *library = ::dlopen(resolved.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!library) {
-    const char *reason = ::dlerror();
-    std::string message = "cannot load plugin '" + path +
-                          "': " + (reason ? reason : "dlopen failed");
+  // A file that is no plugin: an error when asked for, else a refusal
+  // `smelt devices -v` lists.
+  auto refuse = [&](const std::string &message) {
     if (required)
       fail(SMELT_NOT_FOUND, message);
     DriverSlot slot;
@@ -305,23 +302,19 @@ void InstanceState::loadPluginFile(const std::string &path, bool required) {
     slot.path = resolved;
     slot.message = message;
     drivers.push_back(std::move(slot));
-    return;
+  };
+  ::dlerror();
+  void *library = ::dlopen(resolved.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!library) {
+    const char *reason = ::dlerror();
+    return refuse("cannot load plugin '" + path + "': " + (reason ? reason : "dlopen failed"));
   }
   auto entry = reinterpret_cast<smelt_plugin_entry_fn>(
       ::dlsym(library, SMELT_PLUGIN_ENTRY_SYMBOL));
   if (!entry) {
     ::dlclose(library);
-    std::string message = "'" + path +
-                          "' is not a Smelt plugin: it does not export "
-                          SMELT_PLUGIN_ENTRY_SYMBOL "()";
-    if (required)
-      fail(SMELT_NOT_FOUND, message);
-    DriverSlot slot;
-    slot.name = path.substr(path.rfind('/') + 1);
-    slot.path = resolved;
-    slot.message = message;
-    drivers.push_back(std::move(slot));
-    return;
+    return refuse("'" + path + "' is not a Smelt plugin: it does not export "
+                  SMELT_PLUGIN_ENTRY_SYMBOL "()");
   }
   addPlugin(entry(), resolved, library, required);
 }
