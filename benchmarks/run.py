@@ -217,6 +217,19 @@ def geomean(values):
     return float(np.exp(np.mean(np.log(values)))) if values else None
 
 
+def cell(value, form):
+    return "n/a" if value is None else form.format(value)
+
+
+def summarize(entries, what, key, results):
+    """Stores and prints the geometric mean of Smelt / ORT over `entries`."""
+    ratios = [e["smelt_ms"] / e["ort_ms"] for e in entries if e["smelt_ms"] and e["ort_ms"]]
+    results[key] = geomean(ratios)
+    if ratios:
+        print(f"\nGeometric mean Smelt / ORT over {len(ratios)} {what}: "
+              f"{results[key]:.2f}x (below 1: Smelt faster)\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--suite", choices=["subgraphs", "models", "all"], default="all")
@@ -263,19 +276,13 @@ def main():
                              "ort_ms": theirs, "bytes": moved, "smelt_gbs": gbs,
                              "copy_fraction": gbs / copy if gbs else None, "problem": problem}
                     results["subgraphs"].append(entry)
-                    cell = lambda v, f: f.format(v) if v is not None else "n/a"
                     ratio = ours / theirs if ours and theirs else None
                     print(f"| {name} | {shape_name} | {cell(ours, '{:.3f}')} | "
                           f"{cell(theirs, '{:.3f}')} | {cell(ratio, '{:.2f}x')} | "
                           f"{cell(gbs, '{:.1f}')} | {cell(entry['copy_fraction'], '{:.0%}')} |"
                           + (f" {problem}" if problem else ""))
                     sys.stdout.flush()
-            ratios = [e["smelt_ms"] / e["ort_ms"] for e in results["subgraphs"]
-                      if e["smelt_ms"] and e["ort_ms"]]
-            results["subgraph_geomean_ratio"] = geomean(ratios)
-            if ratios:
-                print(f"\nGeometric mean Smelt / ORT over {len(ratios)} subgraphs: "
-                      f"{results['subgraph_geomean_ratio']:.2f}x (below 1: Smelt faster)\n")
+            summarize(results["subgraphs"], "subgraphs", "subgraph_geomean_ratio", results)
         if args.suite in ("models", "all"):
             print("| Model | Smelt (ms) | ORT (ms) | Smelt / ORT |")
             print("|---|---|---|---|")
@@ -291,17 +298,10 @@ def main():
                 ratio = ours / theirs if ours and theirs else None
                 results["models"].append({"model": name, "smelt_ms": ours, "ort_ms": theirs,
                                           "problem": problem})
-                print(f"| {name} | {ours if ours is None else f'{ours:.2f}'} | "
-                      f"{theirs if theirs is None else f'{theirs:.2f}'} | "
-                      f"{'n/a' if ratio is None else f'{ratio:.2f}x'} |"
-                      + (f" {problem}" if problem else ""))
+                print(f"| {name} | {cell(ours, '{:.2f}')} | {cell(theirs, '{:.2f}')} | "
+                      f"{cell(ratio, '{:.2f}x')} |" + (f" {problem}" if problem else ""))
                 sys.stdout.flush()
-            ratios = [m["smelt_ms"] / m["ort_ms"] for m in results["models"]
-                      if m["smelt_ms"] and m["ort_ms"]]
-            results["model_geomean_ratio"] = geomean(ratios)
-            if ratios:
-                print(f"\nGeometric mean Smelt / ORT over {len(ratios)} models: "
-                      f"{results['model_geomean_ratio']:.2f}x")
+            summarize(results["models"], "models", "model_geomean_ratio", results)
     results["ort_version"] = ort_version
     with open(args.json, "w") as f:
         json.dump(results, f, indent=1)

@@ -4,9 +4,28 @@
 
 #include "dialects/graph/IR/GraphOps.h"
 
+#include <algorithm>
+
 using namespace mlir;
 
 namespace smelt::onnx_frontend {
+namespace {
+
+/// The iterations' values of a scan output joined along a new `axis`.
+Value stack(OpBuilder &builder, Location loc, ArrayRef<Value> parts, int64_t axis) {
+  SmallVector<Value> reshaped;
+  for (Value part : parts) {
+    auto type = cast<RankedTensorType>(part.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape.insert(shape.begin() + axis, 1);
+    reshaped.push_back(graph::ReshapeOp::create(builder, loc, type.clone(shape), part));
+  }
+  if (reshaped.size() == 1)
+    return reshaped.front();
+  return graph::ConcatOp::create(builder, loc, ValueRange(reshaped), axis).getResult();
+}
+
+} // namespace
 
 //===----------------------------------------------------------------------===//
 // Control flow: If, Loop and Scan are resolved at import time. An If with a
@@ -221,17 +240,7 @@ LogicalResult ModelImporter::importLoop(const onnx::NodeProto &node, StringRef n
       return emitError(loc) << "Loop node '" << name
                             << "' runs no iteration, so its scan output '" << output
                             << "' has no known shape";
-    SmallVector<Value> parts;
-    for (Value part : scans[i]) {
-      auto type = cast<RankedTensorType>(part.getType());
-      SmallVector<int64_t> shape{1};
-      shape.append(type.getShape().begin(), type.getShape().end());
-      parts.push_back(graph::ReshapeOp::create(builder, loc, type.clone(shape), part));
-    }
-    Value stacked = parts.size() == 1
-                        ? parts.front()
-                        : graph::ConcatOp::create(builder, loc, ValueRange(parts), 0).getResult();
-    values.setValue(output, stacked);
+    values.setValue(output, stack(builder, loc, scans[i], 0));
   }
   for (const std::string &kept : keep)
     if (llvm::find(current, kept) == current.end())
@@ -351,18 +360,9 @@ LogicalResult ModelImporter::importScan(const onnx::NodeProto &node, StringRef n
       axis += type.getRank() + 1;
     if (axis < 0 || axis > type.getRank())
       return emitError(loc) << "Scan node '" << name << "': scan output axis out of range";
-    SmallVector<Value> parts;
-    for (int64_t step = 0; step < length; ++step) {
-      Value part = scans[i][reverse ? length - 1 - step : step];
-      SmallVector<int64_t> shape(type.getShape());
-      shape.insert(shape.begin() + axis, 1);
-      parts.push_back(graph::ReshapeOp::create(builder, loc, type.clone(shape), part));
-    }
-    Value stacked = parts.size() == 1
-                        ? parts.front()
-                        : graph::ConcatOp::create(builder, loc, ValueRange(parts), axis)
-                              .getResult();
-    values.setValue(output, stacked);
+    if (reverse)
+      std::reverse(scans[i].begin(), scans[i].end());
+    values.setValue(output, stack(builder, loc, scans[i], axis));
   }
   for (const std::string &kept : keep)
     if (llvm::find(current, kept) == current.end())

@@ -43,74 +43,52 @@ PyObject *errorType = nullptr; // smelt.Error
 
 //===------------------------------------------------------------- dtypes ===//
 
+/// Each runtime dtype with its NumPy name and kind and its DLPack type code
+/// (bf16 travels through NumPy as uint16 bits; DLPack 0.6 has no bool).
+struct DtypeRow {
+  smelt_dtype_t dtype;
+  const char *numpy;
+  char kind; // NumPy's, '\0' when NumPy has none
+  int dlpack; // DLDataTypeCode, -1 when DLPack has none
+};
+constexpr DtypeRow kDtypes[] = {
+    {SMELT_F32, "float32", 'f', kDLFloat}, {SMELT_F64, "float64", 'f', kDLFloat},
+    {SMELT_F16, "float16", 'f', kDLFloat}, {SMELT_BF16, "uint16", '\0', kDLBfloat},
+    {SMELT_I8, "int8", 'i', kDLInt},       {SMELT_I16, "int16", 'i', kDLInt},
+    {SMELT_I32, "int32", 'i', kDLInt},     {SMELT_I64, "int64", 'i', kDLInt},
+    {SMELT_U8, "uint8", 'u', kDLUInt},     {SMELT_U16, "uint16", 'u', kDLUInt},
+    {SMELT_U32, "uint32", 'u', kDLUInt},   {SMELT_U64, "uint64", 'u', kDLUInt},
+    {SMELT_BOOL, "bool", 'b', -1},
+};
+
 /// The NumPy dtype of a runtime dtype.
 py::dtype numpyDtype(smelt_dtype_t dtype) {
-  switch (dtype) {
-  case SMELT_F32: return py::dtype("float32");
-  case SMELT_F64: return py::dtype("float64");
-  case SMELT_F16: return py::dtype("float16");
-  case SMELT_BF16: return py::dtype("uint16"); // NumPy has no bfloat16: raw bits
-  case SMELT_I8: return py::dtype("int8");
-  case SMELT_I16: return py::dtype("int16");
-  case SMELT_I32: return py::dtype("int32");
-  case SMELT_I64: return py::dtype("int64");
-  case SMELT_U8: return py::dtype("uint8");
-  case SMELT_U16: return py::dtype("uint16");
-  case SMELT_U32: return py::dtype("uint32");
-  case SMELT_U64: return py::dtype("uint64");
-  case SMELT_BOOL: return py::dtype("bool");
-  }
+  for (const DtypeRow &row : kDtypes)
+    if (row.dtype == dtype)
+      return py::dtype(row.numpy);
   raise(SMELT_INTERNAL, "unknown dtype");
 }
 
 /// The runtime dtype of a NumPy dtype, or false.
 bool runtimeDtype(const py::dtype &dtype, smelt_dtype_t &out) {
-  const char kind = dtype.kind();
-  const size_t size = dtype.itemsize();
-  if (kind == 'f' && size == 4) out = SMELT_F32;
-  else if (kind == 'f' && size == 8) out = SMELT_F64;
-  else if (kind == 'f' && size == 2) out = SMELT_F16;
-  else if (kind == 'i' && size == 1) out = SMELT_I8;
-  else if (kind == 'i' && size == 2) out = SMELT_I16;
-  else if (kind == 'i' && size == 4) out = SMELT_I32;
-  else if (kind == 'i' && size == 8) out = SMELT_I64;
-  else if (kind == 'u' && size == 1) out = SMELT_U8;
-  else if (kind == 'u' && size == 2) out = SMELT_U16;
-  else if (kind == 'u' && size == 4) out = SMELT_U32;
-  else if (kind == 'u' && size == 8) out = SMELT_U64;
-  else if (kind == 'b' && size == 1) out = SMELT_BOOL;
-  else return false;
-  return true;
+  for (const DtypeRow &row : kDtypes)
+    if (row.kind == dtype.kind() && smelt_dtype_size(row.dtype) == size_t(dtype.itemsize())) {
+      out = row.dtype;
+      return true;
+    }
+  return false;
 }
 
 /// The runtime dtype of a DLPack dtype, or false.
 bool runtimeDtype(const DLDataType &type, smelt_dtype_t &out) {
   if (type.lanes != 1)
     return false;
-  switch (type.code) {
-  case kDLFloat:
-    if (type.bits == 32) { out = SMELT_F32; return true; }
-    if (type.bits == 64) { out = SMELT_F64; return true; }
-    if (type.bits == 16) { out = SMELT_F16; return true; }
-    return false;
-  case kDLBfloat:
-    if (type.bits == 16) { out = SMELT_BF16; return true; }
-    return false;
-  case kDLInt:
-    if (type.bits == 8) { out = SMELT_I8; return true; }
-    if (type.bits == 16) { out = SMELT_I16; return true; }
-    if (type.bits == 32) { out = SMELT_I32; return true; }
-    if (type.bits == 64) { out = SMELT_I64; return true; }
-    return false;
-  case kDLUInt:
-    if (type.bits == 8) { out = SMELT_U8; return true; }
-    if (type.bits == 16) { out = SMELT_U16; return true; }
-    if (type.bits == 32) { out = SMELT_U32; return true; }
-    if (type.bits == 64) { out = SMELT_U64; return true; }
-    return false;
-  default:
-    return false;
-  }
+  for (const DtypeRow &row : kDtypes)
+    if (row.dlpack == type.code && 8 * smelt_dtype_size(row.dtype) == type.bits) {
+      out = row.dtype;
+      return true;
+    }
+  return false;
 }
 
 //===------------------------------------------------------------- DLPack ===//

@@ -59,6 +59,23 @@ void requireStructSize(const Struct *value, const char *what, size_t minimum) {
              ", expected at least " + std::to_string(minimum) + " (sizeof of the struct)");
 }
 
+/// `index` must name one of `count` things called `what` ("driver", ...).
+void requireIndex(size_t index, size_t count, const char *what) {
+  if (index >= count)
+    fail(SMELT_INVALID_ARGUMENT, std::string(what) + " index " + std::to_string(index) +
+                                     " is out of range (there are " + std::to_string(count) +
+                                     ")");
+}
+
+void fillDeviceInfo(const InstanceState &state, const DeviceRecord &record,
+                    smelt_device_info_t *out) {
+  out->uri = record.uri.c_str();
+  out->driver = state.drivers[record.driver].name.c_str();
+  out->name = record.name.c_str();
+  out->arch = record.arch.c_str();
+  out->memory_bytes = record.memoryBytes;
+}
+
 /// `load(error)` reads the artifact; it runs inside the guard.
 template <typename Load>
 smelt_status_t createSession(smelt_device_t *device,
@@ -226,10 +243,7 @@ smelt_status_t smelt_instance_driver_info(const smelt_instance_t *instance, size
     requireArgument(instance, "instance");
     requireStructSize(out_info, "out_info", sizeof(smelt_driver_info_t));
     const auto &drivers = instance->state->drivers;
-    if (index >= drivers.size())
-      fail(SMELT_INVALID_ARGUMENT, "driver index " + std::to_string(index) +
-                                       " is out of range (there are " +
-                                       std::to_string(drivers.size()) + ")");
+    requireIndex(index, drivers.size(), "driver");
     const DriverSlot &slot = drivers[index];
     out_info->name = slot.name.c_str();
     out_info->path = slot.path.c_str();
@@ -245,27 +259,13 @@ size_t smelt_instance_device_count(const smelt_instance_t *instance) {
   return instance ? instance->state->devices.size() : 0;
 }
 
-namespace {
-void fillDeviceInfo(const InstanceState &state, const DeviceRecord &record,
-                    smelt_device_info_t *out) {
-  out->uri = record.uri.c_str();
-  out->driver = state.drivers[record.driver].name.c_str();
-  out->name = record.name.c_str();
-  out->arch = record.arch.c_str();
-  out->memory_bytes = record.memoryBytes;
-}
-} // namespace
-
 smelt_status_t smelt_instance_device_info(const smelt_instance_t *instance, size_t index,
                                           smelt_device_info_t *out_info) {
   return guardApi([&] {
     requireArgument(instance, "instance");
     requireStructSize(out_info, "out_info", sizeof(smelt_device_info_t));
     const auto &devices = instance->state->devices;
-    if (index >= devices.size())
-      fail(SMELT_INVALID_ARGUMENT, "device index " + std::to_string(index) +
-                                       " is out of range (there are " +
-                                       std::to_string(devices.size()) + ")");
+    requireIndex(index, devices.size(), "device");
     fillDeviceInfo(*instance->state, devices[index], out_info);
   });
 }
@@ -280,10 +280,7 @@ smelt_status_t smelt_instance_library_info(smelt_instance_t *instance, size_t in
     requireArgument(instance, "instance");
     requireStructSize(out_info, "out_info", sizeof(smelt_library_info_t));
     LibraryRegistry &libraries = instance->state->libraries;
-    if (index >= libraries.size())
-      fail(SMELT_INVALID_ARGUMENT, "library index " + std::to_string(index) +
-                                       " is out of range (there are " +
-                                       std::to_string(libraries.size()) + ")");
+    requireIndex(index, libraries.size(), "library");
     const LibraryRecord &record = libraries.probe(index);
     out_info->name = record.name.c_str();
     out_info->purpose = record.purpose.c_str();

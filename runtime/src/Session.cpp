@@ -279,7 +279,6 @@ smelt_session_s::smelt_session_s(
   outputs = readSignatures(artifact_->index().outputs());
 
   // Per set of compiled shapes, the first plan the device's driver accepts.
-  const smelt::artifact::Model &model = artifact_->index();
   auto shapesOf = [&](const auto *list, size_t count,
                       const std::vector<TensorSignature> &signatures) {
     std::vector<std::vector<int64_t>> shapes;
@@ -328,7 +327,6 @@ smelt_session_s::smelt_session_s(
   if (variants_.empty())
     fail(SMELT_UNSUPPORTED, "no plan of this artifact runs on device '" + uri +
                                 "'" + problems);
-  (void)model;
 
   description = "device " + uri + " (driver '" + driver_->name + "', " + driver_->path + ")\n";
   for (auto &variant : variants_) {

@@ -47,19 +47,9 @@ template <typename Info> Info blank() {
 } // namespace
 
 int runDevicesCommand() {
-  smelt_instance_options_t options = blank<smelt_instance_options_t>();
-  std::vector<const char *> paths;
-  for (const std::string &path : plugins)
-    paths.push_back(path.c_str());
-  options.plugin_paths = paths.data();
-  options.plugin_path_count = paths.size();
-  std::vector<const char *> overrides;
-  for (const std::string &library : libraries)
-    overrides.push_back(library.c_str());
-  options.library_overrides = overrides.data();
-  options.library_override_count = overrides.size();
   smelt_instance_t *raw = nullptr;
-  if (smelt_status_t status = smelt_instance_create(&options, &raw))
+  if (smelt_status_t status = createInstance(0, {plugins.begin(), plugins.end()},
+                                             {libraries.begin(), libraries.end()}, &raw))
     return fail(status);
   std::unique_ptr<smelt_instance_t, void (*)(smelt_instance_t *)> instance(
       raw, smelt_instance_release);

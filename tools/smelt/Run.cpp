@@ -87,21 +87,10 @@ std::vector<int64_t> shapeOf(const smelt_tensor_info_t &info) {
 
 int runRunCommand() {
   std::string message;
-  smelt_instance_options_t instanceOptions{};
-  instanceOptions.struct_size = sizeof(instanceOptions);
-  instanceOptions.num_threads = threads;
-  std::vector<const char *> pluginPaths;
-  for (const std::string &path : plugins)
-    pluginPaths.push_back(path.c_str());
-  instanceOptions.plugin_paths = pluginPaths.data();
-  instanceOptions.plugin_path_count = pluginPaths.size();
-  std::vector<const char *> overrides;
-  for (const std::string &library : libraries)
-    overrides.push_back(library.c_str());
-  instanceOptions.library_overrides = overrides.data();
-  instanceOptions.library_override_count = overrides.size();
   smelt_instance_t *rawInstance = nullptr;
-  if (!check(smelt_instance_create(&instanceOptions, &rawInstance), message))
+  if (!check(createInstance(threads, {plugins.begin(), plugins.end()},
+                            {libraries.begin(), libraries.end()}, &rawInstance),
+             message))
     return fail(message);
   std::unique_ptr<smelt_instance_t, InstanceDeleter> instance(rawInstance);
   smelt_device_t *rawDevice = nullptr;
