@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/graph/IR/GraphOps.h"
+#include "dialects/kernel/Transforms/Passes.h"
 #include "passes/GraphToLinalg.h"
 #include "passes/Passes.h"
 
@@ -133,22 +134,7 @@ void materialize(OpBuilder &builder, Location loc, Value value, Value buffer) {
   auto tensorType = cast<RankedTensorType>(value.getType());
   Value destination = bufferization::ToTensorOp::create(top, loc, tensorType, buffer,
                                                         /*restrict=*/true, /*writable=*/true);
-  // Follow the chain of destination operands down to the tensor.empty.
-  Value current = value;
-  while (auto result = dyn_cast<OpResult>(current)) {
-    auto dps = dyn_cast<DestinationStyleOpInterface>(result.getOwner());
-    if (!dps)
-      break;
-    OpOperand *init = dps.getTiedOpOperand(result);
-    if (!init)
-      break;
-    if (auto empty = init->get().getDefiningOp<tensor::EmptyOp>()) {
-      if (empty.getType() == tensorType)
-        init->set(destination);
-      break;
-    }
-    current = init->get();
-  }
+  kernel::writeChainInto(value, destination);
   bufferization::MaterializeInDestinationOp::create(builder, loc, TypeRange{}, value, buffer,
                                                     /*restrict=*/true, /*writable=*/true);
 }

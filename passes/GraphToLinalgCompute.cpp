@@ -304,26 +304,39 @@ FailureOr<Value> lowerAvgPool(OpBuilder &b, AvgPoolOp op, Value input) {
 }
 
 Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
-                     Value initValue, ScalarFunction combine) {
+                     Value initValue, ScalarFunction combine, bool keepDims) {
   MLIRContext *context = b.getContext();
   auto inputType = cast<RankedTensorType>(input.getType());
   int64_t rank = inputType.getRank();
+  // Loops follow the input's dims. With keepDims each reduced dim also gets a
+  // unit parallel loop just before its reduction loop, which indexes the
+  // result's size-1 dim: the result has its final shape with plain
+  // (projected-permutation) maps, so a consumer's tile fuses the reduction
+  // directly (a reshape in between would stop tile-and-fuse).
   SmallVector<int64_t> shape;
-  SmallVector<AffineExpr> outExprs;
+  SmallVector<AffineExpr> inExprs, outExprs;
   SmallVector<utils::IteratorType> iterators;
   for (int64_t d = 0; d < rank; ++d) {
-    if (llvm::is_contained(axes, d)) {
+    bool reduced = llvm::is_contained(axes, d);
+    if (reduced && keepDims) {
+      outExprs.push_back(getAffineDimExpr(iterators.size(), context));
+      iterators.push_back(utils::IteratorType::parallel);
+      shape.push_back(1);
+    }
+    inExprs.push_back(getAffineDimExpr(iterators.size(), context));
+    if (reduced) {
       iterators.push_back(utils::IteratorType::reduction);
       continue;
     }
+    outExprs.push_back(getAffineDimExpr(iterators.size(), context));
     iterators.push_back(utils::IteratorType::parallel);
     shape.push_back(inputType.getDimSize(d));
-    outExprs.push_back(getAffineDimExpr(d, context));
   }
   auto resultType = RankedTensorType::get(shape, inputType.getElementType());
   Value init = filledTensor(b, loc, resultType, initValue);
-  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, context),
-                                 AffineMap::get(rank, 0, outExprs, context)};
+  unsigned loops = iterators.size();
+  SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, inExprs, context),
+                                 AffineMap::get(loops, 0, outExprs, context)};
   return linalg::GenericOp::create(
              b, loc, TypeRange{resultType}, ValueRange{input}, ValueRange{init}, maps,
              iterators,
@@ -372,7 +385,8 @@ FailureOr<Value> lowerReduce(OpBuilder &b, Operation *op, Value input) {
   } else {
     return op->emitError("no linalg lowering for this reduction");
   }
-  Value reduced = buildReduction(b, loc, input, axes, init, combine);
+  bool keepDims = resultType.getRank() == inputType.getRank() && !axes.empty();
+  Value reduced = buildReduction(b, loc, input, axes, init, combine, keepDims);
   if (isa<ReduceMeanOp>(op)) {
     int64_t count = 1;
     for (int64_t axis : axes)
@@ -388,14 +402,10 @@ FailureOr<Value> lowerReduce(OpBuilder &b, Operation *op, Value input) {
                             : arith::DivSIOp::create(nb, l, v[0], divisor).getResult();
         });
   }
-  auto reducedType = cast<RankedTensorType>(reduced.getType());
-  if (reducedType == resultType)
-    return reduced;
-  // keep_dims: put the reduced axes back as unit dims (a view after bufferization).
-  return tensor::ExpandShapeOp::create(
-             b, loc, resultType, reduced,
-             keptDimsReassociation(resultType.getRank(), axes))
-      .getResult();
+  if (reduced.getType() != resultType)
+    return op->emitError("reduction lowered to ") << reduced.getType() << ", expected "
+                                                  << resultType;
+  return reduced;
 }
 
 FailureOr<Value> lowerSoftmax(OpBuilder &b, SoftmaxOp op, Value input) {

@@ -23,11 +23,12 @@ mlir::FailureOr<mlir::Value> lowerReduce(mlir::OpBuilder &b, mlir::Operation *op
 mlir::FailureOr<mlir::Value> lowerSoftmax(mlir::OpBuilder &b, graph::SoftmaxOp op,
                                           mlir::Value input);
 
-/// A reduction of `input` over `axes` (dropped from the result) starting
-/// from `initValue`; `combine` gets (accumulator, element).
+/// A reduction of `input` over `axes` starting from `initValue`; `combine`
+/// gets (accumulator, element). The reduced dims are dropped from the result,
+/// or kept as size-1 dims with `keepDims`.
 mlir::Value buildReduction(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                            llvm::ArrayRef<int64_t> axes, mlir::Value initValue,
-                           ScalarFunction combine);
+                           ScalarFunction combine, bool keepDims = false);
 
 } // namespace smelt::lowering
 

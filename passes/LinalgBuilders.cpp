@@ -167,27 +167,6 @@ Value buildElementwise(OpBuilder &builder, Location loc, RankedTensorType result
   return generic.getResult(0);
 }
 
-SmallVector<ReassociationIndices> keptDimsReassociation(int64_t rank,
-                                                        ArrayRef<int64_t> reducedAxes) {
-  // Each kept dim starts a group; a reduced (unit) dim joins the group before
-  // it, or the first group when it comes before every kept dim.
-  SmallVector<ReassociationIndices> groups;
-  ReassociationIndices leading;
-  for (int64_t d = 0; d < rank; ++d) {
-    if (!llvm::is_contained(reducedAxes, d)) {
-      ReassociationIndices group = leading;
-      group.push_back(d);
-      leading.clear();
-      groups.push_back(group);
-    } else if (groups.empty()) {
-      leading.push_back(d);
-    } else {
-      groups.back().push_back(d);
-    }
-  }
-  return groups;
-}
-
 Value reshapeTensor(OpBuilder &builder, Location loc, Value value,
                     RankedTensorType resultType) {
   auto sourceType = cast<RankedTensorType>(value.getType());

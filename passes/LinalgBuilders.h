@@ -49,11 +49,6 @@ mlir::Value buildElementwise(mlir::OpBuilder &builder, mlir::Location loc,
                              mlir::RankedTensorType resultType, mlir::ValueRange operands,
                              ScalarFunction function);
 
-/// Reassociation from a reduction result without its reduced axes to the
-/// same result with them kept as unit dims (`rank` is the kept-dims rank).
-llvm::SmallVector<mlir::ReassociationIndices>
-keptDimsReassociation(int64_t rank, llvm::ArrayRef<int64_t> reducedAxes);
-
 /// Any static reshape of a tensor: collapse to 1-D, then expand.
 mlir::Value reshapeTensor(mlir::OpBuilder &builder, mlir::Location loc, mlir::Value value,
                           mlir::RankedTensorType resultType);

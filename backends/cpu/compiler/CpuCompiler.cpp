@@ -8,6 +8,8 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -19,7 +21,9 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include "llvm/ADT/StringSet.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -234,6 +238,23 @@ LogicalResult buildBody(kernel::FuncOp kernelFunc, ModuleOp code) {
   return success();
 }
 
+/// f32 transcendental functions as polynomials in arith ops (MLIR's
+/// approximations, within a few ulp of libm) instead of scalar libm calls, so
+/// loops that use them vectorize: GELU's erf, softmax's and sigmoid's exp,
+/// tanh. sin/cos keep libm (their approximations lack range reduction for
+/// large arguments).
+void approximateTranscendentals(ModuleOp code) {
+  static const llvm::StringSet<> approximated = {"exp", "expm1", "erf", "tanh",
+                                                 "log", "log2", "log1p"};
+  RewritePatternSet patterns(code.getContext());
+  populateMathPolynomialApproximationPatterns(
+      patterns, [](StringRef name) {
+        name.consume_front("math.");
+        return approximated.contains(name);
+      });
+  (void)applyPatternsGreedily(code, std::move(patterns));
+}
+
 /// llvm.func @k(ptr buffers, i64 first, i64 end): loads the buffer pointers
 /// and calls the body.
 LogicalResult buildEntry(ModuleOp code, StringRef kernelName, size_t bufferCount) {
@@ -386,7 +407,7 @@ FailureOr<CpuTarget> resolveCpuTarget(StringRef cpuName, std::string &error) {
 FailureOr<OwningOpRef<ModuleOp>> lowerKernelsToLLVMDialect(ModuleOp module) {
   MLIRContext *context = module.getContext();
   context->loadDialect<func::FuncDialect, scf::SCFDialect, memref::MemRefDialect,
-                       vector::VectorDialect,
+                       vector::VectorDialect, math::MathDialect,
                        linalg::LinalgDialect, LLVM::LLVMDialect, arith::ArithDialect>();
   OwningOpRef<ModuleOp> code = ModuleOp::create(UnknownLoc::get(context));
   SmallVector<std::pair<std::string, size_t>> kernels;
@@ -395,6 +416,7 @@ FailureOr<OwningOpRef<ModuleOp>> lowerKernelsToLLVMDialect(ModuleOp module) {
       return failure();
     kernels.emplace_back(kernelFunc.getSymName().str(), kernelFunc.getArgumentTypes().size());
   }
+  approximateTranscendentals(*code);
 
   PassManager pm(context);
   std::string pipelineError;

@@ -27,12 +27,23 @@ struct TargetDescription {
 /// is the runtime's business; here: hardware threads).
 TargetDescription hostCpuDescription();
 
+/// Points the chain of destination operands that computes `value` (linalg
+/// ops writing into their init, down to a tensor.empty of `destination`'s
+/// type) at `destination`, so the chain writes its result there in place.
+/// Returns whether it did.
+bool writeChainInto(mlir::Value value, mlir::Value destination);
+
 /// Tiles the root op of `func` into an scf.forall over groups and sets its
 /// strategy. Kernels whose root cannot be tiled get a one-group grid.
 llvm::LogicalResult scheduleKernel(mlir::RewriterBase &rewriter, FuncOp func,
                                    const TargetDescription &target);
 
-/// One-shot bufferization of one kernel body.
+/// Merges chains of elementwise ops in a kernel into their consumers' loops
+/// (linalg elementwise fusion) where that recomputes nothing, after removing
+/// duplicate producers: intermediates stay in registers instead of local
+/// buffers. Run on tensors, after tiling.
+void mergeElementwiseLoops(FuncOp func);
+
 /// Register tiling and vectorization of the kernel's f32 multiply-accumulate
 /// ops (tensor semantics, after scheduling).
 void vectorizeKernel(FuncOp func, int64_t vectorWidth);
@@ -41,6 +52,7 @@ void vectorizeKernel(FuncOp func, int64_t vectorWidth);
 /// Bufferize.cpp); run after scheduling, before vectorization.
 void computeEpiloguesInPlace(FuncOp func);
 
+/// One-shot bufferization of one kernel body.
 llvm::LogicalResult bufferizeKernel(FuncOp func);
 
 /// Replaces the kernel's scf.forall by its body for one group.

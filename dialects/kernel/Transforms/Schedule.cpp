@@ -11,11 +11,16 @@
 #include "dialects/kernel/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/IR/Iterators.h"
+#include "mlir/Transforms/CSE.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 #include <thread>
@@ -83,6 +88,105 @@ static SmallVector<int64_t> chooseTileSizes(ArrayRef<int64_t> sizes,
   return tiles;
 }
 
+/// Whether merging the producer of `operand` into its consumer's loop costs
+/// no recomputation: every consumer iteration reads a different producer
+/// element (each consumer loop longer than one is an index of the operand on
+/// its own). A reduction consumer qualifies (each input element is folded in
+/// once); a contraction does not (a matmul reads each element of A once per
+/// column of B, a convolution reads its input at oh + kh), nor does a
+/// broadcast.
+static bool mergesWithoutRecomputation(OpOperand *operand) {
+  auto consumer = dyn_cast<linalg::GenericOp>(operand->getOwner());
+  if (!consumer || !consumer.isDpsInput(operand))
+    return false;
+  // The operand's indexing must be injective: every loop longer than one is
+  // one of its indices on its own (a convolution's oh + kh is not).
+  AffineMap map = consumer.getMatchingIndexingMap(operand);
+  llvm::SmallBitVector indexed(consumer.getNumLoops());
+  for (AffineExpr expr : map.getResults())
+    if (auto dim = dyn_cast<AffineDimExpr>(expr))
+      indexed.set(dim.getPosition());
+  for (auto [loop, range] : llvm::enumerate(consumer.getStaticLoopRanges()))
+    if (range != 1 && !indexed.test(loop))
+      return false;
+  return true;
+}
+
+namespace {
+/// Merges an elementwise producer into the loop of its consumer (linalg
+/// elementwise fusion) where `mergesWithoutRecomputation` allows it. Other
+/// users of the producer keep reading the producer.
+struct MergeProducerLoop : public OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp consumer,
+                                PatternRewriter &rewriter) const override {
+    for (OpOperand &operand : consumer->getOpOperands()) {
+      if (!linalg::areElementwiseOpsFusable(&operand) || !mergesWithoutRecomputation(&operand))
+        continue;
+      FailureOr<linalg::ElementwiseOpFusionResult> merged =
+          linalg::fuseElementwiseOps(rewriter, &operand);
+      if (failed(merged))
+        continue;
+      // The producer's other users keep reading the producer (the merged
+      // loop comes after them); its results the merged loop also yields are
+      // dropped as unused.
+      rewriter.replaceOp(consumer,
+                         merged->fusedOp->getResults().take_back(consumer->getNumResults()));
+      return success();
+    }
+    return failure();
+  }
+};
+} // namespace
+
+void smelt::kernel::mergeElementwiseLoops(FuncOp func) {
+  MLIRContext *context = func.getContext();
+  IRRewriter rewriter(context);
+  DominanceInfo dominance;
+  // Tile-and-fuse clones a producer into the tile once per use; identical
+  // clones become one.
+  eliminateCommonSubExpressions(rewriter, dominance, func);
+  RewritePatternSet patterns(context);
+  patterns.add<MergeProducerLoop>(context);
+  linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
+  (void)applyPatternsGreedily(func, std::move(patterns));
+  eliminateCommonSubExpressions(rewriter, dominance, func);
+}
+
+bool smelt::kernel::writeChainInto(Value value, Value destination) {
+  Value current = value;
+  while (auto result = dyn_cast<OpResult>(current)) {
+    auto dps = dyn_cast<DestinationStyleOpInterface>(result.getOwner());
+    if (!dps)
+      return false;
+    OpOperand *init = dps.getTiedOpOperand(result);
+    if (!init)
+      return false;
+    if (auto empty = init->get().getDefiningOp<tensor::EmptyOp>()) {
+      if (empty.getType() != destination.getType())
+        return false;
+      init->set(destination);
+      return true;
+    }
+    current = init->get();
+  }
+  return false;
+}
+
+/// Canonicalization may have removed the op that wrote the kernel's output
+/// in place (x * 1 folds to x); the new last op of the chain writes there.
+static void writeOutputInPlace(bufferization::MaterializeInDestinationOp output) {
+  auto buffer = dyn_cast<TypedValue<MemRefType>>(output.getDest());
+  if (!buffer || !isa<BlockArgument>(buffer))
+    return;
+  OpBuilder b = OpBuilder::atBlockBegin(buffer.getParentBlock());
+  auto tensorType = cast<RankedTensorType>(output.getSource().getType());
+  auto destination = bufferization::ToTensorOp::create(b, output.getLoc(), tensorType, buffer,
+                                                       /*restrict=*/true, /*writable=*/true);
+  if (!writeChainInto(output.getSource(), destination))
+    destination.erase();
+}
+
 static void setStrategy(FuncOp func, ArrayRef<int64_t> grid, ArrayRef<int64_t> tile) {
   func.setStrategyAttr(StrategyAttr::get(func.getContext(), grid, /*units=*/1, tile));
 }
@@ -92,8 +196,10 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
   SmallVector<bufferization::MaterializeInDestinationOp> outputs;
   func.walk([&](bufferization::MaterializeInDestinationOp op) { outputs.push_back(op); });
   TilingInterface root;
-  if (outputs.size() == 1)
+  if (outputs.size() == 1) {
+    writeOutputInPlace(outputs.front());
     root = outputs.front().getSource().getDefiningOp<TilingInterface>();
+  }
   if (!root) {
     setStrategy(func, {1}, {});
     return success();
@@ -116,6 +222,7 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
   SmallVector<int64_t> tiles =
       chooseTileSizes(sizes, root.getLoopIteratorTypes(), work, target);
   if (llvm::all_of(tiles, [](int64_t t) { return t == 0; })) {
+    mergeElementwiseLoops(func);
     computeEpiloguesInPlace(func);
     setStrategy(func, {1}, tiles);
     return success();
@@ -140,6 +247,7 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
       rewriter.eraseOp(op);
   });
 
+  mergeElementwiseLoops(func);
   computeEpiloguesInPlace(func);
 
   SmallVector<int64_t> grid;

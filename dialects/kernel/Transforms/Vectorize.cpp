@@ -139,9 +139,35 @@ SmallVector<int64_t> registerTileSizes(linalg::GenericOp generic, int64_t vector
   return tiles;
 }
 
+/// Marks the combiner of each float reduction that is not a contraction
+/// (a sum, product, maximum or minimum folding elements into an accumulator)
+/// reassociable, so the target may keep one partial result per vector lane
+/// and combine them at the end. Only the summation order changes, as in every
+/// vectorized reduction; contractions keep theirs (their vector form comes
+/// from register tiling, one accumulator per output element).
+void allowReassociation(linalg::GenericOp generic) {
+  if (generic.getNumReductionLoops() == 0 || generic.getNumDpsInits() != 1 ||
+      isMultiplyAccumulate(generic))
+    return;
+  Block &body = generic.getRegion().front();
+  BlockArgument accumulator = body.getArguments().back();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  Operation *combiner = yield.getOperand(0).getDefiningOp();
+  if (!combiner || !isa<arith::AddFOp, arith::MulFOp, arith::MaximumFOp, arith::MinimumFOp,
+                        arith::MaxNumFOp, arith::MinNumFOp>(combiner) ||
+      !llvm::is_contained(combiner->getOperands(), accumulator))
+    return;
+  auto fastMath = cast<arith::ArithFastMathInterface>(combiner);
+  fastMath->setAttr(fastMath.getFastMathAttrName(),
+                    arith::FastMathFlagsAttr::get(generic.getContext(),
+                                                  fastMath.getFastMathFlagsAttr().getValue() |
+                                                      arith::FastMathFlags::reassoc));
+}
+
 } // namespace
 
 void smelt::kernel::vectorizeKernel(FuncOp func, int64_t vectorWidth) {
+  func.walk([](linalg::GenericOp generic) { allowReassociation(generic); });
   if (vectorWidth <= 0)
     return;
   MLIRContext *context = func.getContext();

@@ -1,0 +1,42 @@
+// RUN: smelt-opt %s --graph-to-kernel --canonicalize --kernel-schedule="groups=2 min-group-work=16" --kernel-vectorize | FileCheck %s
+
+// Layer normalization without its affine part. The keep-dims reductions fuse
+// into the row tile (no reshape between them and their consumers), the
+// elementwise ops merge into the loops of their consumers (the squared
+// difference into the variance reduction, the centring into the output loop),
+// the reductions may be reassociated (vectorized), and the output tile is
+// written in place. (kernel-schedule.mlir shows the converse: a convolution's
+// padding producer stays out of the convolution's loop, which would recompute
+// it for every filter tap.)
+// CHECK-LABEL: kernel.func @k0_div
+// CHECK-SAME: strategy = #kernel.strategy<grid = [8], units = 1, tile = [8, 0]>
+// CHECK: %[[OUT:.+]] = bufferization.to_tensor %arg1 restrict writable
+// CHECK: scf.forall (%[[ROW:.+]]) = (0) to (64) step (8) shared_outs(%[[SHARED:.+]] = %[[OUT]])
+// CHECK: %[[X:.+]] = tensor.extract_slice %{{.+}}[%[[ROW]], 0] [8, 256]
+// CHECK: %[[SUM:.+]] = linalg.generic {{.*}}["parallel", "parallel", "reduction"]} ins(%[[X]] : tensor<8x256xf32>) outs(%{{.+}} : tensor<8x1xf32>)
+// CHECK: arith.addf %{{.+}}, %{{.+}} fastmath<reassoc>
+// CHECK: %[[MEAN:.+]] = linalg.generic {{.*}} outs(%[[SUM]] : tensor<8x1xf32>)
+// CHECK: %[[VAR:.+]] = linalg.generic {{.*}}["parallel", "parallel", "reduction"]} ins(%[[X]], %[[MEAN]] : tensor<8x256xf32>, tensor<8x1xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.subf
+// CHECK-NEXT: arith.mulf
+// CHECK-NEXT: arith.addf %{{.+}}, %{{.+}} fastmath<reassoc>
+// CHECK: %[[STD:.+]] = linalg.generic {{.*}} outs(%[[VAR]] : tensor<8x1xf32>)
+// CHECK: math.sqrt
+// CHECK: %[[TILE:.+]] = tensor.extract_slice %[[SHARED]][%[[ROW]], 0] [8, 256]
+// CHECK: %[[Y:.+]] = linalg.generic {{.*}} ins(%[[X]], %[[MEAN]], %[[STD]] : {{.*}}) outs(%[[TILE]] : tensor<8x256xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.subf
+// CHECK-NEXT: arith.divf
+// CHECK-NEXT: linalg.yield
+// CHECK: tensor.parallel_insert_slice %[[Y]] into %[[SHARED]]
+func.func @main(%x: tensor<64x256xf32> {smelt.name = "x"}) -> (tensor<64x256xf32> {smelt.name = "y"}) {
+  %mean = graph.reduce_mean %x {axes = array<i64: 1>, keep_dims = true} : (tensor<64x256xf32>) -> tensor<64x1xf32>
+  %d = graph.sub %x, %mean : (tensor<64x256xf32>, tensor<64x1xf32>) -> tensor<64x256xf32>
+  %sq = graph.mul %d, %d : (tensor<64x256xf32>, tensor<64x256xf32>) -> tensor<64x256xf32>
+  %var = graph.reduce_mean %sq {axes = array<i64: 1>, keep_dims = true} : (tensor<64x256xf32>) -> tensor<64x1xf32>
+  %s = graph.sqrt %var : tensor<64x1xf32>
+  %y = graph.div %d, %s : (tensor<64x256xf32>, tensor<64x1xf32>) -> tensor<64x256xf32>
+  return %y : tensor<64x256xf32>
+}
+
