@@ -2,6 +2,7 @@
 #include "backends/cpu/compiler/CpuCompiler.h"
 
 #include "dialects/kernel/IR/KernelOps.h"
+#include "dialects/kernel/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -114,6 +115,13 @@ void interchangeForUnitStride(func::FuncOp func) {
       continue;
     unsigned moved = innermost.getPosition();
     if (moved == iterators.size() - 1)
+      continue;
+    // A long reduction that already runs along every operand's contiguous
+    // dim (a softmax's row maximum over scores and mask) vectorizes as it
+    // is; moving a row loop inside it would read the rows with a stride.
+    unsigned last = iterators.size() - 1;
+    if (iterators[last] == utils::IteratorType::reduction &&
+        generic.getStaticLoopRanges()[last] >= 16 && kernel::unitStrideAlong(generic, last))
       continue;
     SmallVector<unsigned> order;
     for (unsigned loop = 0; loop < iterators.size(); ++loop)

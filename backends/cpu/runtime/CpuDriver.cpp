@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <sys/mman.h>
@@ -293,6 +294,10 @@ struct Driver {
   uint64_t memoryBytes = 0;
 };
 
+struct FreeDeleter {
+  void operator()(uint8_t *memory) const { std::free(memory); }
+};
+
 struct Program {
   struct Launch {
     KernelEntry entry;
@@ -327,6 +332,11 @@ struct Program {
   const uint8_t *constants;
   uint64_t arenaSize;
   std::string description;
+  /// Scratch arenas of finished runs, reused by later ones: a fresh
+  /// allocation of megabytes is a fresh mmap whose every page faults on
+  /// first touch. Concurrent runs each hold their own.
+  mutable std::mutex arenaMutex;
+  mutable std::vector<std::unique_ptr<uint8_t, FreeDeleter>> idleArenas;
 
   void run(const void *const *inputs, void *const *outputs) const;
 };
@@ -341,19 +351,36 @@ void launchRange(void *context, int64_t begin, int64_t end) {
   launch->entry(launch->args, begin, end);
 }
 
-struct FreeDeleter {
-  void operator()(uint8_t *memory) const { std::free(memory); }
-};
 
 void Program::run(const void *const *inputs, void *const *outputs) const {
   std::unique_ptr<uint8_t, FreeDeleter> arena;
   if (arenaSize > 0) {
-    uint64_t allocation = (arenaSize + 63) / 64 * 64;
-    arena.reset(static_cast<uint8_t *>(std::aligned_alloc(64, allocation)));
-    if (!arena)
-      fail(SMELT_OUT_OF_MEMORY,
-           "cannot allocate the " + std::to_string(arenaSize) + "-byte scratch arena");
+    {
+      std::lock_guard<std::mutex> lock(arenaMutex);
+      if (!idleArenas.empty()) {
+        arena = std::move(idleArenas.back());
+        idleArenas.pop_back();
+      }
+    }
+    if (!arena) {
+      uint64_t allocation = (arenaSize + 63) / 64 * 64;
+      arena.reset(static_cast<uint8_t *>(std::aligned_alloc(64, allocation)));
+      if (!arena)
+        fail(SMELT_OUT_OF_MEMORY,
+             "cannot allocate the " + std::to_string(arenaSize) + "-byte scratch arena");
+    }
   }
+  // Back to the pool however the run ends (a failing command throws).
+  struct Release {
+    const Program &program;
+    std::unique_ptr<uint8_t, FreeDeleter> &arena;
+    ~Release() {
+      if (!arena)
+        return;
+      std::lock_guard<std::mutex> lock(program.arenaMutex);
+      program.idleArenas.push_back(std::move(arena));
+    }
+  } release{*this, arena};
   // Constants are only read by kernels; the const_cast is the kernel ABI's
   // single pointer type, not a licence to write.
   std::vector<void *> pointers(buffers.size());

@@ -4,6 +4,7 @@
 
 #include "dialects/kernel/IR/KernelOps.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
 
@@ -47,6 +48,11 @@ void mergeElementwiseLoops(FuncOp func);
 /// Register tiling and vectorization of the kernel's f32 multiply-accumulate
 /// ops (tensor semantics, after scheduling).
 void vectorizeKernel(FuncOp func, int64_t vectorWidth);
+
+/// Whether every operand of `generic` is either independent of `loop` or
+/// reads consecutive elements along it (its innermost index advances by one
+/// per iteration): vector loads along `loop` stay plain loads.
+bool unitStrideAlong(mlir::linalg::GenericOp generic, unsigned loop);
 
 /// Epilogues read their fused producer's accumulator in place (see
 /// Bufferize.cpp); run after scheduling, before vectorization.

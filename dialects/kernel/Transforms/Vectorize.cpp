@@ -17,6 +17,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorTransforms.h"
@@ -55,6 +56,20 @@ bool isMultiplyAccumulate(linalg::GenericOp generic) {
          (multiply.getLhs() == b && multiply.getRhs() == a);
 }
 
+/// The combiner of a reduction generic (the op folding an element into the
+/// accumulator), or null.
+Operation *reductionCombiner(linalg::GenericOp generic) {
+  if (generic.getNumReductionLoops() == 0 || generic.getNumDpsInits() != 1)
+    return nullptr;
+  Block &body = generic.getRegion().front();
+  BlockArgument accumulator = body.getArguments().back();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  Operation *combiner = yield.getOperand(0).getDefiningOp();
+  if (!combiner || !llvm::is_contained(combiner->getOperands(), accumulator))
+    return nullptr;
+  return combiner;
+}
+
 /// How far `expr` moves when loop `dim` advances by one (other loops fixed);
 /// nullopt when that is not a constant.
 std::optional<int64_t> strideAlong(AffineExpr expr, unsigned dim, unsigned dimCount) {
@@ -67,23 +82,6 @@ std::optional<int64_t> strideAlong(AffineExpr expr, unsigned dim, unsigned dimCo
   if (!v0 || !v1)
     return std::nullopt;
   return v1.getValue() - v0.getValue();
-}
-
-/// Whether every operand is either independent of loop `lane` or reads
-/// consecutive elements along it (its innermost index advances by one):
-/// vector loads stay plain loads. Strided convolutions are not.
-bool unitStrideAlong(linalg::GenericOp generic, unsigned lane) {
-  unsigned dimCount = generic.getNumLoops();
-  for (OpOperand &operand : generic->getOpOperands()) {
-    AffineMap map = generic.getMatchingIndexingMap(&operand);
-    for (auto [position, expr] : llvm::enumerate(map.getResults())) {
-      if (!expr.isFunctionOfDim(lane))
-        continue;
-      if (position + 1 != map.getNumResults() || strideAlong(expr, lane, dimCount) != 1)
-        return false;
-    }
-  }
-  return true;
 }
 
 /// Largest divisor of `extent` that is at most `limit`.
@@ -111,7 +109,7 @@ SmallVector<int64_t> registerTileSizes(linalg::GenericOp generic, int64_t vector
 
   SmallVector<int64_t> tiles(ranges.size(), 1);
   unsigned innermost = cast<AffineDimExpr>(outputMap.getResults().back()).getPosition();
-  if (!unitStrideAlong(generic, innermost))
+  if (!smelt::kernel::unitStrideAlong(generic, innermost))
     return {};
   tiles[innermost] = largestDivisor(ranges[innermost], vectorWidth);
   if (tiles[innermost] < 4)
@@ -139,23 +137,15 @@ SmallVector<int64_t> registerTileSizes(linalg::GenericOp generic, int64_t vector
   return tiles;
 }
 
-/// Marks the combiner of each float reduction that is not a contraction
-/// (a sum, product, maximum or minimum folding elements into an accumulator)
+/// Marks the combiner of each float sum or product that is not a contraction
 /// reassociable, so the target may keep one partial result per vector lane
 /// and combine them at the end. Only the summation order changes, as in every
 /// vectorized reduction; contractions keep theirs (their vector form comes
 /// from register tiling, one accumulator per output element).
 void allowReassociation(linalg::GenericOp generic) {
-  if (generic.getNumReductionLoops() == 0 || generic.getNumDpsInits() != 1 ||
-      isMultiplyAccumulate(generic))
-    return;
-  Block &body = generic.getRegion().front();
-  BlockArgument accumulator = body.getArguments().back();
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  Operation *combiner = yield.getOperand(0).getDefiningOp();
-  if (!combiner || !isa<arith::AddFOp, arith::MulFOp, arith::MaximumFOp, arith::MinimumFOp,
-                        arith::MaxNumFOp, arith::MinNumFOp>(combiner) ||
-      !llvm::is_contained(combiner->getOperands(), accumulator))
+  Operation *combiner = reductionCombiner(generic);
+  if (!combiner || isMultiplyAccumulate(generic) ||
+      !isa<arith::AddFOp, arith::MulFOp>(combiner))
     return;
   auto fastMath = cast<arith::ArithFastMathInterface>(combiner);
   fastMath->setAttr(fastMath.getFastMathAttrName(),
@@ -164,10 +154,130 @@ void allowReassociation(linalg::GenericOp generic) {
                                                       arith::FastMathFlags::reassoc));
 }
 
+/// A maximum or minimum along a long contiguous innermost loop becomes one
+/// over `lanes` interleaved partial results and a final reduction of the
+/// lanes: loop k (extent K) becomes a reduction ko over K / lanes around a
+/// parallel loop ki over the lanes, reading element ko * lanes + ki through
+/// an expand_shape of each operand that depends on k. LLVM does not
+/// vectorize a NaN-propagating maximum as a reduction, but does vectorize it
+/// across parallel lanes; the result is exact (max and min do not round).
+/// (linalg::splitReduction does the same for plain maps, but mistranslates
+/// broadcast operands whose maps have constant indices.)
+void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t lanes) {
+  Operation *combiner = reductionCombiner(generic);
+  if (!combiner || generic.getNumReductionLoops() != 1 || generic.getNumDpsInits() != 1 ||
+      !isa<arith::MaximumFOp, arith::MinimumFOp>(combiner))
+    return;
+  unsigned loops = generic.getNumLoops();
+  unsigned k = loops - 1;
+  int64_t extent = generic.getStaticLoopRanges()[k];
+  if (generic.getIteratorTypesArray()[k] != utils::IteratorType::reduction ||
+      ShapedType::isDynamic(extent) || extent < 4 * lanes || extent % lanes != 0 ||
+      !smelt::kernel::unitStrideAlong(generic, k))
+    return;
+  MLIRContext *context = generic.getContext();
+  Location loc = generic.getLoc();
+  rewriter.setInsertionPoint(generic);
+
+  // Loops of the split op: the original ones with k as ko, then ki.
+  AffineExpr ko = getAffineDimExpr(k, context), ki = getAffineDimExpr(loops, context);
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  for (OpOperand *operand : generic.getDpsInputOperands()) {
+    AffineMap map = generic.getMatchingIndexingMap(operand);
+    Value value = operand->get();
+    SmallVector<AffineExpr> exprs(map.getResults());
+    if (map.isFunctionOfDim(k)) {
+      // unitStrideAlong: k is (only) the innermost index, advancing by one.
+      auto type = cast<RankedTensorType>(value.getType());
+      if (exprs.back() != ko || type.getShape().back() != extent)
+        return;
+      SmallVector<int64_t> shape(type.getShape());
+      shape.back() = extent / lanes;
+      shape.push_back(lanes);
+      SmallVector<ReassociationIndices> groups;
+      for (int64_t d = 0; d + 1 < type.getRank(); ++d)
+        groups.push_back({d});
+      groups.push_back({type.getRank() - 1, type.getRank()});
+      value = tensor::ExpandShapeOp::create(
+          rewriter, loc, RankedTensorType::get(shape, type.getElementType()), value, groups);
+      exprs.push_back(ki);
+    }
+    inputs.push_back(value);
+    maps.push_back(AffineMap::get(loops + 1, 0, exprs, context));
+  }
+  OpOperand *init = generic.getDpsInitOperand(0);
+  AffineMap outputMap = generic.getMatchingIndexingMap(init);
+  auto outputType = cast<RankedTensorType>(init->get().getType());
+  SmallVector<int64_t> partialShape(outputType.getShape());
+  partialShape.push_back(lanes);
+  SmallVector<AffineExpr> partialExprs(outputMap.getResults());
+  partialExprs.push_back(ki);
+  maps.push_back(AffineMap::get(loops + 1, 0, partialExprs, context));
+  auto kind = isa<arith::MaximumFOp>(combiner) ? arith::AtomicRMWKind::maximumf
+                                               : arith::AtomicRMWKind::minimumf;
+  Value identity = arith::getIdentityValue(kind, outputType.getElementType(), rewriter, loc);
+  Value partialInit =
+      tensor::EmptyOp::create(rewriter, loc, partialShape, outputType.getElementType());
+  partialInit = linalg::FillOp::create(rewriter, loc, identity, partialInit).getResult(0);
+  SmallVector<utils::IteratorType> iterators = generic.getIteratorTypesArray();
+  iterators.push_back(utils::IteratorType::parallel);
+  auto split = linalg::GenericOp::create(rewriter, loc, TypeRange{partialInit.getType()}, inputs,
+                                         ValueRange{partialInit}, maps, iterators);
+  IRMapping mapping;
+  rewriter.cloneRegionBefore(generic.getRegion(), split.getRegion(), split.getRegion().begin(),
+                             mapping);
+
+  // The lanes of each partial result folded into the original accumulator.
+  unsigned outRank = outputType.getRank();
+  SmallVector<AffineExpr> laneExprs;
+  for (unsigned d = 0; d <= outRank; ++d)
+    laneExprs.push_back(getAffineDimExpr(d, context));
+  SmallVector<AffineMap> combineMaps = {AffineMap::get(outRank + 1, 0, laneExprs, context),
+                                        AffineMap::get(outRank + 1, 0,
+                                                       ArrayRef(laneExprs).drop_back(), context)};
+  SmallVector<utils::IteratorType> combineIterators(outRank, utils::IteratorType::parallel);
+  combineIterators.push_back(utils::IteratorType::reduction);
+  bool isMaximum = isa<arith::MaximumFOp>(combiner);
+  auto combined = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{outputType}, split.getResult(0), init->get(), combineMaps,
+      combineIterators, [&](OpBuilder &b, Location l, ValueRange args) {
+        Value folded = isMaximum ? arith::MaximumFOp::create(b, l, args[1], args[0]).getResult()
+                                 : arith::MinimumFOp::create(b, l, args[1], args[0]).getResult();
+        linalg::YieldOp::create(b, l, folded);
+      });
+  rewriter.replaceOp(generic, combined.getResults());
+}
+
 } // namespace
 
+bool smelt::kernel::unitStrideAlong(linalg::GenericOp generic, unsigned loop) {
+  unsigned dimCount = generic.getNumLoops();
+  for (OpOperand &operand : generic->getOpOperands()) {
+    AffineMap map = generic.getMatchingIndexingMap(&operand);
+    for (auto [position, expr] : llvm::enumerate(map.getResults())) {
+      if (!expr.isFunctionOfDim(loop))
+        continue;
+      if (position + 1 != map.getNumResults() || strideAlong(expr, loop, dimCount) != 1)
+        return false;
+    }
+  }
+  return true;
+}
+
 void smelt::kernel::vectorizeKernel(FuncOp func, int64_t vectorWidth) {
-  func.walk([](linalg::GenericOp generic) { allowReassociation(generic); });
+  {
+    SmallVector<linalg::GenericOp> reductions;
+    func.walk([&](linalg::GenericOp generic) {
+      if (generic.hasPureTensorSemantics())
+        reductions.push_back(generic);
+    });
+    IRRewriter rewriter(func.getContext());
+    for (linalg::GenericOp generic : reductions) {
+      allowReassociation(generic);
+      splitIntoLanes(rewriter, generic, /*lanes=*/16);
+    }
+  }
   if (vectorWidth <= 0)
     return;
   MLIRContext *context = func.getContext();

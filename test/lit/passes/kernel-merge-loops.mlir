@@ -1,4 +1,4 @@
-// RUN: smelt-opt %s --graph-to-kernel --canonicalize --kernel-schedule="groups=2 min-group-work=16" --kernel-vectorize | FileCheck %s
+// RUN: smelt-opt %s --split-input-file --graph-to-kernel --canonicalize --kernel-schedule="groups=2 min-group-work=16" --kernel-vectorize | FileCheck %s
 
 // Layer normalization without its affine part. The keep-dims reductions fuse
 // into the row tile (no reshape between them and their consumers), the
@@ -40,3 +40,26 @@ func.func @main(%x: tensor<64x256xf32> {smelt.name = "x"}) -> (tensor<64x256xf32
   return %y : tensor<64x256xf32>
 }
 
+
+// -----
+
+// Softmax of masked scores: the row maximum (which LLVM cannot vectorize as
+// a NaN-propagating reduction) runs over 16 parallel lanes of partial maxima
+// (the scores and the broadcast mask read through expand_shape: element
+// ko * 16 + ki), then over the lanes; the sum of exponentials is a
+// reassociable reduction.
+// CHECK-LABEL: kernel.func @k0_softmax
+// CHECK: %[[S:.+]] = tensor.expand_shape %{{.+}} {{\[\[}}0], [1, 2]] output_shape [{{[0-9]+}}, 8, 16]
+// CHECK: %[[M:.+]] = tensor.expand_shape %{{.+}} {{\[\[}}0], [1, 2]] output_shape [1, 8, 16]
+// CHECK: %[[LANES:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[S]], %[[M]] : {{.*}}) outs(%{{.+}} : tensor<{{[0-9]+}}x16xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[MAX:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[LANES]] : tensor<{{[0-9]+}}x16xf32>)
+// CHECK: arith.maximumf
+// CHECK: linalg.generic {{.*}}"reduction"]} ins({{.*}}%[[MAX]]
+// CHECK: math.exp
+// CHECK: arith.addf %{{.+}}, %{{.+}} fastmath<reassoc>
+func.func @main(%x: tensor<64x128xf32> {smelt.name = "x"}, %mask: tensor<1x128xf32> {smelt.name = "mask"}) -> (tensor<64x128xf32> {smelt.name = "y"}) {
+  %m = graph.add %x, %mask : (tensor<64x128xf32>, tensor<1x128xf32>) -> tensor<64x128xf32>
+  %y = graph.softmax %m {axis = 1 : i64} : tensor<64x128xf32>
+  return %y : tensor<64x128xf32>
+}
