@@ -169,7 +169,7 @@ private:
 
 /// [batch, M, N, K, B's batch stride in elements] for a matmul a library GEMM
 /// can compute: f32, row-major operands [batch..., M, K] x [batch..., K, N]
-/// with equal batch dims, or a 2-D right operand shared by every batch.
+/// with equal batch dims, or a right operand shared by every batch.
 std::optional<SmallVector<int64_t>> gemmParameters(Operation *op) {
   auto matmul = dyn_cast<graph::MatMulOp>(op);
   if (!matmul)
@@ -189,14 +189,16 @@ std::optional<SmallVector<int64_t>> gemmParameters(Operation *op) {
   int64_t batch = 1;
   for (int64_t d = 0; d < rank - 2; ++d)
     batch *= lhs.getDimSize(d);
-  int64_t strideB;
-  if (rhs.getRank() == 2)
-    strideB = 0;
-  else if (rhs.getRank() == rank && rhs.getShape().drop_back(2) == lhs.getShape().drop_back(2))
-    strideB = k * n;
-  else
-    return std::nullopt;
-  return SmallVector<int64_t>{batch, m, n, k, strideB};
+  // A right operand shared by every batch (2-D, or batch dims all 1): the
+  // batches of A are consecutive rows, so this is one GEMM with M = batch * M
+  // (PyTorch's sequence-first linear layers are [seq, 1, K] x [K, N]: 128
+  // GEMVs that would each read all of B).
+  if (rhs.getRank() == 2 || llvm::all_of(rhs.getShape().drop_back(2),
+                                         [](int64_t size) { return size == 1; }))
+    return SmallVector<int64_t>{1, batch * m, n, k, 0};
+  if (rhs.getRank() == rank && rhs.getShape().drop_back(2) == lhs.getShape().drop_back(2))
+    return SmallVector<int64_t>{batch, m, n, k, k * n};
+  return std::nullopt;
 }
 
 /// A group a library convolution computes with its epilogue: conv, then
@@ -321,6 +323,16 @@ std::vector<SmallVector<Operation *>> KernelFormation::formGroups() {
     bool contraction = isa<graph::ConvOp, graph::MatMulOp>(op);
     if (joined != -1 && contraction && hasContraction[joined])
       joined = -1;
+    // With library calls, a convolution the library computes stays with at
+    // most the epilogue the library fuses (bias, residual, relu): joining a
+    // larger group (a global average pool after the last block) would make
+    // it generated code.
+    if (joined != -1 && libraryCalls && isa<graph::ConvOp>(op) && convCall({op})) {
+      SmallVector<Operation *> candidate = {op};
+      candidate.append(groups[joined].rbegin(), groups[joined].rend());
+      if (!convCall(candidate))
+        joined = -1;
+    }
     if (joined == -1) {
       joined = groups.size();
       groups.emplace_back();

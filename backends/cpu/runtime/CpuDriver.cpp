@@ -14,7 +14,9 @@
 #include "OneDnnConv.h"
 #include "smelt/plugin.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstdint>
 #include <cstdio>
@@ -323,6 +325,7 @@ struct Program {
     Launch launch;
     Copy copy;
     AllReduce reduce;
+    std::string label; // for the profile
   };
 
   const smelt_host_t *host;
@@ -337,8 +340,16 @@ struct Program {
   /// first touch. Concurrent runs each hold their own.
   mutable std::mutex arenaMutex;
   mutable std::vector<std::unique_ptr<uint8_t, FreeDeleter>> idleArenas;
+  /// SMELT_PROFILE=1: seconds spent in each step over all runs, printed to
+  /// stderr when the program is released.
+  bool profile = false;
+  mutable std::mutex profileMutex;
+  mutable std::vector<double> stepSeconds;
+  mutable uint64_t runs = 0;
 
   void run(const void *const *inputs, void *const *outputs) const;
+  void runStep(const Step &step, std::vector<void *> &pointers, std::vector<void *> &args) const;
+  ~Program();
 };
 
 struct LaunchContext {
@@ -402,46 +413,90 @@ void Program::run(const void *const *inputs, void *const *outputs) const {
     }
   }
   std::vector<void *> args;
-  for (const Step &step : steps) {
-    if (step.kind == SMELT_COMMAND_LAUNCH && step.launch.conv) {
-      const Launch &launch = step.launch;
-      const std::vector<uint32_t> &ids = launch.libraryArgs;
-      size_t next = 2;
-      const float *bias = launch.hasBias ? static_cast<const float *>(pointers[ids[next++]])
-                                         : nullptr;
-      const float *residual =
-          launch.hasResidual ? static_cast<const float *>(pointers[ids[next++]]) : nullptr;
-      std::string failure = launch.conv->run(static_cast<const float *>(pointers[ids[0]]),
-                                             static_cast<const float *>(pointers[ids[1]]), bias,
-                                             residual, static_cast<float *>(pointers[ids[next]]));
-      if (!failure.empty())
-        fail(SMELT_INTERNAL, failure);
-    } else if (step.kind == SMELT_COMMAND_LAUNCH && step.launch.library.function) {
-      const std::vector<uint32_t> &ids = step.launch.args;
-      runGemm(step.launch.library, static_cast<const float *>(pointers[ids[0]]),
-              static_cast<const float *>(pointers[ids[1]]), static_cast<float *>(pointers[ids[2]]));
-    } else if (step.kind == SMELT_COMMAND_LAUNCH) {
-      args.clear();
-      for (uint32_t id : step.launch.args)
-        args.push_back(pointers[id]);
-      LaunchContext context{step.launch.entry, args.data()};
-      host->parallel_for(host->context, step.launch.grid, launchRange, &context);
-    } else if (step.kind == SMELT_COMMAND_COPY) {
-      if (step.copy.size > 0)
-        std::memmove(pointers[step.copy.destination], pointers[step.copy.source],
-                     step.copy.size);
-    } else {
-      // Host memory already: the host's communicator reduces it in place.
-      smelt_plugin_error_t error{};
-      error.struct_size = sizeof(error);
-      const AllReduce &reduce = step.reduce;
-      smelt_status_code_t code =
-          host->all_reduce(host->context, pointers[reduce.source], pointers[reduce.destination],
-                           reduce.count, reduce.dtype, reduce.reduction, &error);
-      if (code != SMELT_OK)
-        fail(code, std::string("all-reduce: ") + error.message);
-    }
+  if (!profile) {
+    for (const Step &step : steps)
+      runStep(step, pointers, args);
+    return;
   }
+  std::vector<double> seconds(steps.size());
+  for (size_t i = 0; i < steps.size(); ++i) {
+    auto start = std::chrono::steady_clock::now();
+    runStep(steps[i], pointers, args);
+    seconds[i] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  std::lock_guard<std::mutex> lock(profileMutex);
+  stepSeconds.resize(steps.size());
+  for (size_t i = 0; i < steps.size(); ++i)
+    stepSeconds[i] += seconds[i];
+  ++runs;
+}
+
+void Program::runStep(const Step &step, std::vector<void *> &pointers,
+                      std::vector<void *> &args) const {
+  if (step.kind == SMELT_COMMAND_LAUNCH && step.launch.conv) {
+    const Launch &launch = step.launch;
+    const std::vector<uint32_t> &ids = launch.libraryArgs;
+    size_t next = 2;
+    const float *bias = launch.hasBias ? static_cast<const float *>(pointers[ids[next++]])
+                                       : nullptr;
+    const float *residual =
+        launch.hasResidual ? static_cast<const float *>(pointers[ids[next++]]) : nullptr;
+    std::string failure = launch.conv->run(static_cast<const float *>(pointers[ids[0]]),
+                                           static_cast<const float *>(pointers[ids[1]]), bias,
+                                           residual, static_cast<float *>(pointers[ids[next]]));
+    if (!failure.empty())
+      fail(SMELT_INTERNAL, failure);
+  } else if (step.kind == SMELT_COMMAND_LAUNCH && step.launch.library.function) {
+    const std::vector<uint32_t> &ids = step.launch.args;
+    runGemm(step.launch.library, static_cast<const float *>(pointers[ids[0]]),
+            static_cast<const float *>(pointers[ids[1]]), static_cast<float *>(pointers[ids[2]]));
+  } else if (step.kind == SMELT_COMMAND_LAUNCH) {
+    args.clear();
+    for (uint32_t id : step.launch.args)
+      args.push_back(pointers[id]);
+    LaunchContext context{step.launch.entry, args.data()};
+    host->parallel_for(host->context, step.launch.grid, launchRange, &context);
+  } else if (step.kind == SMELT_COMMAND_COPY) {
+    if (step.copy.size > 0)
+      std::memmove(pointers[step.copy.destination], pointers[step.copy.source],
+                   step.copy.size);
+  } else {
+    // Host memory already: the host's communicator reduces it in place.
+    smelt_plugin_error_t error{};
+    error.struct_size = sizeof(error);
+    const AllReduce &reduce = step.reduce;
+    smelt_status_code_t code =
+        host->all_reduce(host->context, pointers[reduce.source], pointers[reduce.destination],
+                         reduce.count, reduce.dtype, reduce.reduction, &error);
+    if (code != SMELT_OK)
+      fail(code, std::string("all-reduce: ") + error.message);
+  }
+}
+
+Program::~Program() {
+  if (!profile || runs == 0)
+    return;
+  double total = 0;
+  for (double value : stepSeconds)
+    total += value;
+  std::vector<size_t> order(stepSeconds.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return stepSeconds[a] > stepSeconds[b]; });
+  std::fprintf(stderr, "smelt profile: %llu run(s), %.3f ms per run in %zu commands\n",
+               static_cast<unsigned long long>(runs), total / runs * 1e3, steps.size());
+  std::fprintf(stderr, "  %9s %6s  %s\n", "ms/run", "share", "command");
+  const char *setting = std::getenv("SMELT_PROFILE");
+  size_t profileLines = setting && std::string(setting) == "all" ? order.size() : 25;
+  for (size_t rank = 0; rank < order.size() && rank < profileLines; ++rank) {
+    size_t i = order[rank];
+    std::fprintf(stderr, "  %9.3f %5.1f%%  %zu %s\n", stepSeconds[i] / runs * 1e3,
+                 total > 0 ? 100.0 * stepSeconds[i] / total : 0.0, i, steps[i].label.c_str());
+  }
+  if (order.size() > profileLines)
+    std::fprintf(stderr, "  ... %zu more (SMELT_PROFILE=all lists every command)\n",
+                 order.size() - profileLines);
 }
 
 std::string cpuModelName() {
@@ -524,6 +579,8 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
     program->buffers.assign(view->buffers, view->buffers + view->buffer_count);
     program->constants = static_cast<const uint8_t *>(view->constants);
     program->arenaSize = view->arena_size;
+    const char *profile = std::getenv("SMELT_PROFILE");
+    program->profile = profile && *profile && std::string(profile) != "0";
 
     std::vector<KernelEntry> entries;
     for (uint32_t k = 0; k < view->kernel_count; ++k) {
@@ -553,6 +610,7 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
       Program::Step step{};
       step.kind = command.kind;
       if (command.kind == SMELT_COMMAND_LAUNCH) {
+        step.label = view->kernels[command.kernel].symbol;
         step.launch.entry = entries[command.kernel];
         step.launch.grid = static_cast<int64_t>(view->kernels[command.kernel].grid);
         step.launch.args.assign(command.args, command.args + command.arg_count);
@@ -583,6 +641,7 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
                                          command.library_args + command.library_arg_count);
           step.launch.hasBias = params[18] != 0;
           step.launch.hasResidual = params[19] != 0;
+          step.label += " [conv2d: " + choice + "]";
           choices += "  kernel " + std::to_string(command.kernel) + " '" +
                      view->kernels[command.kernel].symbol + "' (conv2d " +
                      std::to_string(params[0]) + "x" + std::to_string(params[1]) + "x" +
@@ -593,6 +652,7 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
           std::string choice;
           step.launch.library = bindLibraryCall(*driver->host, command, choice);
           const Gemm &g = step.launch.library;
+          step.label += std::string(" [") + command.library_op + ": " + choice + "]";
           choices += "  kernel " + std::to_string(command.kernel) + " '" +
                      view->kernels[command.kernel].symbol + "' (" + command.library_op + " " +
                      std::to_string(g.batch) + "x" + std::to_string(g.m) + "x" +
@@ -600,9 +660,11 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
         }
       } else if (command.kind == SMELT_COMMAND_COPY) {
         step.copy = {command.source, command.destination, command.size};
+        step.label = "copy of " + std::to_string(command.size) + " bytes";
       } else if (command.kind == SMELT_COMMAND_ALL_REDUCE) {
         step.reduce = {command.source, command.destination, command.dtype, command.count,
                        command.reduction};
+        step.label = "all-reduce of " + std::to_string(command.count) + " elements";
       } else {
         fail(SMELT_UNSUPPORTED, "command " + std::to_string(c) + " has a kind (" +
                                     std::to_string(int(command.kind)) +

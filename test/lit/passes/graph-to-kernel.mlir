@@ -119,9 +119,10 @@ func.func @main(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 // -----
 
 // A kernel that is exactly an f32 matmul offers vendor GEMMs before itself;
-// params are [batch, M, N, K, batch stride of B] (0: B shared by the batch).
+// params are [batch, M, N, K, batch stride of B]. B shared by the batch makes
+// one GEMM of batch * M rows.
 // CHECK-LABEL: func.func @main
-// CHECK: plan.call "gemm"(%arg0, %{{.*}}, %arg1) {candidates = ["oneDNN", "OpenBLAS", @k0_matmul], params = array<i64: 2, 4, 8, 16, 0>}
+// CHECK: plan.call "gemm"(%arg0, %{{.*}}, %arg1) {candidates = ["oneDNN", "OpenBLAS", @k0_matmul], params = array<i64: 1, 8, 8, 16, 0>}
 // With library calls, such a matmul keeps out of its consumers' kernels (the
 // library beats the fused generated code); the epilogue is a kernel of its own.
 // CHECK-LABEL: func.func @main
