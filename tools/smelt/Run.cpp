@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 
 namespace cl = llvm::cl;
@@ -52,6 +53,10 @@ cl::opt<int> threads("threads", cl::desc("Host threads (0: all hardware threads)
                      cl::init(0), cl::sub(runCommand));
 cl::opt<int> repeat("repeat", cl::desc("Run this many times and report the timings"),
                     cl::init(1), cl::sub(runCommand));
+cl::opt<bool> profile("profile",
+                      cl::desc("Time every command of the plan and print the slowest when "
+                               "done (the CPU driver's SMELT_PROFILE=1; =all lists all)"),
+                      cl::sub(runCommand));
 cl::opt<uint64_t> seed("seed", cl::desc("Seed of the random inputs"), cl::init(0),
                        cl::sub(runCommand));
 
@@ -87,6 +92,8 @@ std::vector<int64_t> shapeOf(const smelt_tensor_info_t &info) {
 
 int runRunCommand() {
   std::string message;
+  if (profile && !std::getenv("SMELT_PROFILE"))
+    setenv("SMELT_PROFILE", "1", /*overwrite=*/1);
   smelt_instance_t *rawInstance = nullptr;
   if (!check(createInstance(threads, {plugins.begin(), plugins.end()},
                             {libraries.begin(), libraries.end()}, &rawInstance),

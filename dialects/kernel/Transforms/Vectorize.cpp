@@ -172,12 +172,27 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t l
   unsigned k = loops - 1;
   int64_t extent = generic.getStaticLoopRanges()[k];
   if (generic.getIteratorTypesArray()[k] != utils::IteratorType::reduction ||
-      ShapedType::isDynamic(extent) || extent < 4 * lanes || extent % lanes != 0 ||
-      !smelt::kernel::unitStrideAlong(generic, k))
+      ShapedType::isDynamic(extent) || extent < 4 * lanes ||
+      !smelt::kernel::unitStrideAlong(generic, k) || generic.hasIndexSemantics())
     return;
   MLIRContext *context = generic.getContext();
   Location loc = generic.getLoc();
   rewriter.setInsertionPoint(generic);
+  // The lanes cover the largest multiple of `lanes`; a remainder (ViT's 197
+  // tokens) is folded in afterwards by the original op on the tail.
+  int64_t main = extent - extent % lanes;
+  auto sliceAlongK = [&](OpOperand *operand, int64_t offset, int64_t size) -> Value {
+    Value value = operand->get();
+    if (size == extent || !generic.getMatchingIndexingMap(operand).isFunctionOfDim(k))
+      return value;
+    auto type = cast<RankedTensorType>(value.getType());
+    SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> strides(type.getRank(), rewriter.getIndexAttr(1));
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, value);
+    offsets.back() = rewriter.getIndexAttr(offset);
+    sizes.back() = rewriter.getIndexAttr(size);
+    return tensor::ExtractSliceOp::create(rewriter, loc, value, offsets, sizes, strides);
+  };
 
   // Loops of the split op: the original ones with k as ko, then ki.
   AffineExpr ko = getAffineDimExpr(k, context), ki = getAffineDimExpr(loops, context);
@@ -185,15 +200,16 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t l
   SmallVector<AffineMap> maps;
   for (OpOperand *operand : generic.getDpsInputOperands()) {
     AffineMap map = generic.getMatchingIndexingMap(operand);
-    Value value = operand->get();
     SmallVector<AffineExpr> exprs(map.getResults());
+    if (map.isFunctionOfDim(k) &&
+        (exprs.back() != ko ||
+         cast<RankedTensorType>(operand->get().getType()).getShape().back() != extent))
+      return; // unitStrideAlong: k is (only) the innermost index, advancing by one
+    Value value = sliceAlongK(operand, 0, main);
     if (map.isFunctionOfDim(k)) {
-      // unitStrideAlong: k is (only) the innermost index, advancing by one.
       auto type = cast<RankedTensorType>(value.getType());
-      if (exprs.back() != ko || type.getShape().back() != extent)
-        return;
       SmallVector<int64_t> shape(type.getShape());
-      shape.back() = extent / lanes;
+      shape.back() = main / lanes;
       shape.push_back(lanes);
       SmallVector<ReassociationIndices> groups;
       for (int64_t d = 0; d + 1 < type.getRank(); ++d)
@@ -209,16 +225,17 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t l
   OpOperand *init = generic.getDpsInitOperand(0);
   AffineMap outputMap = generic.getMatchingIndexingMap(init);
   auto outputType = cast<RankedTensorType>(init->get().getType());
-  SmallVector<int64_t> partialShape(outputType.getShape());
-  partialShape.push_back(lanes);
   SmallVector<AffineExpr> partialExprs(outputMap.getResults());
   partialExprs.push_back(ki);
   maps.push_back(AffineMap::get(loops + 1, 0, partialExprs, context));
   auto kind = isa<arith::MaximumFOp>(combiner) ? arith::AtomicRMWKind::maximumf
                                                : arith::AtomicRMWKind::minimumf;
   Value identity = arith::getIdentityValue(kind, outputType.getElementType(), rewriter, loc);
+  // Row tiles at the end of the grid may be shorter (dynamic sizes).
+  SmallVector<OpFoldResult> partialSizes = tensor::getMixedSizes(rewriter, loc, init->get());
+  partialSizes.push_back(rewriter.getIndexAttr(lanes));
   Value partialInit =
-      tensor::EmptyOp::create(rewriter, loc, partialShape, outputType.getElementType());
+      tensor::EmptyOp::create(rewriter, loc, partialSizes, outputType.getElementType());
   partialInit = linalg::FillOp::create(rewriter, loc, identity, partialInit).getResult(0);
   SmallVector<utils::IteratorType> iterators = generic.getIteratorTypesArray();
   iterators.push_back(utils::IteratorType::parallel);
@@ -246,7 +263,20 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t l
                                  : arith::MinimumFOp::create(b, l, args[1], args[0]).getResult();
         linalg::YieldOp::create(b, l, folded);
       });
-  rewriter.replaceOp(generic, combined.getResults());
+  if (main == extent) {
+    rewriter.replaceOp(generic, combined.getResults());
+    return;
+  }
+  SmallVector<Value> tailInputs;
+  for (OpOperand *operand : generic.getDpsInputOperands())
+    tailInputs.push_back(sliceAlongK(operand, main, extent - main));
+  auto tail = linalg::GenericOp::create(rewriter, loc, TypeRange{outputType}, tailInputs,
+                                        combined.getResult(0), generic.getIndexingMapsArray(),
+                                        generic.getIteratorTypesArray());
+  IRMapping tailMapping;
+  rewriter.cloneRegionBefore(generic.getRegion(), tail.getRegion(), tail.getRegion().begin(),
+                             tailMapping);
+  rewriter.replaceOp(generic, tail.getResults());
 }
 
 } // namespace

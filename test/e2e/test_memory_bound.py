@@ -1,0 +1,68 @@
+"""Fused memory-bound kernels against NumPy: row reductions split into vector
+lanes (with a tail when the row length is not a multiple of 16), reassociated
+sums, polynomial exp/erf, the NaN behaviour of maxima. Tolerances against a
+float64 reference: rtol 1e-5 (summation order and the exp/erf approximations;
+atol 1e-7 for softmax, 1e-6 for GELU near its zero), maxima exact."""
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+RTOL, ATOL = 1e-5, 1e-7
+
+
+def compile_and_run(smelt, tmp_path, model, x, outputs):
+    onnx.save(model, str(tmp_path / "m.onnx"))
+    np.save(tmp_path / "x.npy", x)
+    code, _, err = smelt("compile", tmp_path / "m.onnx", "-o", tmp_path / "m.smelt", "--quiet")
+    assert code == 0, err
+    paths = [tmp_path / f"y{i}.npy" for i in range(outputs)]
+    code, _, err = smelt("run", tmp_path / "m.smelt", f"--input=@{tmp_path}/x.npy",
+                         *[f"--output=@{p}" for p in paths])
+    assert code == 0, err
+    return [np.load(p) for p in paths]
+
+
+@pytest.mark.parametrize("shape", [(2, 7, 128), (3, 37, 197), (2, 5, 200), (4, 40)])
+def test_softmax_and_row_maximum(smelt, tmp_path, shape):
+    f32 = lambda name, s: helper.make_tensor_value_info(name, TensorProto.FLOAT, list(s))
+    model = helper.make_model(helper.make_graph(
+        [helper.make_node("Softmax", ["x"], ["y"], axis=-1),
+         helper.make_node("ReduceMax", ["x"], ["m"], axes=[-1], keepdims=0)],
+        "g", [f32("x", shape)], [f32("y", shape), f32("m", shape[:-1])]),
+        opset_imports=[helper.make_opsetid("", 13)])
+    x = np.random.default_rng(1).standard_normal(shape).astype(np.float32) * 8
+    x.reshape(-1, shape[-1])[1, shape[-1] - 2] = np.nan  # in the tail when there is one
+    y, m = compile_and_run(smelt, tmp_path, model, x, 2)
+    e = np.exp(x.astype(np.float64) - x.max(-1, keepdims=True))
+    np.testing.assert_allclose(y, e / e.sum(-1, keepdims=True), rtol=RTOL, atol=ATOL)
+    np.testing.assert_array_equal(m, x.max(-1))  # NaN rows stay NaN
+
+
+def test_layer_norm_and_gelu(smelt, tmp_path):
+    shape = (2, 33, 768)
+    f32 = lambda name, s: helper.make_tensor_value_info(name, TensorProto.FLOAT, list(s))
+    gamma = np.random.default_rng(2).standard_normal(768).astype(np.float32)
+    beta = np.random.default_rng(3).standard_normal(768).astype(np.float32)
+    model = helper.make_model(helper.make_graph(
+        [helper.make_node("LayerNormalization", ["x", "gamma", "beta"], ["n"], epsilon=1e-5),
+         helper.make_node("Div", ["n", "sqrt2"], ["d"]),
+         helper.make_node("Erf", ["d"], ["e"]),
+         helper.make_node("Add", ["e", "one"], ["e1"]),
+         helper.make_node("Mul", ["n", "e1"], ["g"]),
+         helper.make_node("Mul", ["g", "half"], ["y"])],
+        "g", [f32("x", shape)], [f32("y", shape)],
+        initializer=[numpy_helper.from_array(gamma, "gamma"),
+                     numpy_helper.from_array(beta, "beta"),
+                     numpy_helper.from_array(np.float32(np.sqrt(2)), "sqrt2"),
+                     numpy_helper.from_array(np.float32(1), "one"),
+                     numpy_helper.from_array(np.float32(0.5), "half")]),
+        opset_imports=[helper.make_opsetid("", 17)])
+    x = np.random.default_rng(4).standard_normal(shape).astype(np.float32) * 3 + 1
+    (y,) = compile_and_run(smelt, tmp_path, model, x, 1)
+    x64 = x.astype(np.float64)
+    n = (x64 - x64.mean(-1, keepdims=True)) / np.sqrt(x64.var(-1, keepdims=True) + 1e-5)
+    n = n * gamma + beta
+    from math import erf
+    expected = 0.5 * n * (1 + np.vectorize(erf)(n / np.sqrt(2)))
+    np.testing.assert_allclose(y, expected, rtol=RTOL, atol=1e-6)
