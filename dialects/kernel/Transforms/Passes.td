@@ -12,7 +12,11 @@ def KernelSchedule : Pass<"kernel-schedule", "mlir::ModuleOp"> {
     `scf.forall`, and its producers are fused into the tile. Tile sizes come
     from the target description: enough groups to keep every processor busy,
     but not so many that a group's work is too small to amortize its launch.
-    The grid and tile are recorded in the kernel's `strategy`.
+    The grid and tile are recorded in the kernel's `strategy`. Inside the
+    tile, elementwise producers then merge into their consumers' loops where
+    that recomputes nothing (every consumer loop longer than one indexes the
+    merged operand on its own: reductions yes, contractions and broadcasts
+    no), so intermediates stay in registers.
   }];
   let options = [
     Option<"groups", "groups", "int64_t", /*default=*/"0",
@@ -33,6 +37,12 @@ def KernelVectorize : Pass<"kernel-vectorize", "mlir::ModuleOp"> {
     the accumulators are hoisted out of the reduction loops, and contractions
     become broadcast-times-vector FMAs. The reduction order of every output
     element is unchanged.
+
+    Other float reductions: sums and products are marked reassociable (the
+    target keeps one partial result per vector lane); maxima and minima along
+    a long contiguous loop are split into 16 parallel lanes of partial results
+    (read through expand_shape, with the remainder folded in by the original
+    op) and a final reduction over the lanes, which is exact.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
