@@ -99,8 +99,6 @@ static bool mergesWithoutRecomputation(OpOperand *operand) {
   auto consumer = dyn_cast<linalg::GenericOp>(operand->getOwner());
   if (!consumer || !consumer.isDpsInput(operand))
     return false;
-  // The operand's indexing must be injective: every loop longer than one is
-  // one of its indices on its own (a convolution's oh + kh is not).
   AffineMap map = consumer.getMatchingIndexingMap(operand);
   llvm::SmallBitVector indexed(consumer.getNumLoops());
   for (AffineExpr expr : map.getResults())
