@@ -566,6 +566,64 @@ smelt_status_code_t checkSectionEntry(void *, uint32_t, const smelt_program_sect
   return guard(error, [&] { checkSection(*section); });
 }
 
+/// Tensors that one oneDNN convolution writes and only oneDNN convolutions
+/// read stay in the layout oneDNN chose (see keepInLibraryLayout): the
+/// reorders around every call disappear between consecutive convolutions.
+/// Only scratch buffers qualify (inputs and outputs are NCHW for the caller),
+/// each with exactly one writer. Returns how many were kept.
+size_t keepConvolutionsInLibraryLayout(Program &program) {
+  enum Role { Writer, Input, Residual, Other };
+  std::vector<std::vector<std::pair<size_t, Role>>> uses(program.buffers.size());
+  for (size_t i = 0; i < program.steps.size(); ++i) {
+    const Program::Step &step = program.steps[i];
+    auto use = [&](uint32_t id, Role role) {
+      if (id < uses.size())
+        uses[id].emplace_back(i, role);
+    };
+    if (step.kind == SMELT_COMMAND_LAUNCH && step.launch.conv) {
+      const std::vector<uint32_t> &ids = step.launch.libraryArgs;
+      size_t next = 2;
+      use(ids[0], Input);
+      use(ids[1], Other);
+      if (step.launch.hasBias)
+        use(ids[next++], Other);
+      if (step.launch.hasResidual)
+        use(ids[next++], Residual);
+      use(ids[next], Writer);
+    } else if (step.kind == SMELT_COMMAND_LAUNCH) {
+      for (uint32_t id : step.launch.args)
+        use(id, Other);
+    } else if (step.kind == SMELT_COMMAND_COPY) {
+      use(step.copy.source, Other);
+      use(step.copy.destination, Other);
+    } else {
+      use(step.reduce.source, Other);
+      use(step.reduce.destination, Other);
+    }
+  }
+  size_t kept = 0;
+  for (size_t b = 0; b < uses.size(); ++b) {
+    if (program.buffers[b].kind != SMELT_BUFFER_ARENA)
+      continue;
+    smelt::cpu::ConvEdge edge{nullptr, {}, program.buffers[b].size};
+    bool eligible = true;
+    for (auto [stepIndex, role] : uses[b]) {
+      smelt::cpu::OneDnnConv *conv = program.steps[stepIndex].launch.conv.get();
+      if (role == Other || (role == Writer && edge.producer)) {
+        eligible = false;
+        break;
+      }
+      if (role == Writer)
+        edge.producer = conv;
+      else
+        edge.consumers.emplace_back(conv, role == Residual);
+    }
+    if (eligible && edge.producer && smelt::cpu::keepInLibraryLayout(edge))
+      ++kept;
+  }
+  return kept;
+}
+
 smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *view,
                                 void **outProgram, const char **outDescription,
                                 smelt_plugin_error_t *error) {
@@ -672,6 +730,10 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
       }
       program->steps.push_back(std::move(step));
     }
+    size_t kept = keepConvolutionsInLibraryLayout(*program);
+    if (kept > 0)
+      choices += "  " + std::to_string(kept) +
+                 " tensor(s) between oneDNN convolutions stay in oneDNN's layout\n";
     uint32_t loaded = 0;
     for (const auto &code : program->codeObjects)
       loaded += code != nullptr;

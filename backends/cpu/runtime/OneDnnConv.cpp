@@ -32,6 +32,8 @@ std::unique_ptr<OneDnnConv> bindOneDnnConv(const smelt_host_t &, const int64_t *
   return nullptr;
 }
 
+bool keepInLibraryLayout(const ConvEdge &) { return false; }
+
 #else
 
 namespace {
@@ -148,24 +150,41 @@ public:
         error = "oneDNN's convolution failed";
     };
 
-    // The implementation's layouts when they are not NCHW: reorder in and out.
-    dnnl_memory_t src = wrap(plainSrc_, input);
-    if (srcReorder_) {
-      dnnl_memory_t blocked = scratch(src_);
-      execute(srcReorder_, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, blocked}});
-      src = blocked;
+    // The implementation's layouts when they are not NCHW: reorder in and out,
+    // unless the neighbouring convolutions keep the tensor in that layout.
+    dnnl_memory_t src;
+    if (srcInLibraryLayout_) {
+      src = wrap(src_, input);
+    } else {
+      src = wrap(plainSrc_, input);
+      if (srcReorder_) {
+        dnnl_memory_t blocked = scratch(src_);
+        execute(srcReorder_, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, blocked}});
+        src = blocked;
+      }
     }
-    dnnl_memory_t dst = wrap(plainDst_, output);
+    dnnl_memory_t dst = wrap(dstInLibraryLayout_ ? dst_ : plainDst_, output);
     dnnl_memory_t convDst = dst;
-    if (dstReorder_)
-      convDst = scratch(dst_);
+    const bool reorderOut = dstReorder_ && !dstInLibraryLayout_;
+    std::vector<float> staged;
+    if (reorderOut) {
+      // The residual, kept in the library's layout, is copied in as is.
+      if (hasResidual_ && residualInLibraryLayout_) {
+        staged.assign(residual, residual + outputBytes_ / sizeof(float));
+        convDst = wrap(dst_, staged.data());
+      } else {
+        convDst = scratch(dst_);
+      }
+    }
     if (hasResidual_) {
       // The sum post-op accumulates into the destination: it starts as the
-      // residual.
-      if (dstReorder_)
+      // residual, reordered when it is NCHW and the destination is not (the
+      // driver never keeps a buffer the residual shares with the output in
+      // the library's layout, so this never reorders in place).
+      if (dstReorder_ && !residualInLibraryLayout_)
         execute(residualReorder_,
                 {{DNNL_ARG_FROM, wrap(plainDst_, residual)}, {DNNL_ARG_TO, convDst}});
-      else if (residual != output)
+      else if (!reorderOut && residual != output)
         std::memcpy(output, residual, outputBytes_);
     }
     std::vector<dnnl_exec_arg_t> args = {
@@ -177,7 +196,7 @@ public:
     if (!wrapped)
       error = "oneDNN could not wrap a buffer";
     execute(primitive_, args);
-    if (dstReorder_)
+    if (reorderOut)
       execute(dstReorder_, {{DNNL_ARG_FROM, convDst}, {DNNL_ARG_TO, dst}});
     if (error.empty() && api_->dnnl_stream_wait(stream) != dnnl_success)
       error = "oneDNN's convolution failed";
@@ -275,6 +294,22 @@ public:
 
   explicit Conv(const Api *api) : api_(api) {}
 
+  /// The layout the implementation reads its input in / writes its output in
+  /// (and reads the residual in), when it is not NCHW.
+  const dnnl_memory_desc_t *libraryLayout(bool input) const {
+    if (input)
+      return srcReorder_ ? &src_ : nullptr;
+    return dstReorder_ ? &dst_ : nullptr;
+  }
+  uint64_t layoutBytes(const dnnl_memory_desc_t &desc) const {
+    return api_->dnnl_memory_desc_get_size(&desc);
+  }
+  bool sameLayout(const dnnl_memory_desc_t &a, const dnnl_memory_desc_t &b) const {
+    return api_->dnnl_memory_desc_equal(&a, &b) != 0;
+  }
+  bool srcInLibraryLayout_ = false, dstInLibraryLayout_ = false,
+       residualInLibraryLayout_ = false;
+
 private:
   std::string makeReorder(const dnnl_memory_desc_t &from, const dnnl_memory_desc_t &to,
                           dnnl_primitive_t &reorder) {
@@ -351,6 +386,24 @@ std::unique_ptr<OneDnnConv> bindOneDnnConv(const smelt_host_t &host, const int64
   if (!why.empty())
     return nullptr;
   return conv;
+}
+
+bool keepInLibraryLayout(const ConvEdge &edge) {
+  auto *producer = static_cast<Conv *>(edge.producer);
+  const dnnl_memory_desc_t *layout = producer->libraryLayout(/*input=*/false);
+  if (!layout || edge.consumers.empty() || producer->layoutBytes(*layout) != edge.bytes)
+    return false;
+  for (auto [consumer, asResidual] : edge.consumers) {
+    const dnnl_memory_desc_t *wanted =
+        static_cast<Conv *>(consumer)->libraryLayout(/*input=*/!asResidual);
+    if (!wanted || !producer->sameLayout(*layout, *wanted))
+      return false;
+  }
+  producer->dstInLibraryLayout_ = true;
+  for (auto [consumer, asResidual] : edge.consumers)
+    (asResidual ? static_cast<Conv *>(consumer)->residualInLibraryLayout_
+                : static_cast<Conv *>(consumer)->srcInLibraryLayout_) = true;
+  return true;
 }
 
 #endif // SMELT_HAVE_ONEDNN_HEADERS

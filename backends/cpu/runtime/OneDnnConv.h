@@ -16,6 +16,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace smelt::cpu {
 
@@ -30,6 +32,21 @@ public:
   /// "oneDNN 2.6.3 jit:avx512_core" for `smelt run -v`.
   virtual const std::string &name() const = 0;
 };
+
+/// A tensor one oneDNN convolution writes and only oneDNN convolutions read
+/// (as input, or as the residual of their sum post-op).
+struct ConvEdge {
+  OneDnnConv *producer;
+  std::vector<std::pair<OneDnnConv *, bool /*as residual*/>> consumers;
+  uint64_t bytes; // of the plan's NCHW buffer
+};
+
+/// Keeps the tensor of `edge` in the layout the producer's implementation
+/// writes (blocked channels, say) when every consumer reads that same layout
+/// and it takes exactly the NCHW buffer's bytes: the producer's reorder out
+/// and the consumers' reorders in disappear. Returns whether it did. Call
+/// before the first run.
+bool keepInLibraryLayout(const ConvEdge &edge);
 
 /// Held around every oneDNN computation (convolutions and GEMMs): oneDNN's
 /// OpenMP teams differ between concurrent calls, and so would the rounding.
