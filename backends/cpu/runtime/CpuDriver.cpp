@@ -343,6 +343,7 @@ struct Program {
   /// SMELT_PROFILE=1: seconds spent in each step over all runs, printed to
   /// stderr when the program is released.
   bool profile = false;
+  bool profileAll = false; // SMELT_PROFILE=all: list every command
   mutable std::mutex profileMutex;
   mutable std::vector<double> stepSeconds;
   mutable uint64_t runs = 0;
@@ -487,8 +488,7 @@ Program::~Program() {
   std::fprintf(stderr, "smelt profile: %llu run(s), %.3f ms per run in %zu commands\n",
                static_cast<unsigned long long>(runs), total / runs * 1e3, steps.size());
   std::fprintf(stderr, "  %9s %6s  %s\n", "ms/run", "share", "command");
-  const char *setting = std::getenv("SMELT_PROFILE");
-  size_t profileLines = setting && std::string(setting) == "all" ? order.size() : 25;
+  size_t profileLines = profileAll ? order.size() : 25;
   for (size_t rank = 0; rank < order.size() && rank < profileLines; ++rank) {
     size_t i = order[rank];
     std::fprintf(stderr, "  %9.3f %5.1f%%  %zu %s\n", stepSeconds[i] / runs * 1e3,
@@ -639,6 +639,7 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
     program->arenaSize = view->arena_size;
     const char *profile = std::getenv("SMELT_PROFILE");
     program->profile = profile && *profile && std::string(profile) != "0";
+    program->profileAll = program->profile && std::string(profile) == "all";
 
     std::vector<KernelEntry> entries;
     for (uint32_t k = 0; k < view->kernel_count; ++k) {

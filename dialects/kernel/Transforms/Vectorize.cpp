@@ -17,10 +17,10 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorTransforms.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
@@ -228,8 +228,8 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t l
   SmallVector<AffineExpr> partialExprs(outputMap.getResults());
   partialExprs.push_back(ki);
   maps.push_back(AffineMap::get(loops + 1, 0, partialExprs, context));
-  auto kind = isa<arith::MaximumFOp>(combiner) ? arith::AtomicRMWKind::maximumf
-                                               : arith::AtomicRMWKind::minimumf;
+  const bool isMaximum = isa<arith::MaximumFOp>(combiner);
+  auto kind = isMaximum ? arith::AtomicRMWKind::maximumf : arith::AtomicRMWKind::minimumf;
   Value identity = arith::getIdentityValue(kind, outputType.getElementType(), rewriter, loc);
   // Row tiles at the end of the grid may be shorter (dynamic sizes).
   SmallVector<OpFoldResult> partialSizes = tensor::getMixedSizes(rewriter, loc, init->get());
@@ -255,7 +255,6 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t l
                                                        ArrayRef(laneExprs).drop_back(), context)};
   SmallVector<utils::IteratorType> combineIterators(outRank, utils::IteratorType::parallel);
   combineIterators.push_back(utils::IteratorType::reduction);
-  bool isMaximum = isa<arith::MaximumFOp>(combiner);
   auto combined = linalg::GenericOp::create(
       rewriter, loc, TypeRange{outputType}, split.getResult(0), init->get(), combineMaps,
       combineIterators, [&](OpBuilder &b, Location l, ValueRange args) {
