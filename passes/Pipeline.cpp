@@ -16,6 +16,7 @@ void smelt::buildGraphToPlanPipeline(mlir::OpPassManager &pm, const PipelineOpti
   kernel::KernelScheduleOptions schedule;
   schedule.groups = options.groups;
   schedule.minGroupWork = options.minGroupWork;
+  schedule.search = options.scheduleSearch;
   pm.addPass(kernel::createKernelSchedule(schedule));
   kernel::KernelVectorizeOptions vectorize;
   vectorize.vectorWidth = options.vectorWidth;

@@ -24,6 +24,8 @@ struct PipelineOptions {
   bool libraryCalls = true;
   /// f32 lanes for register tiling of matmul/conv (0: no register tiling).
   int64_t vectorWidth = 16;
+  /// Cost candidate schedules and keep the cheapest (false: the fixed rule).
+  bool scheduleSearch = true;
 };
 
 /// From a module holding the graph-dialect func.func @main to kernel.func

@@ -401,6 +401,7 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
     pipelineOptions.fuse = request.fuse;
     pipelineOptions.vectorWidth = request.vectorWidth;
     pipelineOptions.libraryCalls = request.libraryCalls;
+    pipelineOptions.scheduleSearch = request.scheduleSearch;
     buildGraphToPlanPipeline(pm, pipelineOptions);
     if (failed(pm.run(*module)))
       return stages.failed();

@@ -42,6 +42,7 @@ struct CompileRequest {
   bool fuse = true;
   int64_t vectorWidth = 16;
   bool libraryCalls = true;
+  bool scheduleSearch = true;
   CompileStop stop = CompileStop::Artifact;
   /// When set: the IR after import and after every pass of the pipeline
   /// (NN-<pass>.mlir), and fusion-report.{md,json}: each kernel, the ops it

@@ -86,6 +86,11 @@ cl::opt<std::string> dumpDir(
              "report (fusion-report.md/.json: kernels, the ops each fuses, bytes moved "
              "fused vs as separate operators) into this directory"),
     cl::value_desc("dir"), cl::sub(compileCommand));
+cl::opt<bool> scheduleSearch(
+    "schedule-search",
+    cl::desc("Cost candidate schedules of each kernel (grid, row steps, staging) with the "
+             "cost model and keep the cheapest (default true; false: fixed rule)"),
+    cl::init(true), cl::sub(compileCommand));
 cl::opt<bool> libraryCalls("library-calls",
                            cl::desc("Offer vendor-library GEMMs (oneDNN, OpenBLAS) for plain "
                                     "f32 matmuls, chosen at load time (default true)"),
@@ -197,6 +202,7 @@ int runCompileCommand() {
   request.fuse = fusion;
   request.vectorWidth = vectorWidth;
   request.libraryCalls = libraryCalls;
+  request.scheduleSearch = scheduleSearch;
   request.dumpDir = dumpDir;
   request.stop = emit == Emit::Graph  ? CompileStop::Graph
                  : emit == Emit::Plan ? CompileStop::Plan

@@ -120,6 +120,24 @@ void smelt::kernel::computeEpiloguesInPlace(FuncOp func) {
   }
 }
 
+/// Temporaries of a sequential loop inside a group (row steps) are allocated
+/// once per group, before the outermost such loop, instead of once per step
+/// (each step writes them before reading them; on a CPU a stack allocation
+/// per step would grow the stack with the step count).
+static void hoistLoopAllocations(FuncOp func) {
+  SmallVector<memref::AllocOp> allocations;
+  func.walk([&](memref::AllocOp alloc) {
+    if (alloc->getNumOperands() == 0 && isa<scf::ForOp>(alloc->getParentOp()))
+      allocations.push_back(alloc);
+  });
+  for (memref::AllocOp alloc : allocations) {
+    Operation *outermost = alloc->getParentOp();
+    while (isa<scf::ForOp>(outermost->getParentOp()))
+      outermost = outermost->getParentOp();
+    alloc->moveBefore(outermost);
+  }
+}
+
 LogicalResult smelt::kernel::bufferizeKernel(FuncOp func) {
   bufferization::OneShotBufferizationOptions options;
   options.bufferizeFunctionBoundaries = false;
@@ -129,7 +147,10 @@ LogicalResult smelt::kernel::bufferizeKernel(FuncOp func) {
     return local;
   };
   bufferization::BufferizationState state;
-  return bufferization::runOneShotBufferize(func, options, state);
+  if (failed(bufferization::runOneShotBufferize(func, options, state)))
+    return failure();
+  hoistLoopAllocations(func);
+  return success();
 }
 
 namespace {

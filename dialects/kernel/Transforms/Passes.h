@@ -8,7 +8,24 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
 
+#include <string>
+#include <vector>
+
 namespace smelt::kernel {
+
+/// One level of a target's memory hierarchy as the cost model sees it.
+struct MemoryLevel {
+  /// "dram", "l3", "l2", "l1", "smem", ...
+  std::string name;
+  /// Bytes it holds; 0 = unbounded (device memory).
+  int64_t capacityBytes = 0;
+  /// Bytes per nanosecond it delivers.
+  double bytesPerNs = 1;
+  /// Whether capacity and bandwidth belong to one group (a core's private
+  /// cache, a block's shared memory) or are shared by every group running at
+  /// once (device memory, a last-level cache).
+  bool perGroup = false;
+};
 
 /// What the passes know about a target. Each backend supplies one.
 struct TargetDescription {
@@ -18,15 +35,74 @@ struct TargetDescription {
   int64_t unitsPerGroup = 1;
   /// Bytes one unit processes per instruction (CPU vector width).
   int64_t simdBytes = 32;
-  /// Capacity of the group-private memory level (CPU: L2 per core).
-  int64_t localMemoryBytes = 1 << 20;
+  /// The memory hierarchy from device memory inwards (largest first).
+  std::vector<MemoryLevel> levels;
+  /// Bytes one transfer between levels moves (cache line, DMA burst).
+  int64_t transferBytes = 64;
+  /// Vector instructions one unit issues per nanosecond.
+  double vectorOpsPerNs = 6;
+  /// Cost of starting one group (a task on a CPU worker, a block launch).
+  double groupOverheadNs = 300;
+  /// Cost of one step of a sequential loop inside a group.
+  double loopStepNs = 4;
+  /// Set-up of one op's loop nest (bounds, vector prologue and tail).
+  double opOverheadNs = 8;
   /// Fewest loop iterations worth a group of their own.
   int64_t minGroupWork = 16384;
+
+  /// Capacity of the largest group-private level (CPU: L2 per core).
+  int64_t localMemoryBytes() const;
 };
 
-/// The description of this host CPU (threads from oneTBB's view of the machine
-/// is the runtime's business; here: hardware threads).
+/// The description of this host CPU: hardware threads, caches as Linux
+/// reports them (sysfs; typical sizes where it does not), `simdBytes` for the
+/// widest vectors of the host. Bandwidths are nominal figures of a current
+/// server core, not measurements: the cost model only ranks schedules.
 TargetDescription hostCpuDescription();
+
+/// Parses memory levels written `name:capacity-bytes:bytes-per-ns[:group]`,
+/// comma-separated, outermost first (capacity 0 = unbounded; `group`: the
+/// level belongs to one group).
+llvm::LogicalResult parseMemoryLevels(llvm::StringRef text, std::vector<MemoryLevel> &levels,
+                                      std::string &error);
+
+/// What a kernel's schedule is estimated to cost: bytes moved at each memory
+/// level (all groups together; `levels` of the target, outermost first) and
+/// vector operations, and the time they take on the target.
+struct KernelCost {
+  llvm::SmallVector<int64_t> bytesPerLevel;
+  double vectorOps = 0;
+  int64_t groups = 1;
+  double nanoseconds = 0;
+};
+
+/// Reads a scheduled kernel (tensors, after kernel-schedule) and estimates
+/// its cost on `target`: the bytes each linalg op moves, at the level its
+/// group's working set fits in (first touches of kernel arguments and output
+/// writes at device memory, re-reads and intermediates at the innermost level
+/// that holds the working set of their loop), and its vector operations.
+KernelCost estimateKernelCost(FuncOp func, const TargetDescription &target);
+
+/// One candidate schedule: the tile of the root's iteration space one group
+/// computes (0 = whole loop; all zeros = one group), and the rows one step of
+/// a sequential loop inside the group computes (0 = no such loop: the group
+/// runs each fused op over its whole tile in turn).
+struct ScheduleChoice {
+  llvm::SmallVector<int64_t> tile;
+  int64_t rowsPerStep = 0;
+  /// Intermediates several fused ops read are computed once into a local
+  /// buffer (one step's rows) instead of recomputed in each reader's loop.
+  bool stage = false;
+};
+
+/// Options of scheduleKernel.
+struct ScheduleOptions {
+  /// Evaluate candidates with the cost model and keep the cheapest (false:
+  /// the first candidate, the most groups-oriented rule).
+  bool search = true;
+  /// Emit a remark per candidate with its estimated cost.
+  bool report = false;
+};
 
 /// Points the chain of destination operands that computes `value` (linalg
 /// ops writing into their init, down to a tensor.empty of `destination`'s
@@ -34,16 +110,28 @@ TargetDescription hostCpuDescription();
 /// Returns whether it did.
 bool writeChainInto(mlir::Value value, mlir::Value destination);
 
-/// Tiles the root op of `func` into an scf.forall over groups and sets its
-/// strategy. Kernels whose root cannot be tiled get a one-group grid.
+/// Chooses the schedule of `func`: candidate group tiles and row steps are
+/// each applied to a copy and costed with estimateKernelCost; the cheapest
+/// replaces the body, and the kernel gets its strategy and a `smelt.cost`
+/// attribute. Kernels whose root cannot be tiled get a one-group grid.
 llvm::LogicalResult scheduleKernel(mlir::RewriterBase &rewriter, FuncOp func,
-                                   const TargetDescription &target);
+                                   const TargetDescription &target,
+                                   const ScheduleOptions &options = {});
+
+/// Applies one candidate schedule to `func` (tensors, unscheduled).
+llvm::LogicalResult applySchedule(mlir::RewriterBase &rewriter, FuncOp func,
+                                  const ScheduleChoice &choice);
+
+/// kernel-schedule for a given target description (the backend's).
+std::unique_ptr<mlir::Pass> createKernelSchedulePass(const TargetDescription &target,
+                                                     const ScheduleOptions &options);
 
 /// Merges chains of elementwise ops in a kernel into their consumers' loops
 /// (linalg elementwise fusion) where that recomputes nothing, after removing
 /// duplicate producers: intermediates stay in registers instead of local
-/// buffers. Run on tensors, after tiling.
-void mergeElementwiseLoops(FuncOp func);
+/// buffers. Run on tensors, after tiling. With `stage`, producers that
+/// several ops read are left alone (computed once, kept in a local buffer).
+void mergeElementwiseLoops(FuncOp func, bool stage = false);
 
 /// Register tiling and vectorization of the kernel's f32 multiply-accumulate
 /// ops (tensor semantics, after scheduling).

@@ -7,22 +7,38 @@ include "mlir/Pass/PassBase.td"
 def KernelSchedule : Pass<"kernel-schedule", "mlir::ModuleOp"> {
   let summary = "Chooses each kernel's parallel strategy and tiles it";
   let description = [{
-    For each `kernel.func` without a strategy: the op that produces the
-    kernel's output (its root) is tiled along its outer parallel loops into an
-    `scf.forall`, and its producers are fused into the tile. Tile sizes come
-    from the target description: enough groups to keep every processor busy,
-    but not so many that a group's work is too small to amortize its launch.
-    The grid and tile are recorded in the kernel's `strategy`. Inside the
-    tile, elementwise producers then merge into their consumers' loops where
-    that recomputes nothing (every consumer loop longer than one indexes the
-    merged operand on its own: reductions yes, contractions and broadcasts
-    no), so intermediates stay in registers.
+    For each `kernel.func` without a strategy, a small search over
+    schedules. The op that produces the kernel's output (its root) is tiled
+    along its outer parallel loops into an `scf.forall` over groups, and its
+    producers are fused into the tile. Candidates: grids of 4, 1, 2 and 8
+    groups per processor of the target (each group keeping at least
+    `min-group-work` loop iterations), each with or without a sequential loop
+    over steps of 1, 8 or 64 rows inside the group (all fused ops run on one
+    step's rows before the next, so re-reads stay in the inner caches; only
+    where no op has loops deeper than the root's). Each candidate is applied
+    to a copy of the kernel and costed by the cost model (bytes moved per
+    memory level read off the IR, vector operations, waves of groups; see
+    CostModel.cpp); the cheapest is kept and its estimate recorded in the
+    kernel's `smelt.cost` attribute. Inside the tile, elementwise producers
+    then merge into their consumers' loops where that recomputes nothing
+    (every consumer loop longer than one indexes the merged operand on its
+    own: reductions yes, contractions and broadcasts no), so intermediates
+    stay in registers.
   }];
   let options = [
     Option<"groups", "groups", "int64_t", /*default=*/"0",
            "processors the grid should keep busy (0: this host's threads)">,
     Option<"minGroupWork", "min-group-work", "int64_t", /*default=*/"16384",
-           "fewest loop iterations worth giving one group">
+           "fewest loop iterations worth giving one group">,
+    Option<"simdBytes", "simd-bytes", "int64_t", /*default=*/"0",
+           "bytes of a vector register (0: the target's)">,
+    Option<"memoryLevels", "memory-levels", "std::string", /*default=*/"\"\"",
+           "memory hierarchy for the cost model, outermost first: "
+           "name:capacity-bytes:bytes-per-ns[:group],... (empty: the target's)">,
+    Option<"search", "search", "bool", /*default=*/"true",
+           "cost every candidate schedule and keep the cheapest (false: the first)">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "emit a remark with the estimated cost of every candidate">
   ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::affine::AffineDialect"];
 }

@@ -22,7 +22,10 @@
 #include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/RegionUtils.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/TargetParser/Host.h"
 
+#include <fstream>
 #include <thread>
 
 using namespace mlir;
@@ -33,23 +36,83 @@ namespace smelt::kernel {
 #include "dialects/kernel/Transforms/Passes.h.inc"
 } // namespace smelt::kernel
 
+/// The size of the data cache of `level` Linux reports for CPU 0, or 0.
+static int64_t sysfsCacheBytes(int level) {
+  for (int index = 0; index < 8; ++index) {
+    std::string base = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/";
+    std::ifstream levelFile(base + "level"), typeFile(base + "type"), sizeFile(base + "size");
+    int found = 0;
+    std::string type, size;
+    if (!(levelFile >> found) || !(typeFile >> type) || !(sizeFile >> size))
+      continue;
+    if (found != level || type == "Instruction" || size.empty())
+      continue;
+    int64_t bytes = std::atoll(size.c_str());
+    char unit = size.back();
+    return unit == 'K' ? bytes << 10 : unit == 'M' ? bytes << 20 : bytes;
+  }
+  return 0;
+}
+
 TargetDescription smelt::kernel::hostCpuDescription() {
   TargetDescription target;
   target.groups = std::max(1u, std::thread::hardware_concurrency());
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  target.simdBytes = features.lookup("avx512f") ? 64 : features.lookup("avx") ? 32 : 16;
+  // Nominal bandwidths of a current server core (bytes/ns): device memory
+  // shared by all cores; the last-level cache shared in capacity, with a
+  // core's worth of bandwidth per core; L2 and L1 per core.
+  int64_t l1 = sysfsCacheBytes(1), l2 = sysfsCacheBytes(2), l3 = sysfsCacheBytes(3);
+  target.levels = {{"dram", 0, 40, false},
+                   {"l3", l3 ? l3 : 32 << 20, 100.0 * double(target.groups), false},
+                   {"l2", l2 ? l2 : 1 << 20, 192, true},
+                   {"l1", l1 ? l1 : 32 << 10, 384, true}};
   return target;
+}
+
+LogicalResult smelt::kernel::parseMemoryLevels(llvm::StringRef text,
+                                               std::vector<MemoryLevel> &levels,
+                                               std::string &error) {
+  levels.clear();
+  SmallVector<StringRef> entries;
+  text.split(entries, ',', -1, /*KeepEmpty=*/false);
+  for (StringRef entry : entries) {
+    SmallVector<StringRef> fields;
+    entry.trim().split(fields, ':');
+    MemoryLevel level;
+    int64_t bandwidth = 0;
+    if (fields.size() < 3 || fields.size() > 4 || fields[0].empty() ||
+        fields[1].getAsInteger(10, level.capacityBytes) || level.capacityBytes < 0 ||
+        fields[2].getAsInteger(10, bandwidth) || bandwidth <= 0 ||
+        (fields.size() == 4 && fields[3] != "group")) {
+      error = "bad memory level '" + entry.str() +
+              "' (expected name:capacity-bytes:bytes-per-ns[:group])";
+      return failure();
+    }
+    level.name = fields[0].str();
+    level.bytesPerNs = double(bandwidth);
+    level.perGroup = fields.size() == 4;
+    levels.push_back(level);
+  }
+  if (levels.empty()) {
+    error = "no memory levels given";
+    return failure();
+  }
+  return success();
 }
 
 /// Tile sizes per loop of the root's iteration space (0 = untiled).
 /// `work` is the loop iterations of the whole kernel (root and fused
 /// producers alike: an epilogue's root has few iterations per output element,
 /// the convolution fused into it has thousands).
+/// The grid aims at `groupsPerProcessor` groups per processor.
 static SmallVector<int64_t> chooseTileSizes(ArrayRef<int64_t> sizes,
                                             ArrayRef<utils::IteratorType> iterators,
-                                            int64_t work,
-                                            const TargetDescription &target) {
+                                            int64_t work, const TargetDescription &target,
+                                            int64_t groupsPerProcessor) {
   SmallVector<int64_t> tiles(sizes.size(), 0);
   int64_t desired = std::min(work / std::max<int64_t>(target.minGroupWork, 1),
-                             4 * target.groups);
+                             groupsPerProcessor * target.groups);
   if (desired <= 1)
     return tiles;
 
@@ -115,11 +178,17 @@ namespace {
 /// elementwise fusion) where `mergesWithoutRecomputation` allows it. Other
 /// users of the producer keep reading the producer.
 struct MergeProducerLoop : public OpRewritePattern<linalg::GenericOp> {
-  using OpRewritePattern::OpRewritePattern;
+  MergeProducerLoop(MLIRContext *context, bool stage)
+      : OpRewritePattern(context), stage_(stage) {}
   LogicalResult matchAndRewrite(linalg::GenericOp consumer,
                                 PatternRewriter &rewriter) const override {
     for (OpOperand &operand : consumer->getOpOperands()) {
       if (!linalg::areElementwiseOpsFusable(&operand) || !mergesWithoutRecomputation(&operand))
+        continue;
+      // Staging: a producer several ops read is computed once into a local
+      // buffer rather than recomputed in each consumer's loop.
+      if (stage_ && !llvm::all_of(operand.get().getUsers(),
+                                  [&](Operation *user) { return user == consumer; }))
         continue;
       FailureOr<linalg::ElementwiseOpFusionResult> merged =
           linalg::fuseElementwiseOps(rewriter, &operand);
@@ -134,10 +203,11 @@ struct MergeProducerLoop : public OpRewritePattern<linalg::GenericOp> {
     }
     return failure();
   }
+  bool stage_;
 };
 } // namespace
 
-void smelt::kernel::mergeElementwiseLoops(FuncOp func) {
+void smelt::kernel::mergeElementwiseLoops(FuncOp func, bool stage) {
   MLIRContext *context = func.getContext();
   IRRewriter rewriter(context);
   DominanceInfo dominance;
@@ -145,7 +215,7 @@ void smelt::kernel::mergeElementwiseLoops(FuncOp func) {
   // clones become one.
   eliminateCommonSubExpressions(rewriter, dominance, func);
   RewritePatternSet patterns(context);
-  patterns.add<MergeProducerLoop>(context);
+  patterns.add<MergeProducerLoop>(context, stage);
   linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
   (void)applyPatternsGreedily(func, std::move(patterns));
   eliminateCommonSubExpressions(rewriter, dominance, func);
@@ -189,27 +259,192 @@ static void setStrategy(FuncOp func, ArrayRef<int64_t> grid, ArrayRef<int64_t> t
   func.setStrategyAttr(StrategyAttr::get(func.getContext(), grid, /*units=*/1, tile));
 }
 
-LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
-                                            const TargetDescription &target) {
+/// The op that computes the kernel's single output, or null.
+static TilingInterface rootOf(FuncOp func) {
   SmallVector<bufferization::MaterializeInDestinationOp> outputs;
   func.walk([&](bufferization::MaterializeInDestinationOp op) { outputs.push_back(op); });
-  TilingInterface root;
-  if (outputs.size() == 1) {
-    writeOutputInPlace(outputs.front());
-    root = outputs.front().getSource().getDefiningOp<TilingInterface>();
+  if (outputs.size() != 1)
+    return nullptr;
+  return outputs.front().getSource().getDefiningOp<TilingInterface>();
+}
+
+/// Static upper bounds of the loops of `op` (kDynamic where unknown).
+static SmallVector<int64_t> loopSizes(RewriterBase &rewriter, TilingInterface op) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  SmallVector<int64_t> sizes;
+  for (Range range : op.getIterationDomain(rewriter)) {
+    std::optional<int64_t> size = getConstantIntValue(range.size);
+    if (!size)
+      if (auto value = dyn_cast<Value>(range.size))
+        if (auto min = value.getDefiningOp<affine::AffineMinOp>())
+          for (AffineExpr expr : min.getAffineMap().getResults())
+            if (auto constant = dyn_cast<AffineConstantExpr>(expr))
+              size = size ? std::min(*size, constant.getValue()) : constant.getValue();
+    sizes.push_back(size ? *size : ShapedType::kDynamic);
   }
+  return sizes;
+}
+
+/// The "rows" of a root: its parallel loops but the innermost one, which
+/// stays whole so each row is one long contiguous loop.
+static SmallVector<unsigned> rowLoops(ArrayRef<utils::IteratorType> iterators) {
+  SmallVector<unsigned> rows;
+  for (auto [loop, iterator] : llvm::enumerate(iterators))
+    if (iterator == utils::IteratorType::parallel)
+      rows.push_back(loop);
+  if (!rows.empty())
+    rows.pop_back();
+  return rows;
+}
+
+/// Tiles `root` (and fuses its producers) with `tiles`, as `loopType` loops.
+/// Returns the loops' results replacing the root's.
+static LogicalResult tileAndFuse(RewriterBase &rewriter, FuncOp func, TilingInterface root,
+                                 ArrayRef<int64_t> tiles,
+                                 scf::SCFTilingOptions::LoopType loopType) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(root);
+  scf::SCFTilingOptions tiling;
+  tiling.setTileSizes(getAsIndexOpFoldResult(func.getContext(), tiles));
+  tiling.setLoopType(loopType);
+  scf::SCFTileAndFuseOptions options;
+  options.setTilingOptions(tiling);
+  FailureOr<scf::SCFTileAndFuseResult> result =
+      scf::tileConsumerAndFuseProducersUsingSCF(rewriter, root, options);
+  if (failed(result))
+    return failure();
+  for (OpResult value : root->getResults())
+    rewriter.replaceAllUsesWith(value, result->replacements.lookup(value));
+  // The untiled originals are dead now.
+  (void)eraseUnreachableBlocks(rewriter, func->getRegions());
+  func.walk<WalkOrder::PostOrder, mlir::ReverseIterator>([&](Operation *op) {
+    if (op != func && isOpTriviallyDead(op))
+      rewriter.eraseOp(op);
+  });
+  return success();
+}
+
+/// Inside the group's tile, a sequential loop over steps of `rows` rows of
+/// `root` with all its producers fused: every op of the group runs on one
+/// step's rows before the next step, so re-reads stay in the inner caches.
+static LogicalResult stepRows(RewriterBase &rewriter, FuncOp func, TilingInterface root,
+                              int64_t rows) {
+  SmallVector<int64_t> sizes = loopSizes(rewriter, root);
+  SmallVector<utils::IteratorType> iterators = root.getLoopIteratorTypes();
+  SmallVector<int64_t> tiles(sizes.size(), 0);
+  int64_t remaining = rows;
+  SmallVector<unsigned> loops = rowLoops(iterators);
+  for (unsigned loop : llvm::reverse(loops)) {
+    int64_t size = sizes[loop];
+    if (ShapedType::isDynamic(size))
+      size = 1;
+    if (remaining >= size) {
+      tiles[loop] = 0; // whole
+      remaining = llvm::divideCeil(remaining, std::max<int64_t>(size, 1));
+      continue;
+    }
+    tiles[loop] = remaining;
+    remaining = 1;
+  }
+  if (llvm::all_of(tiles, [](int64_t t) { return t == 0; }))
+    return success(); // one step holds the whole tile
+  return tileAndFuse(rewriter, func, root, tiles, scf::SCFTilingOptions::LoopType::ForOp);
+}
+
+LogicalResult smelt::kernel::applySchedule(RewriterBase &rewriter, FuncOp func,
+                                           const ScheduleChoice &choice) {
+  TilingInterface root = rootOf(func);
+  if (!root) {
+    setStrategy(func, {1}, {});
+    return success();
+  }
+  SmallVector<int64_t> sizes = loopSizes(rewriter, root);
+  bool tiled = llvm::any_of(choice.tile, [](int64_t t) { return t != 0; });
+  if (tiled) {
+    if (failed(tileAndFuse(rewriter, func, root, choice.tile,
+                           scf::SCFTilingOptions::LoopType::ForallOp)))
+      return func.emitError("could not tile the root of kernel ") << func.getSymName();
+    root = nullptr;
+    func.walk([&](tensor::ParallelInsertSliceOp insert) {
+      root = insert.getSource().getDefiningOp<TilingInterface>();
+    });
+  }
+  if (choice.rowsPerStep > 0 && root && failed(stepRows(rewriter, func, root, choice.rowsPerStep)))
+    return func.emitError("could not step the rows of kernel ") << func.getSymName();
+
+  mergeElementwiseLoops(func, choice.stage);
+  computeEpiloguesInPlace(func);
+  SmallVector<int64_t> grid;
+  for (auto [size, tile] : llvm::zip(sizes, choice.tile))
+    if (tile > 0)
+      grid.push_back(llvm::divideCeil(size, tile));
+  if (grid.empty())
+    grid.push_back(1);
+  setStrategy(func, grid, tiled ? ArrayRef<int64_t>(choice.tile) : ArrayRef<int64_t>());
+  return success();
+}
+
+/// Whether a sequential row loop inside the group can hold all of the
+/// kernel's ops and may pay off: every op is no deeper than the root (row
+/// reductions and elementwise ops; not a matmul or convolution with its own
+/// reduction loops), there are several, and the root has rows.
+static bool canStepRows(FuncOp func, TilingInterface root) {
+  auto rootOp = dyn_cast<linalg::LinalgOp>(root.getOperation());
+  if (!rootOp || rowLoops(root.getLoopIteratorTypes()).empty())
+    return false;
+  int computeOps = 0;
+  WalkResult walk = func.walk([&](Operation *op) {
+    if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+      if (linalgOp.getNumLoops() > rootOp.getNumLoops())
+        return WalkResult::interrupt();
+      if (!isa<linalg::FillOp>(op))
+        ++computeOps;
+    }
+    if (isa<tensor::PadOp>(op))
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  // A single op reads its data once: steps would keep nothing in the caches.
+  return !walk.wasInterrupted() && computeOps > 1;
+}
+
+static std::string describeChoice(const ScheduleChoice &choice) {
+  std::string text = "tile [";
+  for (auto [i, t] : llvm::enumerate(choice.tile))
+    text += (i ? ", " : "") + std::to_string(t);
+  text += "]";
+  if (choice.rowsPerStep)
+    text += ", " + std::to_string(choice.rowsPerStep) + " rows per step";
+  if (choice.stage)
+    text += ", shared intermediates staged";
+  return text;
+}
+
+static std::string describeCost(const KernelCost &cost, const TargetDescription &target) {
+  std::string text = std::to_string(cost.groups) + " groups,";
+  for (auto [level, bytes] : llvm::zip(target.levels, cost.bytesPerLevel))
+    text += " " + level.name + " " + llvm::formatv("{0:F3}", double(bytes) / 1e6).str() + " MB";
+  text += ", " + llvm::formatv("{0:F3}", cost.vectorOps / 1e6).str() + " M vector ops, est. " +
+          llvm::formatv("{0:F1}", cost.nanoseconds / 1e3).str() + " us";
+  return text;
+}
+
+LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
+                                            const TargetDescription &target,
+                                            const ScheduleOptions &options) {
+  SmallVector<bufferization::MaterializeInDestinationOp> outputs;
+  func.walk([&](bufferization::MaterializeInDestinationOp op) { outputs.push_back(op); });
+  if (outputs.size() == 1)
+    writeOutputInPlace(outputs.front());
+  TilingInterface root = rootOf(func);
   if (!root) {
     setStrategy(func, {1}, {});
     return success();
   }
 
-  OpBuilder::InsertionGuard guard(rewriter);
-  rewriter.setInsertionPoint(root);
-  SmallVector<int64_t> sizes;
-  for (Range range : root.getIterationDomain(rewriter)) {
-    std::optional<int64_t> size = getConstantIntValue(range.size);
-    sizes.push_back(size ? *size : ShapedType::kDynamic);
-  }
+  SmallVector<int64_t> sizes = loopSizes(rewriter, root);
+  SmallVector<utils::IteratorType> iterators = root.getLoopIteratorTypes();
   int64_t work = 0;
   func.walk([&](linalg::LinalgOp op) {
     int64_t iterations = 1;
@@ -217,42 +452,78 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
       iterations *= ShapedType::isDynamic(range) ? 1 : std::max<int64_t>(range, 1);
     work += iterations;
   });
-  SmallVector<int64_t> tiles =
-      chooseTileSizes(sizes, root.getLoopIteratorTypes(), work, target);
-  if (llvm::all_of(tiles, [](int64_t t) { return t == 0; })) {
-    mergeElementwiseLoops(func);
-    computeEpiloguesInPlace(func);
-    setStrategy(func, {1}, tiles);
-    return success();
+
+  // Candidates: grids of 4, 1, 2 and 8 groups per processor (the first is
+  // the rule without search), each with and without row steps.
+  SmallVector<ScheduleChoice> candidates;
+  for (int64_t perProcessor : {4, 1, 2, 8}) {
+    ScheduleChoice choice{chooseTileSizes(sizes, iterators, work, target, perProcessor), 0, false};
+    if (llvm::none_of(candidates, [&](const ScheduleChoice &c) { return c.tile == choice.tile; }))
+      candidates.push_back(choice);
   }
+  if (canStepRows(func, root)) {
+    SmallVector<unsigned> loops = rowLoops(iterators);
+    for (size_t i = 0, e = candidates.size(); i < e; ++i) {
+      int64_t rows = 1;
+      for (unsigned loop : loops) {
+        int64_t size = ShapedType::isDynamic(sizes[loop]) ? 1 : sizes[loop];
+        rows *= candidates[i].tile[loop] ? std::min(candidates[i].tile[loop], size) : size;
+      }
+      for (int64_t step : {1, 8, 64})
+        if (step < rows)
+          for (bool stage : {false, true})
+            candidates.push_back({candidates[i].tile, step, stage});
+    }
+  }
+  if (!options.search)
+    candidates.resize(1);
 
-  scf::SCFTilingOptions tiling;
-  tiling.setTileSizes(getAsIndexOpFoldResult(func.getContext(), tiles));
-  tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-  scf::SCFTileAndFuseOptions options;
-  options.setTilingOptions(tiling);
-  FailureOr<scf::SCFTileAndFuseResult> result =
-      scf::tileConsumerAndFuseProducersUsingSCF(rewriter, root, options);
-  if (failed(result))
-    return func.emitError("could not tile the root of kernel ") << func.getSymName();
-  for (OpResult value : root->getResults())
-    rewriter.replaceAllUsesWith(value, result->replacements.lookup(value));
+  // Each candidate is applied to a copy of the kernel and costed; the
+  // cheapest copy's body replaces the kernel's.
+  std::optional<KernelCost> bestCost;
+  FuncOp best;
+  std::string bestText;
+  for (const ScheduleChoice &choice : candidates) {
+    auto copy = cast<FuncOp>(func->clone());
+    {
+      // Diagnostics of a failed candidate are not the user's business.
+      ScopedDiagnosticHandler quiet(func.getContext(), [](Diagnostic &) { return success(); });
+      if (failed(applySchedule(rewriter, copy, choice))) {
+        copy.erase();
+        continue;
+      }
+    }
+    KernelCost cost = estimateKernelCost(copy, target);
+    if (options.report)
+      func.emitRemark() << "candidate " << describeChoice(choice) << ": "
+                        << describeCost(cost, target);
+    if (!bestCost || cost.nanoseconds < bestCost->nanoseconds) {
+      if (best)
+        best.erase();
+      best = copy;
+      bestCost = cost;
+      bestText = describeChoice(choice);
+    } else {
+      copy.erase();
+    }
+  }
+  if (!best)
+    return func.emitError("could not schedule kernel ") << func.getSymName();
+  if (options.report)
+    func.emitRemark() << "chosen " << bestText;
+  func.getBody().takeBody(best.getBody());
+  func.setStrategyAttr(best.getStrategyAttr());
+  best.erase();
 
-  // The untiled originals are dead now.
-  (void)eraseUnreachableBlocks(rewriter, func->getRegions());
-  func.walk<WalkOrder::PostOrder, mlir::ReverseIterator>([&](Operation *op) {
-    if (op != func && isOpTriviallyDead(op))
-      rewriter.eraseOp(op);
-  });
-
-  mergeElementwiseLoops(func);
-  computeEpiloguesInPlace(func);
-
-  SmallVector<int64_t> grid;
-  for (auto [size, tile] : llvm::zip(sizes, tiles))
-    if (tile > 0)
-      grid.push_back(llvm::divideCeil(size, tile));
-  setStrategy(func, grid, tiles);
+  // The estimate, for the fusion report.
+  Builder b(func.getContext());
+  SmallVector<NamedAttribute> entries;
+  for (auto [level, bytes] : llvm::zip(target.levels, bestCost->bytesPerLevel))
+    entries.push_back(b.getNamedAttr(level.name + "_bytes", b.getI64IntegerAttr(bytes)));
+  entries.push_back(b.getNamedAttr("vector_ops", b.getI64IntegerAttr(int64_t(bestCost->vectorOps))));
+  entries.push_back(b.getNamedAttr("estimated_ns", b.getI64IntegerAttr(int64_t(bestCost->nanoseconds))));
+  entries.push_back(b.getNamedAttr("candidates", b.getI64IntegerAttr(int64_t(candidates.size()))));
+  func->setAttr("smelt.cost", b.getDictionaryAttr(entries));
   return success();
 }
 
@@ -260,19 +531,44 @@ namespace {
 struct KernelSchedulePass
     : public smelt::kernel::impl::KernelScheduleBase<KernelSchedulePass> {
   using Base::Base;
+  KernelSchedulePass(const TargetDescription &target, const ScheduleOptions &options)
+      : given_(target) {
+    search = options.search;
+    report = options.report;
+  }
 
   void runOnOperation() override {
-    TargetDescription target = hostCpuDescription();
+    TargetDescription target = given_ ? *given_ : hostCpuDescription();
     if (groups > 0)
       target.groups = groups;
-    target.minGroupWork = minGroupWork;
+    if (simdBytes > 0)
+      target.simdBytes = simdBytes;
+    if (!given_ || minGroupWork != 16384)
+      target.minGroupWork = minGroupWork;
+    if (!memoryLevels.empty()) {
+      std::string error;
+      if (failed(parseMemoryLevels(memoryLevels, target.levels, error))) {
+        getOperation().emitError(error);
+        return signalPassFailure();
+      }
+    }
+    ScheduleOptions options;
+    options.search = search;
+    options.report = report;
     IRRewriter rewriter(&getContext());
     for (auto func : getOperation().getOps<FuncOp>()) {
       if (func.getStrategyAttr())
         continue;
-      if (failed(scheduleKernel(rewriter, func, target)))
+      if (failed(scheduleKernel(rewriter, func, target, options)))
         return signalPassFailure();
     }
   }
+
+  std::optional<TargetDescription> given_;
 };
 } // namespace
+
+std::unique_ptr<Pass> smelt::kernel::createKernelSchedulePass(const TargetDescription &target,
+                                                              const ScheduleOptions &options) {
+  return std::make_unique<KernelSchedulePass>(target, options);
+}

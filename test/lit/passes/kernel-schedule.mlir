@@ -1,5 +1,5 @@
-// RUN: smelt-opt %s --graph-to-kernel --canonicalize --kernel-schedule="groups=2 min-group-work=16" | FileCheck %s --check-prefix=SCHEDULE
-// RUN: smelt-opt %s --graph-to-kernel --canonicalize --kernel-schedule="groups=2 min-group-work=16" --kernel-bufferize --canonicalize --cse --kernel-distribute --canonicalize | FileCheck %s --check-prefix=DISTRIBUTE
+// RUN: smelt-opt %s --graph-to-kernel --canonicalize --kernel-schedule="groups=2 min-group-work=16 search=false" | FileCheck %s --check-prefix=SCHEDULE
+// RUN: smelt-opt %s --graph-to-kernel --canonicalize --kernel-schedule="groups=2 min-group-work=16 search=false" --kernel-bufferize --canonicalize --cse --kernel-distribute --canonicalize | FileCheck %s --check-prefix=DISTRIBUTE
 
 // The root is tiled over its outer parallel loops for 2 processors × 4 tiles;
 // the padding producer is fused into each tile.

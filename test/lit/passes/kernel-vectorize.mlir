@@ -1,5 +1,5 @@
-// RUN: smelt-opt %s --graph-to-kernel --canonicalize --kernel-schedule="groups=2 min-group-work=16" --kernel-vectorize --canonicalize | FileCheck %s
-// RUN: smelt-opt %s --graph-to-kernel --canonicalize --kernel-schedule="groups=2 min-group-work=16" --kernel-vectorize="vector-width=0" --canonicalize | FileCheck %s --check-prefix=OFF
+// RUN: smelt-opt %s --graph-to-kernel --canonicalize --kernel-schedule="groups=2 min-group-work=16 search=false" --kernel-vectorize --canonicalize | FileCheck %s
+// RUN: smelt-opt %s --graph-to-kernel --canonicalize --kernel-schedule="groups=2 min-group-work=16 search=false" --kernel-vectorize="vector-width=0" --canonicalize | FileCheck %s --check-prefix=OFF
 
 // The convolution tile of each group (4 rows x 8 pixels of one output channel)
 // becomes a vector accumulator carried through the reduction loops (input
