@@ -13,13 +13,16 @@ void smelt::buildGraphToPlanPipeline(mlir::OpPassManager &pm, const PipelineOpti
   formation.libraryCalls = options.libraryCalls;
   pm.addPass(createGraphToKernel(formation));
   pm.addPass(mlir::createCanonicalizerPass());
-  kernel::KernelScheduleOptions schedule;
-  schedule.groups = options.groups;
-  schedule.minGroupWork = options.minGroupWork;
+  kernel::TargetDescription target =
+      options.target ? *options.target : kernel::hostCpuDescription();
+  if (options.groups > 0)
+    target.groups = options.groups;
+  target.minGroupWork = options.minGroupWork;
+  kernel::ScheduleOptions schedule;
   schedule.search = options.scheduleSearch;
-  pm.addPass(kernel::createKernelSchedule(schedule));
+  pm.addPass(kernel::createKernelSchedulePass(target, schedule));
   kernel::KernelVectorizeOptions vectorize;
-  vectorize.vectorWidth = options.vectorWidth;
+  vectorize.vectorWidth = options.vectorWidth >= 0 ? options.vectorWidth : target.simdBytes / 4;
   pm.addPass(kernel::createKernelVectorize(vectorize));
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(kernel::createKernelBufferize());

@@ -7,9 +7,11 @@
 #ifndef SMELT_PASSES_PIPELINE_H
 #define SMELT_PASSES_PIPELINE_H
 
+#include "dialects/kernel/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 
 #include <cstdint>
+#include <optional>
 
 namespace smelt {
 
@@ -22,8 +24,12 @@ struct PipelineOptions {
   bool fuse = true;
   /// Offer vendor-library GEMM candidates for plain f32 matmuls.
   bool libraryCalls = true;
-  /// f32 lanes for register tiling of matmul/conv (0: no register tiling).
-  int64_t vectorWidth = 16;
+  /// f32 lanes for register tiling of matmul/conv (0: no register tiling,
+  /// -1: the target's vector register).
+  int64_t vectorWidth = -1;
+  /// The target the kernels are scheduled for (its backend's description);
+  /// unset: this host's CPU.
+  std::optional<kernel::TargetDescription> target;
   /// Cost candidate schedules and keep the cheapest (false: the fixed rule).
   bool scheduleSearch = true;
 };

@@ -22,7 +22,7 @@ _COMPILE_OPTIONS = {
     "dims": {},              # {symbolic dim: sizes}: one plan per combination
     "constant_inputs": {},   # {input name: array} frozen at compile time
     "fuse": True,            # fusion groups (False: one kernel per operator)
-    "vector_width": 16,      # f32 lanes for register tiling (0: off)
+    "vector_width": -1,      # f32 lanes for register tiling (0: off, -1: the target's)
     "library_calls": True,   # vendor GEMM candidates for plain f32 matmuls
     "groups": 0,             # processors each kernel's grid keeps busy (0: this host's)
 }

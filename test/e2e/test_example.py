@@ -95,3 +95,12 @@ def test_dump_dir_writes_every_phase_and_a_fusion_report(smelt, tmp_path):
     assert report["bytes_fused"] < report["bytes_unfused"]
     assert any(len(k["ops"]) > 1 for k in kernels)
     assert "| Kernel | Ops |" in (dump / "fusion-report.md").read_text()
+    # Every generated kernel carries the cost model's estimate for the
+    # schedule the search chose: device-memory bytes at least what the kernel
+    # must read and write once (its fused bytes) less what broadcast
+    # operands share, a positive time, and at least one candidate.
+    estimates = [k["estimate"] for k in kernels if k["estimate"]]
+    assert estimates
+    for estimate in estimates:
+        assert estimate["candidates"] >= 1 and estimate["estimated_ns"] > 0
+        assert estimate["dram_bytes"] > 0

@@ -116,6 +116,9 @@ bool writeFusionReport(ModuleOp module, const std::string &directory, std::strin
     std::string kernel;
     std::vector<std::string> ops;
     int64_t unfused = 0, fused = 0;
+    /// The cost model's estimate for the chosen schedule (smelt.cost):
+    /// bytes per memory level, vector ops, nanoseconds, candidates costed.
+    std::vector<std::pair<std::string, int64_t>> estimate;
   };
   std::vector<Row> rows;
   for (auto kernelFunc : module.getOps<kernel::FuncOp>()) {
@@ -126,6 +129,10 @@ bool writeFusionReport(ModuleOp module, const std::string &directory, std::strin
         row.ops.push_back(cast<StringAttr>(name).str());
     if (auto unfused = kernelFunc->getAttrOfType<IntegerAttr>("smelt.unfused_bytes"))
       row.unfused = unfused.getInt();
+    if (auto cost = kernelFunc->getAttrOfType<DictionaryAttr>("smelt.cost"))
+      for (NamedAttribute entry : cost)
+        if (auto value = dyn_cast<IntegerAttr>(entry.getValue()))
+          row.estimate.emplace_back(entry.getName().str(), value.getInt());
     for (Type type : kernelFunc.getArgumentTypes()) {
       auto shaped = cast<ShapedType>(type);
       row.fused += shaped.getNumElements() *
@@ -140,13 +147,22 @@ bool writeFusionReport(ModuleOp module, const std::string &directory, std::strin
     fusedTotal += row.fused;
   }
   auto mb = [](int64_t bytes) { return llvm::formatv("{0:F2}", bytes / 1e6).str(); };
+  auto estimated = [](const Row &row, llvm::StringRef key) -> int64_t {
+    for (const auto &[name, value] : row.estimate)
+      if (name == key)
+        return value;
+    return 0;
+  };
   std::string md = "# Fusion report\n\nKernels: " + std::to_string(opsTotal) +
                    " operators before fusion, " + std::to_string(rows.size()) +
                    " kernels after. Bytes moved through memory (every kernel reads its "
                    "inputs and writes its outputs once): " + mb(unfusedTotal) + " MB as "
-                   "separate operators, " + mb(fusedTotal) + " MB fused.\n\n"
-                   "| Kernel | Ops | Fused ops | MB unfused | MB fused |\n"
-                   "|---|---|---|---|---|\n";
+                   "separate operators, " + mb(fusedTotal) + " MB fused. The last columns "
+                   "are the cost model's estimate for the schedule the search chose: "
+                   "device-memory (DRAM) bytes and time on the target.\n\n"
+                   "| Kernel | Ops | Fused ops | MB unfused | MB fused | Est. DRAM MB | "
+                   "Est. us | Candidates |\n"
+                   "|---|---|---|---|---|---|---|---|\n";
   std::string json = "{\"kernels\": [";
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row &row = rows[i];
@@ -162,10 +178,18 @@ bool writeFusionReport(ModuleOp module, const std::string &directory, std::strin
       quoted += std::string(o ? ", " : "") + "\"" + escaped + "\"";
     }
     md += "| " + row.kernel + " | " + ops + " | " + std::to_string(row.ops.size()) + " | " +
-          mb(row.unfused) + " | " + mb(row.fused) + " |\n";
+          mb(row.unfused) + " | " + mb(row.fused) + " | " +
+          mb(estimated(row, "dram_bytes")) + " | " +
+          llvm::formatv("{0:F1}", estimated(row, "estimated_ns") / 1e3).str() + " | " +
+          std::to_string(estimated(row, "candidates")) + " |\n";
+    std::string estimate;
+    for (const auto &[name, value] : row.estimate)
+      estimate += std::string(estimate.empty() ? "" : ", ") + "\"" + name +
+                  "\": " + std::to_string(value);
     json += std::string(i ? ", " : "") + "{\"kernel\": \"" + row.kernel + "\", \"ops\": [" +
             quoted + "], \"bytes_unfused\": " + std::to_string(row.unfused) +
-            ", \"bytes_fused\": " + std::to_string(row.fused) + "}";
+            ", \"bytes_fused\": " + std::to_string(row.fused) + ", \"estimate\": {" + estimate +
+            "}}";
   }
   json += "], \"ops\": " + std::to_string(opsTotal) + ", \"kernel_count\": " +
           std::to_string(rows.size()) + ", \"bytes_unfused\": " + std::to_string(unfusedTotal) +
@@ -220,6 +244,12 @@ mergeSpecializations(std::vector<artifact::ArtifactDescription> parts) {
   };
   generalize(merged.inputs, true);
   generalize(merged.outputs, false);
+  // Plans carry their static shapes only where the signature has -1 dims
+  // (parts of one size for several targets do not).
+  bool symbolic = false;
+  for (const auto *tensors : {&merged.inputs, &merged.outputs})
+    for (const auto &tensor : *tensors)
+      symbolic |= std::find(tensor.shape.begin(), tensor.shape.end(), -1) != tensor.shape.end();
 
   // Constants: identical byte ranges are stored once.
   std::unordered_map<size_t, std::vector<uint64_t>> byHash;
@@ -251,8 +281,10 @@ mergeSpecializations(std::vector<artifact::ArtifactDescription> parts) {
       for (auto &buffer : plan.buffers)
         if (buffer.kind == artifact::BufferKindDescription::Constant)
           buffer.offset = placeConstant(part.constants.data() + buffer.offset, buffer.size);
-      plan.inputShapes = inputShapes;
-      plan.outputShapes = outputShapes;
+      if (symbolic) {
+        plan.inputShapes = inputShapes;
+        plan.outputShapes = outputShapes;
+      }
       merged.plans.push_back(std::move(plan));
     }
   }
@@ -333,10 +365,12 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
   }
   if (request.stop != CompileStop::Artifact)
     specializations.resize(1); // IR is shown for the first sizes
+  // Per specialization: import, then per target (each target's description
+  // schedules its own kernels) forming/scheduling and code generation.
   const int perSpecialization = request.stop == CompileStop::Graph  ? 1
                                 : request.stop == CompileStop::Plan ? 2
                                 : request.stop == CompileStop::LLVM ? 3
-                                                                    : 2 + int(cpuTargets.size());
+                                                                    : 1 + 2 * int(cpuTargets.size());
   Stages stages(observer, perSpecialization * int(specializations.size()) +
                               (request.stop == CompileStop::Artifact ? 1 : 0));
   const std::string &name = request.modelPath.empty() ? request.modelName : request.modelPath;
@@ -363,18 +397,19 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
             : onnx_frontend::importOnnxFile(context, request.modelPath, importOptions);
     if (failed(imported))
       return stages.failed();
-    OwningOpRef<ModuleOp> module = std::move(*imported);
-    if (failed(verify(*module))) {
+    OwningOpRef<ModuleOp> graph = std::move(*imported);
+    if (failed(verify(*graph))) {
       stages.failed();
       error = "the imported model does not verify (an importer bug)";
       return false;
     }
     stages.end();
     if (request.stop == CompileStop::Graph) {
-      result.irText = printed(*module);
+      result.irText = printed(*graph);
       return true;
     }
-    // --dump-dir: one directory per specialisation when there are several.
+    // --dump-dir: one directory per specialisation when there are several
+    // (the IR of the first target).
     std::string dumpDir = request.dumpDir;
     if (!dumpDir.empty() && specializations.size() > 1) {
       std::string name;
@@ -388,68 +423,67 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
         error = "cannot create '" + dumpDir + "': " + code.message();
         return false;
       }
-      if (!writeFile(dumpDir, "00-import.mlir", printed(*module), error))
+      if (!writeFile(dumpDir, "00-import.mlir", printed(*graph), error))
         return stages.failed();
     }
 
-    stages.begin("forming and scheduling kernels" + label);
-    PassManager pm(&context);
-    if (!dumpDir.empty())
-      pm.addInstrumentation(std::make_unique<DumpInstrumentation>(dumpDir, 1));
-    PipelineOptions pipelineOptions;
-    pipelineOptions.groups = request.groups;
-    pipelineOptions.fuse = request.fuse;
-    pipelineOptions.vectorWidth = request.vectorWidth;
-    pipelineOptions.libraryCalls = request.libraryCalls;
-    pipelineOptions.scheduleSearch = request.scheduleSearch;
-    buildGraphToPlanPipeline(pm, pipelineOptions);
-    if (failed(pm.run(*module)))
-      return stages.failed();
-    if (!dumpDir.empty() && !writeFusionReport(*module, dumpDir, error))
-      return stages.failed();
-    stages.end();
-    if (request.stop == CompileStop::Plan) {
-      result.irText = printed(*module);
-      return true;
-    }
-    if (request.stop == CompileStop::LLVM) {
-      stages.begin("lowering kernels to LLVM");
-      auto lowered = cpu::lowerKernelsToLLVMDialect(*module);
-      if (failed(lowered))
+    // One code section and one plan per target.
+    for (size_t t = 0; t < cpuTargets.size(); ++t) {
+      const cpu::CpuTarget &cpuTarget = cpuTargets[t];
+      std::string forTarget = cpuTargets.size() > 1 ? " for " + cpuTarget.cpu : "";
+      OwningOpRef<ModuleOp> module =
+          t + 1 == cpuTargets.size() ? std::move(graph) : OwningOpRef<ModuleOp>(graph->clone());
+      stages.begin("forming and scheduling kernels" + forTarget + label);
+      PassManager pm(&context);
+      if (!dumpDir.empty() && t == 0)
+        pm.addInstrumentation(std::make_unique<DumpInstrumentation>(dumpDir, 1));
+      PipelineOptions pipelineOptions;
+      pipelineOptions.groups = request.groups;
+      pipelineOptions.fuse = request.fuse;
+      pipelineOptions.vectorWidth = request.vectorWidth;
+      pipelineOptions.libraryCalls = request.libraryCalls;
+      pipelineOptions.scheduleSearch = request.scheduleSearch;
+      pipelineOptions.target = cpu::describeTarget(cpuTarget);
+      buildGraphToPlanPipeline(pm, pipelineOptions);
+      if (failed(pm.run(*module)))
+        return stages.failed();
+      if (!dumpDir.empty() && t == 0 && !writeFusionReport(*module, dumpDir, error))
         return stages.failed();
       stages.end();
-      result.irText = printed(lowered->get());
-      return true;
-    }
+      if (request.stop == CompileStop::Plan) {
+        result.irText = printed(*module);
+        return true;
+      }
+      if (request.stop == CompileStop::LLVM) {
+        stages.begin("lowering kernels to LLVM");
+        auto lowered = cpu::lowerKernelsToLLVMDialect(*module);
+        if (failed(lowered))
+          return stages.failed();
+        stages.end();
+        result.irText = printed(lowered->get());
+        return true;
+      }
 
-    // One code section and one plan per target; the plans differ only in the
-    // section their kernels live in.
-    std::vector<artifact::SectionDescription> sections;
-    for (const cpu::CpuTarget &cpuTarget : cpuTargets) {
       stages.begin("generating CPU code for " + cpuTarget.cpu + label);
       FailureOr<std::vector<uint8_t>> code = cpu::compileKernels(*module, cpuTarget);
       if (failed(code))
         return stages.failed();
-      artifact::SectionDescription &section = sections.emplace_back();
+      FailureOr<artifact::ArtifactDescription> description = describeArtifact(*module);
+      if (failed(description))
+        return stages.failed();
+      artifact::SectionDescription &section = description->sections.emplace_back();
       section.target = "cpu";
       section.format = "elf-shared-object";
       section.arch = cpuTarget.architectureTag();
       section.bytes = std::move(*code);
+      for (artifact::PlanDescription &plan : description->plans)
+        for (artifact::KernelDescription &kernel : plan.kernels)
+          kernel.section = 0;
       stages.end();
+      if (t == 0)
+        result.kernelCount += description->plans.front().kernels.size();
+      parts.push_back(std::move(*description));
     }
-    FailureOr<artifact::ArtifactDescription> description = describeArtifact(*module);
-    if (failed(description))
-      return stages.failed();
-    description->sections = std::move(sections);
-    artifact::PlanDescription generic = description->plans.front();
-    description->plans.clear();
-    for (uint32_t i = 0; i < description->sections.size(); ++i) {
-      artifact::PlanDescription &plan = description->plans.emplace_back(generic);
-      for (artifact::KernelDescription &kernel : plan.kernels)
-        kernel.section = i;
-    }
-    result.kernelCount += generic.kernels.size();
-    parts.push_back(std::move(*description));
   }
 
   stages.begin("writing the artifact");

@@ -40,7 +40,7 @@ struct CompileRequest {
   std::vector<std::pair<std::string, tensorio::HostTensor>> constantInputs;
   int64_t groups = 0;      // 0: this host's hardware threads
   bool fuse = true;
-  int64_t vectorWidth = 16;
+  int64_t vectorWidth = -1; // -1: the target's vector register
   bool libraryCalls = true;
   bool scheduleSearch = true;
   CompileStop stop = CompileStop::Artifact;

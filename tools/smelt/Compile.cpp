@@ -69,8 +69,9 @@ cl::opt<bool> fusion("fusion",
                      cl::init(true), cl::sub(compileCommand));
 cl::opt<int64_t> vectorWidth("vector-width",
                              cl::desc("f32 lanes for register tiling of matmul/conv "
-                                      "(0: no register tiling)"),
-                             cl::init(16), cl::sub(compileCommand));
+                                      "(0: no register tiling; default: the target's vector "
+                                      "register, 16 with AVX-512, 8 with AVX2)"),
+                             cl::init(-1), cl::sub(compileCommand));
 enum class Emit { Artifact, Graph, Plan, LLVM };
 cl::opt<Emit> emit(
     "emit", cl::desc("What to write"), cl::init(Emit::Artifact),

@@ -386,6 +386,19 @@ std::string CpuTarget::architectureTag() const {
   return required.empty() ? tag : tag + ":" + required;
 }
 
+kernel::TargetDescription describeTarget(const CpuTarget &target) {
+  kernel::TargetDescription description = kernel::hostCpuDescription();
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target, error);
+  if (machine) {
+    const llvm::MCSubtargetInfo *info = machine->getMCSubtargetInfo();
+    description.simdBytes = info->checkFeatures("+avx512f") ? 64
+                            : info->checkFeatures("+avx")   ? 32
+                                                            : 16;
+  }
+  return description;
+}
+
 FailureOr<CpuTarget> resolveCpuTarget(StringRef cpuName, std::string &error) {
   initializeLLVMTargets();
   CpuTarget target;

@@ -14,6 +14,7 @@
 #ifndef SMELT_BACKENDS_CPU_COMPILER_CPUCOMPILER_H
 #define SMELT_BACKENDS_CPU_COMPILER_CPUCOMPILER_H
 
+#include "dialects/kernel/Transforms/Passes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
 
@@ -37,6 +38,11 @@ struct CpuTarget {
 /// such as "x86-64-v3" or "skylake-avx512". Fails with a message naming the
 /// CPU when LLVM does not know it.
 mlir::FailureOr<CpuTarget> resolveCpuTarget(llvm::StringRef cpuName, std::string &error);
+
+/// What the kernel passes should know about `target`: this host's cores and
+/// caches (kernel::hostCpuDescription) with the vector width of the target's
+/// CPU (64 bytes with AVX-512, 32 with AVX, 16 otherwise).
+kernel::TargetDescription describeTarget(const CpuTarget &target);
 
 /// Compiles every kernel.func of `module` (which is not modified) into one
 /// shared object and returns its bytes. Diagnostics go to the module's
