@@ -166,17 +166,19 @@ def end_to_end_models():
 
 def copy_bandwidth_gbs(threads, repeat, nbytes=256 * 1024 * 1024):
     """Bytes read + written per second by a copy of `nbytes` (read + written
-    bytes: half of them are the source) with `threads` threads; the best of
-    the repeats (a small copy's time includes PyTorch's dispatch)."""
+    bytes: half of them are the source) with `threads` threads; the median of
+    the repeats, like every other time here (on a shared machine the best of
+    the repeats catches bursts of bandwidth no kernel sees for long)."""
     torch.set_num_threads(threads)
     source = torch.ones(max(1, nbytes // 2 // 4))
     target = torch.empty_like(source)
-    best = float("inf")
-    for _ in range(max(3, repeat)):
+    target.copy_(source)  # first touch of the target's pages
+    times = []
+    for _ in range(max(5, repeat)):
         start = time.perf_counter()
         target.copy_(source)
-        best = min(best, time.perf_counter() - start)
-    return 2 * source.numel() * 4 / best / 1e9
+        times.append(time.perf_counter() - start)
+    return 2 * source.numel() * 4 / float(np.median(times)) / 1e9
 
 
 def smelt_ms(binary, onnx_path, feeds, work, repeat, threads):
