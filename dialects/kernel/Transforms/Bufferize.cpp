@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 using namespace mlir;
 using namespace smelt::kernel;
@@ -124,10 +125,27 @@ void smelt::kernel::computeEpiloguesInPlace(FuncOp func) {
 /// once per group, before the outermost such loop, instead of once per step
 /// (each step writes them before reading them; on a CPU a stack allocation
 /// per step would grow the stack with the step count).
+/// A buffer a loop yields (directly or through a view) carries a value into
+/// the next step and must stay per step.
+static bool isYielded(Value buffer) {
+  SmallVector<Value> worklist = {buffer};
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    for (Operation *user : value.getUsers()) {
+      if (isa<scf::YieldOp>(user))
+        return true;
+      if (isa<ViewLikeOpInterface>(user))
+        llvm::append_range(worklist, user->getResults());
+    }
+  }
+  return false;
+}
+
 static void hoistLoopAllocations(FuncOp func) {
   SmallVector<memref::AllocOp> allocations;
   func.walk([&](memref::AllocOp alloc) {
-    if (alloc->getNumOperands() == 0 && isa<scf::ForOp>(alloc->getParentOp()))
+    if (alloc->getNumOperands() == 0 && isa<scf::ForOp>(alloc->getParentOp()) &&
+        !isYielded(alloc.getResult()))
       allocations.push_back(alloc);
   });
   for (memref::AllocOp alloc : allocations) {
