@@ -51,9 +51,9 @@ int64_t elementBytes(Type type) {
   return 8;
 }
 
-/// The constant an index is at most, where the IR says (constants, and the
-/// constant bounds of affine.min as tiling produces for partial tiles).
-std::optional<int64_t> constantUpperBound(OpFoldResult value) {
+} // namespace
+
+std::optional<int64_t> smelt::kernel::constantUpperBound(OpFoldResult value) {
   if (std::optional<int64_t> constant = getConstantIntValue(value))
     return constant;
   auto dynamic = dyn_cast<Value>(value);
@@ -68,6 +68,8 @@ std::optional<int64_t> constantUpperBound(OpFoldResult value) {
       bound = bound ? std::min(*bound, constant.getValue()) : constant.getValue();
   return bound;
 }
+
+namespace {
 
 /// An upper bound of dimension `dim` of the tensor `value` (1 where the IR
 /// gives none).

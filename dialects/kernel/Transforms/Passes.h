@@ -66,6 +66,10 @@ TargetDescription hostCpuDescription();
 llvm::LogicalResult parseMemoryLevels(llvm::StringRef text, std::vector<MemoryLevel> &levels,
                                       std::string &error);
 
+/// The constant an index is at most, where the IR says: a constant, or the
+/// smallest constant of an affine.min (tiling's partial tiles).
+std::optional<int64_t> constantUpperBound(mlir::OpFoldResult value);
+
 /// What a kernel's schedule is estimated to cost: bytes moved at each memory
 /// level (all groups together; `levels` of the target, outermost first) and
 /// vector operations, and the time they take on the target.

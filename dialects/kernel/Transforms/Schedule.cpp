@@ -273,16 +273,8 @@ static SmallVector<int64_t> loopSizes(RewriterBase &rewriter, TilingInterface op
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
   SmallVector<int64_t> sizes;
-  for (Range range : op.getIterationDomain(rewriter)) {
-    std::optional<int64_t> size = getConstantIntValue(range.size);
-    if (!size)
-      if (auto value = dyn_cast<Value>(range.size))
-        if (auto min = value.getDefiningOp<affine::AffineMinOp>())
-          for (AffineExpr expr : min.getAffineMap().getResults())
-            if (auto constant = dyn_cast<AffineConstantExpr>(expr))
-              size = size ? std::min(*size, constant.getValue()) : constant.getValue();
-    sizes.push_back(size ? *size : ShapedType::kDynamic);
-  }
+  for (Range range : op.getIterationDomain(rewriter))
+    sizes.push_back(constantUpperBound(range.size).value_or(ShapedType::kDynamic));
   return sizes;
 }
 
@@ -298,8 +290,8 @@ static SmallVector<unsigned> rowLoops(ArrayRef<utils::IteratorType> iterators) {
   return rows;
 }
 
-/// Tiles `root` (and fuses its producers) with `tiles`, as `loopType` loops.
-/// Returns the loops' results replacing the root's.
+/// Tiles `root` (and fuses its producers) with `tiles`, as `loopType` loops;
+/// the loops' results replace the root's and the untiled ops are erased.
 static LogicalResult tileAndFuse(RewriterBase &rewriter, FuncOp func, TilingInterface root,
                                  ArrayRef<int64_t> tiles,
                                  scf::SCFTilingOptions::LoopType loopType) {
@@ -533,6 +525,7 @@ struct KernelSchedulePass
   using Base::Base;
   KernelSchedulePass(const TargetDescription &target, const ScheduleOptions &options)
       : given_(target) {
+    minGroupWork = target.minGroupWork;
     search = options.search;
     report = options.report;
   }
@@ -543,8 +536,7 @@ struct KernelSchedulePass
       target.groups = groups;
     if (simdBytes > 0)
       target.simdBytes = simdBytes;
-    if (!given_ || minGroupWork != 16384)
-      target.minGroupWork = minGroupWork;
+    target.minGroupWork = minGroupWork;
     if (!memoryLevels.empty()) {
       std::string error;
       if (failed(parseMemoryLevels(memoryLevels, target.levels, error))) {
