@@ -17,6 +17,7 @@
 #include "dialects/graph/IR/GraphOps.h"
 #include "dialects/kernel/Transforms/Passes.h"
 #include "passes/GraphToLinalg.h"
+#include "passes/GraphToLinalgInternal.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -51,13 +52,7 @@ bool isSplatConstant(Value value) {
   return matchPattern(value, m_Constant(&elements)) && elements.isSplat();
 }
 
-bool isElementwiseOp(Operation *op) {
-  return op->hasTrait<OpTrait::Elementwise>() ||
-         isa<graph::AddOp, graph::SubOp, graph::MulOp, graph::DivOp, graph::ModOp, graph::MaxOp,
-             graph::MinOp, graph::PowOp, graph::EqualOp, graph::LessOp,
-             graph::LessEqualOp, graph::GreaterOp, graph::GreaterEqualOp, graph::AndOp,
-             graph::OrOp, graph::XorOp, graph::SelectOp, graph::BroadcastOp>(op);
-}
+bool isElementwiseOp(Operation *op) { return lowering::isElementwiseGraphOp(op); }
 
 /// A short, readable description of the model op behind `op`.
 std::string describe(Operation *op) {
@@ -304,7 +299,7 @@ std::vector<SmallVector<Operation *>> KernelFormation::formGroups() {
     // the library beats a generated kernel by more than the epilogue's extra
     // pass over the result costs.
     bool fusible = fuse && op->getNumResults() == 1 && !op->getResult(0).use_empty() &&
-                   !isa<graph::AllReduceOp>(op) &&
+                   !isa<graph::AllReduceOp>(op) && !lowering::lowersToLoops(op) &&
                    !(libraryCalls && gemmParameters(op).has_value());
     if (fusible) {
       for (OpOperand &use : op->getResult(0).getUses()) {

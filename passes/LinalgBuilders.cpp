@@ -74,9 +74,43 @@ Value convertScalar(OpBuilder &builder, Location loc, Value value, Type from, Ty
       Value zero = scalarConstant(builder, loc, value.getType(), 0.0);
       return arith::CmpFOp::create(builder, loc, arith::CmpFPredicate::UNE, value, zero);
     }
-    if (isUnsignedInteger(to))
-      return arith::FPToUIOp::create(builder, loc, target, value);
-    return arith::FPToSIOp::create(builder, loc, target, value);
+    // Saturating, as StableHLO's convert: values beyond the integer's range
+    // become its limits, NaN becomes 0 (LLVM's plain conversions would give
+    // poison). The range ends are powers of two, exact in every float type
+    // (or infinite where the type cannot reach them).
+    using F = arith::CmpFPredicate;
+    bool toUnsigned = isUnsignedInteger(to);
+    unsigned width = target.getIntOrFloatBitWidth();
+    auto floatType = cast<FloatType>(value.getType());
+    auto powerOfTwo = [&](int exponent, bool negative) {
+      APFloat bound = APFloat::getOne(floatType.getFloatSemantics(), negative);
+      bound = scalbn(bound, exponent, APFloat::rmNearestTiesToEven);
+      return arith::ConstantOp::create(builder, loc, builder.getFloatAttr(floatType, bound))
+          .getResult();
+    };
+    auto integer = [&](const APInt &bits) {
+      return arith::ConstantOp::create(builder, loc, builder.getIntegerAttr(target, bits))
+          .getResult();
+    };
+    Value converted, tooLarge, tooSmall, largest, smallest;
+    if (toUnsigned) {
+      converted = arith::FPToUIOp::create(builder, loc, target, value);
+      tooLarge = arith::CmpFOp::create(builder, loc, F::OGE, value, powerOfTwo(width, false));
+      tooSmall = arith::CmpFOp::create(builder, loc, F::OLT, value,
+                                       scalarConstant(builder, loc, floatType, 0.0));
+      largest = integer(APInt::getMaxValue(width));
+      smallest = integer(APInt::getMinValue(width));
+    } else {
+      converted = arith::FPToSIOp::create(builder, loc, target, value);
+      tooLarge = arith::CmpFOp::create(builder, loc, F::OGE, value, powerOfTwo(width - 1, false));
+      tooSmall = arith::CmpFOp::create(builder, loc, F::OLE, value, powerOfTwo(width - 1, true));
+      largest = integer(APInt::getSignedMaxValue(width));
+      smallest = integer(APInt::getSignedMinValue(width));
+    }
+    converted = arith::SelectOp::create(builder, loc, tooLarge, largest, converted);
+    converted = arith::SelectOp::create(builder, loc, tooSmall, smallest, converted);
+    Value isNaN = arith::CmpFOp::create(builder, loc, F::UNO, value, value);
+    return arith::SelectOp::create(builder, loc, isNaN, integer(APInt(width, 0)), converted);
   }
   // Integer to integer.
   if (target.isInteger(1)) {
@@ -193,6 +227,23 @@ Value reshapeTensor(OpBuilder &builder, Location loc, Value value,
   if (resultType.getRank() > 0)
     groups.push_back(all);
   return tensor::ExpandShapeOp::create(builder, loc, resultType, flat, groups);
+}
+
+Value genericOverResult(OpBuilder &b, Location loc, RankedTensorType resultType,
+                               ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+                               function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  MLIRContext *context = b.getContext();
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(AffineMap::getMultiDimIdentityMap(resultType.getRank(), context));
+  SmallVector<utils::IteratorType> parallel(resultType.getRank(),
+                                            utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{resultType}, inputs,
+             ValueRange{emptyTensor(b, loc, resultType)}, maps, parallel,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, body(nb, l, args.drop_back()));
+             })
+      .getResult(0);
 }
 
 } // namespace smelt::lowering

@@ -49,6 +49,16 @@ mlir::Value buildElementwise(mlir::OpBuilder &builder, mlir::Location loc,
                              mlir::RankedTensorType resultType, mlir::ValueRange operands,
                              ScalarFunction function);
 
+/// A linalg.generic with one loop per dim of `resultType` (all parallel)
+/// reading `inputs` through `inputMaps`; `body` computes each element from
+/// the inputs' elements (it may read other tensors with tensor.extract at
+/// coordinates made from linalg.index).
+mlir::Value genericOverResult(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::RankedTensorType resultType, mlir::ValueRange inputs,
+                              llvm::ArrayRef<mlir::AffineMap> inputMaps,
+                              llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                                             mlir::ValueRange)> body);
+
 /// Any static reshape of a tensor: collapse to 1-D, then expand.
 mlir::Value reshapeTensor(mlir::OpBuilder &builder, mlir::Location loc, mlir::Value value,
                           mlir::RankedTensorType resultType);

@@ -1,8 +1,9 @@
-//===- CompileModel.cpp - ONNX model to artifact, for the CLI and Python --===//
+//===- CompileModel.cpp - Model to artifact, for the CLI and Python ---------===//
 #include "tools/common/CompileModel.h"
 
 #include "backends/cpu/compiler/CpuCompiler.h"
 #include "frontends/onnx/OnnxImporter.h"
+#include "frontends/stablehlo/StablehloImporter.h"
 #include "passes/EmitArtifact.h"
 #include "passes/Pipeline.h"
 #include "tools/common/Registration.h"
@@ -374,6 +375,25 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
   Stages stages(observer, perSpecialization * int(specializations.size()) +
                               (request.stop == CompileStop::Artifact ? 1 : 0));
   const std::string &name = request.modelPath.empty() ? request.modelName : request.modelPath;
+  std::string inputType = request.inputType;
+  if (inputType.empty()) {
+    llvm::StringRef path = request.modelPath;
+    bool isMlir = request.modelPath.empty()
+                      ? stablehlo_frontend::looksLikeMlirText(request.modelBytes)
+                      : path.ends_with(".mlir") || path.ends_with(".stablehlo");
+    inputType = isMlir ? "stablehlo" : "onnx";
+  }
+  if (inputType != "onnx" && inputType != "stablehlo") {
+    error = "unknown input type '" + inputType + "' (expected onnx or stablehlo)";
+    return false;
+  }
+  bool stablehlo = inputType == "stablehlo";
+  if (stablehlo && (!request.inputShapes.empty() || !request.dimSizes.empty() ||
+                    !request.constantInputs.empty())) {
+    error = "--input-shape, --dim and --constant-input apply to ONNX models; a StableHLO "
+            "program's shapes are static";
+    return false;
+  }
 
   std::vector<artifact::ArtifactDescription> parts;
   for (const auto &dims : specializations) {
@@ -390,11 +410,22 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
       importOptions.constantInputs[input] = toAttribute(context, tensor);
 
     stages.begin("importing " + name + label);
-    FailureOr<OwningOpRef<ModuleOp>> imported =
-        request.modelPath.empty()
-            ? onnx_frontend::importOnnxBuffer(context, request.modelBytes, request.modelName,
-                                              /*isText=*/false, importOptions)
-            : onnx_frontend::importOnnxFile(context, request.modelPath, importOptions);
+    FailureOr<OwningOpRef<ModuleOp>> imported = failure();
+    if (stablehlo) {
+      stablehlo_frontend::ImportOptions stablehloOptions;
+      imported = request.modelPath.empty()
+                     ? stablehlo_frontend::importStablehloBuffer(context, request.modelBytes,
+                                                                 request.modelName,
+                                                                 stablehloOptions)
+                     : stablehlo_frontend::importStablehloFile(context, request.modelPath,
+                                                               stablehloOptions);
+    } else {
+      imported = request.modelPath.empty()
+                     ? onnx_frontend::importOnnxBuffer(context, request.modelBytes,
+                                                       request.modelName, /*isText=*/false,
+                                                       importOptions)
+                     : onnx_frontend::importOnnxFile(context, request.modelPath, importOptions);
+    }
     if (failed(imported))
       return stages.failed();
     OwningOpRef<ModuleOp> graph = std::move(*imported);

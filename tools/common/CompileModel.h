@@ -1,6 +1,7 @@
-//===- CompileModel.h - ONNX model to artifact, for the CLI and Python ----===//
+//===- CompileModel.h - Model to artifact, for the CLI and Python -----------===//
 //
-// The whole compile job behind `smelt compile` and `smelt.compile()`: import,
+// The whole compile job behind `smelt compile` and `smelt.compile()`: import
+// (ONNX or StableHLO),
 // the graph-to-plan pipeline, code generation for each target, and the
 // artifact. Progress and diagnostics go to an observer, so the CLI prints
 // them as lines and the Python module collects them into its exception.
@@ -30,6 +31,9 @@ struct CompileRequest {
   std::string modelPath;
   std::string modelBytes;
   std::string modelName = "<onnx-model>";
+  /// "onnx", "stablehlo", or empty to tell by the file's extension (.mlir is
+  /// StableHLO text) or, for bytes, by whether they read as MLIR text.
+  std::string inputType;
   /// "cpu" or "cpu:<arch>", most preferred first; empty means {"cpu:host"}.
   std::vector<std::string> targets;
   std::map<std::string, std::vector<int64_t>> inputShapes;

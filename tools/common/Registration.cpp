@@ -4,6 +4,7 @@
 #include "dialects/graph/IR/GraphOps.h"
 #include "dialects/kernel/IR/KernelOps.h"
 #include "dialects/plan/IR/PlanDialect.h"
+#include "frontends/stablehlo/StablehloImporter.h"
 #include "passes/Passes.h"
 #include "dialects/kernel/Transforms/Passes.h"
 
@@ -13,6 +14,7 @@
 
 void smelt::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<graph::GraphDialect, kernel::KernelDialect, plan::PlanDialect>();
+  stablehlo_frontend::registerStablehloDialects(registry);
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
 }

@@ -31,8 +31,13 @@ using smelt::CompileResult;
 using smelt::CompileStop;
 
 namespace {
-cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx>"), cl::Required,
-                               cl::sub(compileCommand));
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx | program.mlir>"),
+                               cl::Required, cl::sub(compileCommand));
+cl::opt<std::string> inputType(
+    "input-type",
+    cl::desc("What the model is: onnx or stablehlo (MLIR text, pretty or generic form); "
+             "default: stablehlo for .mlir files, onnx otherwise"),
+    cl::value_desc("onnx|stablehlo"), cl::sub(compileCommand));
 cl::opt<std::string> outputPath("o", cl::desc("Output file (default: the model's name with "
                                               ".smelt, or stdout for --emit=<ir>)"),
                                 cl::value_desc("path"), cl::sub(compileCommand));
@@ -164,6 +169,7 @@ LogicalResult writeText(const std::string &text, llvm::StringRef path) {
 int runCompileCommand() {
   CompileRequest request;
   request.modelPath = modelPath;
+  request.inputType = inputType;
   request.targets.assign(targetSpecs.begin(), targetSpecs.end());
   for (const std::string &spec : inputShapes) {
     auto [name, shapeText] = llvm::StringRef(spec).rsplit(':');

@@ -597,3 +597,16 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
 
 #define GET_OP_CLASSES
 #include "dialects/graph/IR/GraphOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops with a verifier
+//===----------------------------------------------------------------------===//
+
+LogicalResult BitcastOp::verify() {
+  Type from = getInput().getType().getElementType();
+  Type to = getOutput().getType().getElementType();
+  if (from.getIntOrFloatBitWidth() != to.getIntOrFloatBitWidth())
+    return emitOpError("bitcast needs element types of one width, got ") << from << " and " << to;
+  return success();
+}
+

@@ -10,6 +10,7 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 def Graph_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def Graph_IndexTensor : RankedTensorOf<[I32, I64]>;
 def Graph_BoolTensor : RankedTensorOf<[I1]>;
+def Graph_IndexTensorAnyWidth : RankedTensorOf<[AnyInteger]>;
 
 //===----------------------------------------------------------------------===//
 // Elementwise
@@ -49,6 +50,9 @@ def Graph_SqrtOp : Graph_UnaryOp<"sqrt", Graph_FloatTensor> {
 }
 def Graph_ErfOp : Graph_UnaryOp<"erf", Graph_FloatTensor> {
   let summary = "elementwise Gauss error function";
+}
+def Graph_ErfcOp : Graph_UnaryOp<"erfc", Graph_FloatTensor> {
+  let summary = "elementwise complementary error function 1 - erf(x), accurate for large x";
 }
 def Graph_FloorOp : Graph_UnaryOp<"floor", Graph_FloatTensor> {
   let summary = "elementwise largest integer not greater than x";
@@ -92,8 +96,45 @@ def Graph_AcoshOp : Graph_UnaryOp<"acosh", Graph_FloatTensor> {
 def Graph_AtanhOp : Graph_UnaryOp<"atanh", Graph_FloatTensor> {
   let summary = "elementwise inverse hyperbolic tangent";
 }
-def Graph_NotOp : Graph_UnaryOp<"not", Graph_BoolTensor> {
-  let summary = "elementwise logical not";
+def Graph_NotOp : Graph_UnaryOp<"not", RankedTensorOf<[AnyInteger]>> {
+  let summary = "elementwise logical not (i1), bitwise complement (wider integers)";
+}
+def Graph_Expm1Op : Graph_UnaryOp<"expm1", Graph_FloatTensor> {
+  let summary = "elementwise e^x - 1, accurate near 0";
+}
+def Graph_Log1pOp : Graph_UnaryOp<"log1p", Graph_FloatTensor> {
+  let summary = "elementwise log(1 + x), accurate near 0";
+}
+def Graph_CbrtOp : Graph_UnaryOp<"cbrt", Graph_FloatTensor> {
+  let summary = "elementwise cube root";
+}
+def Graph_RsqrtOp : Graph_UnaryOp<"rsqrt", Graph_FloatTensor> {
+  let summary = "elementwise 1 / sqrt(x)";
+}
+def Graph_RoundAwayOp : Graph_UnaryOp<"round_away", Graph_FloatTensor> {
+  let summary = "elementwise x rounded to the nearest integer, ties away from zero";
+}
+def Graph_SignOp : Graph_UnaryOp<"sign", AnyRankedTensor> {
+  let summary = "elementwise -1, 0 or 1 by the sign of x (NaN stays NaN, -0 stays -0)";
+}
+def Graph_PopcntOp : Graph_UnaryOp<"popcnt", RankedTensorOf<[AnyInteger]>> {
+  let summary = "elementwise number of set bits";
+}
+def Graph_ClzOp : Graph_UnaryOp<"clz", RankedTensorOf<[AnyInteger]>> {
+  let summary = "elementwise number of leading zero bits";
+}
+def Graph_IsFiniteOp : Graph_Op<"is_finite", [Pure, Elementwise, SameOperandsAndResultShape]> {
+  let summary = "elementwise: x is neither infinite nor NaN";
+  let arguments = (ins Graph_FloatTensor:$input);
+  let results = (outs Graph_BoolTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
+}
+def Graph_BitcastOp : Graph_Op<"bitcast", [Pure, Elementwise, SameOperandsAndResultShape]> {
+  let summary = "elementwise reinterpretation of the bits as another type of the same width";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
+  let hasVerifier = 1;
 }
 
 // Binary ops broadcast their operands like NumPy; the result shape is inferred.
@@ -168,14 +209,43 @@ def Graph_GreaterOp : Graph_PredicateOp<"greater"> {
 def Graph_GreaterEqualOp : Graph_PredicateOp<"greater_equal"> {
   let summary = "elementwise >=";
 }
-def Graph_AndOp : Graph_PredicateOp<"and", [Commutative]> {
-  let summary = "elementwise logical and of i1 tensors";
+// Logic on i1, bitwise on wider integers; the result has the operands' type.
+def Graph_AndOp : Graph_ArithmeticOp<"and", [Commutative]> {
+  let summary = "elementwise logical (i1) or bitwise and";
 }
-def Graph_OrOp : Graph_PredicateOp<"or", [Commutative]> {
-  let summary = "elementwise logical or of i1 tensors";
+def Graph_OrOp : Graph_ArithmeticOp<"or", [Commutative]> {
+  let summary = "elementwise logical (i1) or bitwise or";
 }
-def Graph_XorOp : Graph_PredicateOp<"xor", [Commutative]> {
-  let summary = "elementwise logical xor of i1 tensors";
+def Graph_XorOp : Graph_ArithmeticOp<"xor", [Commutative]> {
+  let summary = "elementwise logical (i1) or bitwise exclusive or";
+}
+def Graph_ShiftLeftOp : Graph_ArithmeticOp<"shift_left"> {
+  let summary = "elementwise lhs << rhs (0 when rhs is negative or >= the bit width)";
+}
+def Graph_ShiftRightLogicalOp : Graph_ArithmeticOp<"shift_right_logical"> {
+  let summary = "elementwise logical lhs >> rhs (0 when rhs is negative or >= the bit width)";
+}
+def Graph_ShiftRightArithmeticOp : Graph_ArithmeticOp<"shift_right_arithmetic"> {
+  let summary = "elementwise arithmetic lhs >> rhs (the sign fills when rhs is out of range)";
+}
+def Graph_Atan2Op : Graph_ArithmeticOp<"atan2"> {
+  let summary = "elementwise angle of the point (rhs, lhs)";
+}
+def Graph_NextAfterOp : Graph_ArithmeticOp<"next_after"> {
+  let summary = "elementwise the representable value after lhs in the direction of rhs";
+}
+def Graph_ReducePrecisionOp : Graph_Op<"reduce_precision",
+    [Pure, Elementwise, SameOperandsAndResultType]> {
+  let summary = "elementwise rounding to a float format with fewer exponent/mantissa bits";
+  let description = [{
+    The value the narrower format (`exponent_bits`, `mantissa_bits`) would
+    hold, in the input's type: mantissa rounded to nearest even, overflow to
+    infinity, underflow to zero; NaN stays NaN.
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, I32Attr:$exponent_bits,
+                       I32Attr:$mantissa_bits);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($output)";
 }
 
 def Graph_SelectOp : Graph_Op<"select", [Pure, InferTypeOpAdaptor]> {
@@ -232,11 +302,11 @@ def Graph_ConvOp : Graph_Op<"conv", [Pure, InferTypeOpAdaptor]> {
     input `[N, C, D1..Dk]`, weight `[F, C/group, K1..Kk]`, optional bias `[F]`.
     `pads` holds k begin paddings then k end paddings.
   }];
-  let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$weight,
-                       Optional<Graph_FloatTensor>:$bias,
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
+                       Optional<AnyRankedTensor>:$bias,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
                        DenseI64ArrayAttr:$pads, I64Attr:$group);
-  let results = (outs Graph_FloatTensor:$output);
+  let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = [{
     $input `,` $weight (`bias` $bias^)? attr-dict `:`
     functional-type(operands, results)
@@ -494,5 +564,7 @@ def Graph_GatherOp : Graph_Op<"gather", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat =
       "$input `,` $indices attr-dict `:` functional-type(operands, results)";
 }
+
+include "dialects/graph/IR/GraphStructuredOps.td"
 
 #endif

@@ -1,0 +1,171 @@
+//===- StablehloImporter.cpp - Parsing and converting StableHLO programs ---===//
+#include "frontends/stablehlo/StablehloImporter.h"
+
+#include "dialects/graph/IR/GraphOps.h"
+#include "frontends/stablehlo/StablehloConverter.h"
+#include "frontends/stablehlo/StablehloOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+
+using namespace mlir;
+using namespace smelt;
+using namespace smelt::stablehlo_frontend;
+
+void smelt::stablehlo_frontend::registerStablehloDialects(DialectRegistry &registry) {
+  registry.insert<stablehlo::StablehloDialect, chlo::ChloDialect, check::CheckDialect,
+                  func::FuncDialect, graph::GraphDialect>();
+}
+
+FailureOr<OwningOpRef<ModuleOp>>
+smelt::stablehlo_frontend::parseStablehlo(MLIRContext &context, llvm::SourceMgr &sources) {
+  context.loadDialect<stablehlo::StablehloDialect, chlo::ChloDialect, check::CheckDialect,
+                      func::FuncDialect, graph::GraphDialect>();
+  ParserConfig config(&context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sources, config);
+  if (!module)
+    return failure();
+  return module;
+}
+
+func::FuncOp smelt::stablehlo_frontend::findEntry(ModuleOp program, const ImportOptions &options) {
+  if (auto entry = program.lookupSymbol<func::FuncOp>(options.entry))
+    return entry;
+  func::FuncOp single;
+  for (auto function : program.getOps<func::FuncOp>()) {
+    if (!function.isPublic())
+      continue;
+    if (single) {
+      program.emitError("no function @") << options.entry
+                                         << " and several public functions to choose from";
+      return {};
+    }
+    single = function;
+  }
+  if (!single)
+    program.emitError("the program has no function @") << options.entry;
+  return single;
+}
+
+FailureOr<OwningOpRef<ModuleOp>>
+smelt::stablehlo_frontend::convertToGraph(ModuleOp program, const ImportOptions &options) {
+  MLIRContext *context = program.getContext();
+  func::FuncOp entry = findEntry(program, options);
+  if (!entry)
+    return failure();
+  if (entry.isExternal())
+    return entry.emitError("the entry function has no body");
+  FunctionType type = entry.getFunctionType();
+  for (Type input : type.getInputs())
+    if (failed(Converter::convertType(entry.getLoc(), input)))
+      return failure();
+  for (Type result : type.getResults())
+    if (failed(Converter::convertType(entry.getLoc(), result)))
+      return failure();
+
+  OpBuilder builder(context);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(program.getLoc());
+  builder.setInsertionPointToEnd(module->getBody());
+  auto main = func::FuncOp::create(builder, entry.getLoc(), "main", type);
+  for (unsigned i = 0; i < type.getNumInputs(); ++i)
+    main.setArgAttr(i, "smelt.name", builder.getStringAttr("arg" + std::to_string(i)));
+  for (unsigned i = 0; i < type.getNumResults(); ++i)
+    main.setResultAttr(i, "smelt.name", builder.getStringAttr("output" + std::to_string(i)));
+  Block *body = main.addEntryBlock();
+  builder.setInsertionPointToStart(body);
+  Converter converter(builder, program);
+  SmallVector<Value> returned;
+  if (failed(converter.convertBlock(entry.getBody().front(), body->getArguments(), returned)))
+    return failure();
+  func::ReturnOp::create(builder, entry.getLoc(), returned);
+  if (failed(verify(*module)))
+    return entry.emitError("the imported graph does not verify (an importer bug)");
+  return module;
+}
+
+FailureOr<OwningOpRef<ModuleOp>>
+smelt::stablehlo_frontend::importStablehloBuffer(MLIRContext &context, StringRef text,
+                                                 StringRef name, const ImportOptions &options) {
+  llvm::SourceMgr sources;
+  sources.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, name), llvm::SMLoc());
+  FailureOr<OwningOpRef<ModuleOp>> program = parseStablehlo(context, sources);
+  if (failed(program))
+    return failure();
+  return convertToGraph(**program, options);
+}
+
+FailureOr<OwningOpRef<ModuleOp>>
+smelt::stablehlo_frontend::importStablehloFile(MLIRContext &context, StringRef path,
+                                               const ImportOptions &options) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file = llvm::MemoryBuffer::getFile(path);
+  if (!file)
+    return emitError(FileLineColLoc::get(&context, path, 0, 0))
+           << "cannot read the program: " << file.getError().message();
+  llvm::SourceMgr sources;
+  sources.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
+  FailureOr<OwningOpRef<ModuleOp>> program = parseStablehlo(context, sources);
+  if (failed(program))
+    return failure();
+  return convertToGraph(**program, options);
+}
+
+LogicalResult smelt::stablehlo_frontend::inlineCalls(func::FuncOp function, ModuleOp program) {
+  SmallVector<Operation *> calls;
+  function.walk([&](Operation *op) {
+    if (isa<func::CallOp>(op) || op->getName().getStringRef() == "stablehlo.composite")
+      calls.push_back(op);
+  });
+  for (Operation *call : calls) {
+    StringRef callee;
+    if (auto direct = dyn_cast<func::CallOp>(call))
+      callee = direct.getCallee();
+    else if (auto symbol = dyn_cast_or_null<FlatSymbolRefAttr>(call->getAttr("decomposition")))
+      callee = symbol.getValue();
+    auto target = program.lookupSymbol<func::FuncOp>(callee);
+    if (!target || target.isExternal() || target == function)
+      return call->emitError("cannot inline the call to @") << callee;
+    if (failed(inlineCalls(target, program)))
+      return failure();
+    Block &body = target.getBody().front();
+    IRMapping mapping;
+    for (auto [argument, operand] : llvm::zip(body.getArguments(), call->getOperands()))
+      mapping.map(argument, operand);
+    OpBuilder builder(call);
+    for (Operation &op : body.without_terminator())
+      builder.clone(op, mapping);
+    for (auto [result, returned] : llvm::zip(call->getResults(), body.getTerminator()->getOperands()))
+      result.replaceAllUsesWith(mapping.lookupOrDefault(returned));
+    call->erase();
+  }
+  return success();
+}
+
+bool smelt::stablehlo_frontend::requiresConstantOperand(Operation *op, unsigned index) {
+  StringRef name = op->getName().getStringRef();
+  if (name == "stablehlo.dynamic_pad")
+    return index >= 2;
+  if (name == "stablehlo.dynamic_gather" || name == "stablehlo.dynamic_conv")
+    return index == 2;
+  if (name == "stablehlo.dynamic_iota")
+    return index == 0;
+  if (name == "stablehlo.dynamic_reshape" || name == "stablehlo.dynamic_broadcast_in_dim")
+    return index == 1;
+  if (name == "stablehlo.reduce")
+    // The initial value decides whether a reduction is a graph reduce op.
+    return index >= op->getNumOperands() / 2;
+  return false;
+}
+
+bool smelt::stablehlo_frontend::looksLikeMlirText(StringRef text) {
+  StringRef start = text.ltrim();
+  while (start.starts_with("//")) {
+    start = start.drop_until([](char c) { return c == '\n'; }).ltrim();
+  }
+  return start.starts_with("module") || start.starts_with("func.func") ||
+         start.starts_with("#") || start.starts_with("\"builtin.module\"");
+}
