@@ -47,6 +47,9 @@ MemRefType deviceBufferType(Type tensorType) {
                                                 kernel::MemorySpace::Global));
 }
 
+/// How many copies of one producer a fused kernel may compute (see formGroups).
+constexpr int64_t kMaxPathsToRoot = 8;
+
 bool isSplatConstant(Value value) {
   DenseElementsAttr elements;
   return matchPattern(value, m_Constant(&elements)) && elements.isSplat();
@@ -290,6 +293,7 @@ std::vector<SmallVector<Operation *>> KernelFormation::formGroups() {
   // Users are visited before their producers (reverse program order), so a
   // producer sees its users' groups.
   DenseMap<Operation *, int> groupOf;
+  DenseMap<Operation *, int64_t> pathsToRoot;
   std::vector<SmallVector<Operation *>> groups;
   std::vector<bool> hasContraction;
   for (Operation *op : llvm::reverse(computeOps)) {
@@ -313,6 +317,16 @@ std::vector<SmallVector<Operation *>> KernelFormation::formGroups() {
         joined = group->second;
       }
     }
+    // A producer is computed once per path from the root to it (tile-and-fuse
+    // fuses one copy per use): in a DAG with reuse, such as a Clenshaw
+    // recurrence b_k = x * b_{k+1} - b_{k+2} + c, the copies double with every
+    // level. Past a few paths the producer starts a kernel of its own.
+    int64_t paths = 0;
+    if (joined != -1)
+      for (Operation *user : op->getResult(0).getUsers())
+        paths += pathsToRoot.lookup(user);
+    if (paths > kMaxPathsToRoot)
+      joined = -1;
     // One contraction (conv, matmul) per kernel: a second one that feeds the
     // same epilogue (a residual branch's downsampling conv) gets its own.
     bool contraction = isa<graph::ConvOp, graph::MatMulOp>(op);
@@ -334,6 +348,7 @@ std::vector<SmallVector<Operation *>> KernelFormation::formGroups() {
       hasContraction.push_back(false);
     }
     groupOf[op] = joined;
+    pathsToRoot[op] = groups[joined].empty() ? 1 : std::max<int64_t>(paths, 1);
     groups[joined].push_back(op);
     hasContraction[joined] = hasContraction[joined] || contraction;
   }

@@ -181,10 +181,12 @@ static Value reducePrecision(OpBuilder &b, Location loc, Value x, int exponentBi
                                     arith::SelectOp::create(b, loc, underflows, signedZero, xBits));
   }
   Value result = arith::BitcastOp::create(b, loc, type, xBits);
-  // NaN stays NaN while some mantissa bit survives to say so.
-  if (mantissaBits > 0)
-    result = arith::SelectOp::create(b, loc, isNaN(b, loc, x), x, result);
-  return result;
+  // NaN stays NaN while some mantissa bit survives to say so; without
+  // mantissa bits it becomes an infinity of its sign.
+  Value nanResult = x;
+  if (mantissaBits == 0)
+    nanResult = math::CopySignOp::create(b, loc, highestValue(b, loc, type, false), x);
+  return arith::SelectOp::create(b, loc, isNaN(b, loc, x), nanResult, result);
 }
 
 /// Integer division and remainder that never trap: x / 0 is all ones, x % 0

@@ -805,11 +805,26 @@ SmallVector<Type> signlessTypes(TypeRange types) {
   return result;
 }
 
+/// A copy of `value` in a new tensor. Loop-carried and branch values must
+/// all live in one memory space; the kernel's inputs are global, what it
+/// computes is local, so values that come in from outside are copied.
+Value freshCopy(OpBuilder &b, Location loc, Value value) {
+  Value empty = emptyTensor(b, loc, tensorTypeOf(value));
+  return linalg::CopyOp::create(b, loc, value, empty).getResult(0);
+}
+
+Values freshCopies(OpBuilder &b, Location loc, ValueRange values) {
+  Values copies;
+  for (Value value : values)
+    copies.push_back(freshCopy(b, loc, value));
+  return copies;
+}
+
 Lowered lowerWhile(OpBuilder &b, WhileOp op, ValueRange operands) {
   Location loc = op.getLoc();
   bool failedRegion = false;
   auto loop = scf::WhileOp::create(
-      b, loc, signlessTypes(op.getOutputs().getTypes()), operands,
+      b, loc, signlessTypes(op.getOutputs().getTypes()), freshCopies(b, loc, operands),
       [&](OpBuilder &cb, Location cl, ValueRange values) {
         FailureOr<Values> condition = lowerRegionBody(cb, op.getCond(), values);
         Value flag = failed(condition) ? arith::ConstantIntOp::create(cb, cl, cb.getI1Type(), 0)
@@ -836,6 +851,9 @@ void yieldRegion(OpBuilder &b, Location loc, Region &region, ValueRange values, 
     scf::YieldOp::create(b, loc, Values(values.take_front(std::min(values.size(), resultCount))));
     return;
   }
+  for (Value &result : *results)
+    if (llvm::is_contained(values, result))
+      result = freshCopy(b, loc, result);
   scf::YieldOp::create(b, loc, *results);
 }
 
@@ -956,24 +974,30 @@ FailureOr<SmallVector<Value>> smelt::lowering::lowerRegionBody(OpBuilder &b, Reg
   IRMapping mapping;
   for (auto [argument, value] : llvm::zip(block.getArguments(), arguments))
     mapping.map(argument, value);
-  for (Operation &op : block) {
-    if (auto yield = dyn_cast<YieldOp>(op)) {
-      SmallVector<Value> results;
-      for (Value value : yield.getValues()) {
-        Value mapped = mapping.lookupOrNull(value);
-        if (!mapped)
-          return yield.emitError("control-flow regions must take the values they yield as operands");
-        results.push_back(mapped);
-      }
-      return results;
+  // Values from outside the region: only constants (canonicalization hoists
+  // them out of regions), computed again here.
+  auto lookup = [&](Value value, Operation *user) -> FailureOr<Value> {
+    if (Value mapped = mapping.lookupOrNull(value))
+      return mapped;
+    if (auto constant = value.getDefiningOp<ConstantOp>()) {
+      FailureOr<SmallVector<Value>> lowered = lowerGraphOpToLinalg(b, constant, {});
+      if (failed(lowered))
+        return failure();
+      mapping.map(value, lowered->front());
+      return lowered->front();
     }
+    return user->emitError("control-flow regions must take the values they use as operands");
+  };
+  for (Operation &op : block) {
     SmallVector<Value> operands;
     for (Value operand : op.getOperands()) {
-      Value mapped = mapping.lookupOrNull(operand);
-      if (!mapped)
-        return op.emitError("control-flow regions must take the values they use as operands");
-      operands.push_back(mapped);
+      FailureOr<Value> mapped = lookup(operand, &op);
+      if (failed(mapped))
+        return failure();
+      operands.push_back(*mapped);
     }
+    if (isa<YieldOp>(op))
+      return operands;
     FailureOr<SmallVector<Value>> results = lowerGraphOpToLinalg(b, &op, operands);
     if (failed(results))
       return failure();

@@ -68,10 +68,26 @@ smelt::stablehlo_frontend::convertToGraph(ModuleOp program, const ImportOptions 
     if (failed(Converter::convertType(entry.getLoc(), result)))
       return failure();
 
+  // Integers narrower than a byte (i2, i4, ui4, ...) compute as themselves
+  // but cross the signature as 8-bit integers of their signedness, extended
+  // on the way out (the runtime's tensors have whole-byte elements).
+  auto storageOf = [&](Type value) -> Type {
+    auto tensor = cast<RankedTensorType>(value);
+    auto integer = dyn_cast<IntegerType>(tensor.getElementType());
+    if (!integer || integer.getWidth() == 1 || integer.getWidth() >= 8)
+      return value;
+    return tensor.clone(IntegerType::get(context, 8, integer.getSignedness()));
+  };
+  SmallVector<Type> inputs, results;
+  for (Type input : type.getInputs())
+    inputs.push_back(storageOf(input));
+  for (Type result : type.getResults())
+    results.push_back(storageOf(result));
   OpBuilder builder(context);
   OwningOpRef<ModuleOp> module = ModuleOp::create(program.getLoc());
   builder.setInsertionPointToEnd(module->getBody());
-  auto main = func::FuncOp::create(builder, entry.getLoc(), "main", type);
+  auto main = func::FuncOp::create(builder, entry.getLoc(), "main",
+                                   FunctionType::get(context, inputs, results));
   for (unsigned i = 0; i < type.getNumInputs(); ++i)
     main.setArgAttr(i, "smelt.name", builder.getStringAttr("arg" + std::to_string(i)));
   for (unsigned i = 0; i < type.getNumResults(); ++i)
@@ -79,9 +95,17 @@ smelt::stablehlo_frontend::convertToGraph(ModuleOp program, const ImportOptions 
   Block *body = main.addEntryBlock();
   builder.setInsertionPointToStart(body);
   Converter converter(builder, program);
-  SmallVector<Value> returned;
-  if (failed(converter.convertBlock(entry.getBody().front(), body->getArguments(), returned)))
+  SmallVector<Value> arguments, returned;
+  for (auto [argument, original] : llvm::zip(body->getArguments(), type.getInputs()))
+    arguments.push_back(argument.getType() == original
+                            ? Value(argument)
+                            : graph::CastOp::create(builder, entry.getLoc(), original, argument)
+                                  .getResult());
+  if (failed(converter.convertBlock(entry.getBody().front(), arguments, returned)))
     return failure();
+  for (size_t i = 0; i < returned.size() && i < results.size(); ++i)
+    if (returned[i].getType() != results[i])
+      returned[i] = graph::CastOp::create(builder, entry.getLoc(), results[i], returned[i]);
   func::ReturnOp::create(builder, entry.getLoc(), returned);
   if (failed(verify(*module)))
     return entry.emitError("the imported graph does not verify (an importer bug)");

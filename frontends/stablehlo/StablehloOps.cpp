@@ -244,6 +244,18 @@ namespace {
 using Operands = SmallVector<OpAsmParser::UnresolvedOperand>;
 }
 
+/// Exactly `count` comma-separated operands (a trailing `, KEYWORD` or
+/// `, name = value` belongs to the op, not to the operand list).
+static ParseResult parseOperands(OpAsmParser &parser, Operands &operands, int count) {
+  for (int i = 0; i < count; ++i) {
+    OpAsmParser::UnresolvedOperand operand;
+    if ((i > 0 && parser.parseComma()) || parser.parseOperand(operand))
+      return failure();
+    operands.push_back(operand);
+  }
+  return success();
+}
+
 /// Types after `:` for `operands`: a function type `(T...) -> R` / `(T...) ->
 /// (R...)`, or a list `T1, T2` (one type per operand, or one type for all)
 /// optionally followed by `-> R` / `-> (R...)`. Without results spelled out,
@@ -314,7 +326,34 @@ static ParseResult parseOperandsAndTypes(OpAsmParser &parser, OperationState &re
 }
 
 ParseResult smelt::stablehlo::parseElementwise(OpAsmParser &parser, OperationState &result) {
-  bool variadicResults = result.name.getStringRef() == "stablehlo.optimization_barrier";
+  StringRef name = result.name.getStringRef();
+  if (name == "stablehlo.complex") {
+    // `%re, %im : tensor<...xcomplex<T>>`: the one type is the result's.
+    Operands operands;
+    Type type;
+    SMLoc loc = parser.getCurrentLocation();
+    if (parseOperands(parser, operands, 2) || parser.parseOptionalAttrDict(result.attributes) ||
+        parser.parseColon())
+      return failure();
+    if (succeeded(parser.parseOptionalLParen())) {
+      SmallVector<Type> operandTypes;
+      if (parser.parseTypeList(operandTypes) || parser.parseRParen() || parser.parseArrow() ||
+          parser.parseType(type))
+        return failure();
+      result.addTypes(type);
+      return parser.resolveOperands(operands, operandTypes, loc, result.operands);
+    }
+    if (parser.parseType(type))
+      return failure();
+    auto shaped = dyn_cast<ShapedType>(type);
+    auto complex = shaped ? dyn_cast<ComplexType>(shaped.getElementType()) : ComplexType();
+    if (!complex)
+      return parser.emitError(loc) << "expected a complex tensor type";
+    result.addTypes(type);
+    Type part = shaped.clone(complex.getElementType());
+    return parser.resolveOperands(operands, {part, part}, loc, result.operands);
+  }
+  bool variadicResults = name == "stablehlo.optimization_barrier";
   return parseOperandsAndTypes(parser, result, variadicResults ? -1 : 1);
 }
 
@@ -335,7 +374,7 @@ ParseResult smelt::stablehlo::parseReturn(OpAsmParser &parser, OperationState &r
 ParseResult smelt::stablehlo::parseSelect(OpAsmParser &parser, OperationState &result) {
   Operands operands;
   SMLoc loc = parser.getCurrentLocation();
-  if (parser.parseOperandList(operands, 3) || parser.parseOptionalAttrDict(result.attributes) ||
+  if (parseOperands(parser, operands, 3) || parser.parseOptionalAttrDict(result.attributes) ||
       parser.parseColon())
     return failure();
   if (succeeded(parser.parseOptionalLParen())) {
@@ -361,7 +400,7 @@ ParseResult smelt::stablehlo::parseCompare(OpAsmParser &parser, OperationState &
   StringRef direction;
   Operands operands;
   if (parser.parseKeyword(&direction) || parser.parseComma() ||
-      parser.parseOperandList(operands, 2))
+      parseOperands(parser, operands, 2))
     return failure();
   result.addAttribute("comparison_direction", StringAttr::get(context, direction));
   if (succeeded(parser.parseOptionalComma())) {
@@ -385,7 +424,8 @@ static std::string attributeNameFor(StringRef op, StringRef keyword) {
     return "dimensions";
   }
   if (keyword == "dim")
-    return op == "stablehlo.iota" ? "iota_dimension" : "dimension";
+    return op == "stablehlo.iota" || op == "stablehlo.dynamic_iota" ? "iota_dimension"
+                                                                     : "dimension";
   return llvm::StringSwitch<std::string>(keyword)
       .Case("sizes", "slice_sizes")
       .Case("low", "edge_padding_low")
@@ -402,12 +442,9 @@ ParseResult smelt::stablehlo::parseNamedAttrs(OpAsmParser &parser, OperationStat
   MLIRContext *context = parser.getContext();
   StringRef opName = result.name.getStringRef();
   Operands operands;
-  if (parser.parseOperandList(operands))
-    return failure();
   auto i64 = IntegerType::get(context, 64);
-  auto parseKeyValue = [&]() -> ParseResult {
-    StringRef keyword;
-    if (parser.parseKeyword(&keyword) || parser.parseEqual())
+  auto parseKeyValueAfter = [&](StringRef keyword) -> ParseResult {
+    if (parser.parseEqual())
       return failure();
     if (keyword == "format") {
       // e<exponent bits>m<mantissa bits>
@@ -455,14 +492,40 @@ ParseResult smelt::stablehlo::parseNamedAttrs(OpAsmParser &parser, OperationStat
     result.addAttribute(name, StringAttr::get(context, word));
     return success();
   };
-  if (operands.empty()) {
-    // iota: `dim = 0 : T`
-    if (parseKeyValue())
+  auto parseKeyValue = [&]() -> ParseResult {
+    StringRef keyword;
+    if (parser.parseKeyword(&keyword))
       return failure();
+    return parseKeyValueAfter(keyword);
+  };
+  // Operands, then `key = value` pairs, all comma-separated (iota has no
+  // operands: `dim = 0 : T`; replica_id has neither).
+  bool first = true;
+  while (true) {
+    if (!first && failed(parser.parseOptionalComma()))
+      break;
+    OpAsmParser::UnresolvedOperand operand;
+    OptionalParseResult parsedOperand = parser.parseOptionalOperand(operand);
+    if (parsedOperand.has_value()) {
+      if (failed(*parsedOperand))
+        return failure();
+      operands.push_back(operand);
+      first = false;
+      continue;
+    }
+    StringRef peeked;
+    if (first && failed(parser.parseOptionalKeyword(&peeked))) {
+      break;
+    }
+    if (first) {
+      // The keyword was consumed: finish its `= value`.
+      if (parseKeyValueAfter(peeked))
+        return failure();
+    } else if (parseKeyValue()) {
+      return failure();
+    }
+    first = false;
   }
-  while (succeeded(parser.parseOptionalComma()))
-    if (parseKeyValue())
-      return failure();
   if (parser.parseOptionalAttrDict(result.attributes) || parser.parseColon())
     return failure();
   return parseTrailingTypes(parser, result, operands, 1);
@@ -516,7 +579,7 @@ ParseResult smelt::stablehlo::parseSlice(OpAsmParser &parser, OperationState &re
 ParseResult smelt::stablehlo::parseDotGeneral(OpAsmParser &parser, OperationState &result) {
   MLIRContext *context = parser.getContext();
   Operands operands;
-  if (parser.parseOperandList(operands, 2))
+  if (parseOperands(parser, operands, 2))
     return failure();
   SmallVector<NamedAttribute> dims;
   auto addDims = [&](StringRef name, ArrayRef<int64_t> values) {
@@ -732,12 +795,17 @@ ParseResult smelt::stablehlo::parseCheckConst(OpAsmParser &parser, OperationStat
 /// `%a, %b(, tolerance = 0.1)?(, max_ulp_difference = 3)? : T(, T)?`
 ParseResult smelt::stablehlo::parseCheck(OpAsmParser &parser, OperationState &result) {
   Operands operands;
-  if (parser.parseOperandList(operands, 2))
+  if (parseOperands(parser, operands, 2))
     return failure();
   while (succeeded(parser.parseOptionalComma())) {
     StringRef keyword;
     Attribute value;
-    if (parser.parseKeyword(&keyword) || parser.parseEqual() || parser.parseAttribute(value))
+    if (parser.parseKeyword(&keyword) || parser.parseEqual())
+      return failure();
+    // Typed explicitly: the `: T` that follows belongs to the operands.
+    Builder b(parser.getContext());
+    Type type = keyword == "tolerance" ? Type(b.getF64Type()) : Type(b.getI64Type());
+    if (parser.parseAttribute(value, type))
       return failure();
     result.addAttribute(keyword, value);
   }

@@ -22,6 +22,8 @@ using namespace smelt::stablehlo_frontend;
 //===----------------------------------------------------------------------===//
 
 std::optional<SmallVector<int64_t>> smelt::stablehlo_frontend::integersOf(Attribute attribute) {
+  if (auto integer = dyn_cast_or_null<IntegerAttr>(attribute))
+    return SmallVector<int64_t>{integer.getInt()};
   if (auto array = dyn_cast_or_null<DenseI64ArrayAttr>(attribute))
     return SmallVector<int64_t>(array.asArrayRef());
   if (auto array = dyn_cast_or_null<DenseI32ArrayAttr>(attribute))
@@ -282,6 +284,15 @@ Value binary(OpBuilder &b, Location loc, ValueRange v, Type) {
   return GraphOp::create(b, loc, v[0], v[1]);
 }
 
+/// On booleans StableHLO's add and maximum are `or`, multiply and minimum
+/// `and`.
+template <typename GraphOp, typename BooleanOp>
+Value arithmetic(OpBuilder &b, Location loc, ValueRange v, Type) {
+  if (tensorType(v[0]).getElementType().isInteger(1))
+    return BooleanOp::create(b, loc, v[0], v[1]);
+  return GraphOp::create(b, loc, v[0], v[1]);
+}
+
 Value remainder(OpBuilder &b, Location loc, ValueRange v, Type) {
   // StableHLO's remainder has the dividend's sign (C's fmod).
   return graph::ModOp::create(b, loc, v[0], v[1], b.getBoolAttr(true));
@@ -309,6 +320,10 @@ Value infinity(OpBuilder &b, Location loc, Type elementType, bool negative) {
   return splatAttr(b, loc,
                    FloatAttr::get(floatType, APFloat::getInf(floatType.getFloatSemantics(),
                                                              negative)));
+}
+
+Value isFinite(OpBuilder &b, Location loc, ValueRange v, Type resultType) {
+  return graph::IsFiniteOp::create(b, loc, resultType, v[0]);
 }
 
 Value isInf(OpBuilder &b, Location loc, ValueRange v, Type) {
@@ -365,12 +380,12 @@ const llvm::StringMap<ElementwiseBuilder> &elementwiseBuilders() {
       {"stablehlo.sqrt", unary<graph::SqrtOp>},
       {"stablehlo.tan", unary<graph::TanOp>},
       {"stablehlo.tanh", unary<graph::TanhOp>},
-      {"stablehlo.add", binary<graph::AddOp>},
+      {"stablehlo.add", arithmetic<graph::AddOp, graph::OrOp>},
       {"stablehlo.subtract", binary<graph::SubOp>},
-      {"stablehlo.multiply", binary<graph::MulOp>},
+      {"stablehlo.multiply", arithmetic<graph::MulOp, graph::AndOp>},
       {"stablehlo.divide", binary<graph::DivOp>},
-      {"stablehlo.maximum", binary<graph::MaxOp>},
-      {"stablehlo.minimum", binary<graph::MinOp>},
+      {"stablehlo.maximum", arithmetic<graph::MaxOp, graph::OrOp>},
+      {"stablehlo.minimum", arithmetic<graph::MinOp, graph::AndOp>},
       {"stablehlo.power", binary<graph::PowOp>},
       {"stablehlo.remainder", remainder},
       {"stablehlo.and", binary<graph::AndOp>},
@@ -394,6 +409,7 @@ const llvm::StringMap<ElementwiseBuilder> &elementwiseBuilders() {
       {"chlo.tan", unary<graph::TanOp>},
       {"chlo.erf", unary<graph::ErfOp>},
       {"chlo.erfc", unary<graph::ErfcOp>},
+      {"stablehlo.is_finite", isFinite},
       {"chlo.is_inf", isInf},
       {"chlo.is_pos_inf", isPosInf},
       {"chlo.is_neg_inf", isNegInf},
@@ -414,7 +430,7 @@ bool needsFloat(StringRef name) {
       "stablehlo.tanh",  "stablehlo.atan2", "chlo.acos",        "chlo.acosh",
       "chlo.asin",       "chlo.asinh",      "chlo.atan",        "chlo.atanh",
       "chlo.cosh",       "chlo.sinh",       "chlo.tan",         "chlo.erf",
-      "chlo.erfc",       "chlo.is_inf",     "chlo.is_pos_inf",  "chlo.is_neg_inf",
+      "chlo.erfc",       "chlo.is_inf",     "stablehlo.is_finite",     "chlo.is_pos_inf",  "chlo.is_neg_inf",
       "chlo.next_after"};
   return names.contains(name);
 }
@@ -467,16 +483,20 @@ LogicalResult convertBitcast(Converter &c, Operation *op) {
   RankedTensorType from = tensorType(input);
   auto to = cast<RankedTensorType>(op->getResult(0).getType());
   unsigned fromWidth = from.getElementTypeBitWidth(), toWidth = to.getElementTypeBitWidth();
-  if (from.getElementType().isInteger(1) || to.getElementType().isInteger(1))
-    return op->emitError("unsupported bitcast_convert of booleans");
   if (fromWidth == toWidth) {
+    if (from == to) {
+      c.set(op->getResult(0), input);
+      return success();
+    }
     c.set(op->getResult(0), graph::BitcastOp::create(b, loc, to, input));
     return success();
   }
   auto unsignedOf = [&](unsigned width) { return b.getIntegerType(width, /*isSigned=*/false); };
+  // Booleans are single bits (i1 converts to and from integers by value).
   auto bitsOf = [&](Value value) -> Value {
     RankedTensorType type = tensorType(value);
-    if (type.getElementType() == unsignedOf(type.getElementTypeBitWidth()))
+    if (type.getElementType() == unsignedOf(type.getElementTypeBitWidth()) ||
+        type.getElementType().isInteger(1))
       return value;
     return graph::BitcastOp::create(
                b, loc, type.clone(unsignedOf(type.getElementTypeBitWidth())), value)
@@ -491,11 +511,18 @@ LogicalResult convertBitcast(Converter &c, Operation *op) {
     for (int64_t k = 0; k < pieces; ++k) {
       Value shifted = graph::ShiftRightLogicalOp::create(
           b, loc, bits, splat(b, loc, unsignedOf(fromWidth), k * toWidth));
-      Value piece = castTo(b, loc, shifted, unsignedOf(toWidth));
+      Value piece =
+          toWidth == 1
+              ? castTo(b, loc,
+                       graph::AndOp::create(b, loc, shifted, splat(b, loc, unsignedOf(fromWidth), 1)),
+                       b.getI1Type())
+              : castTo(b, loc, shifted, unsignedOf(toWidth));
       parts.push_back(reshapeTo(b, loc, piece, pieceShape));
     }
     Value joined = graph::ConcatOp::create(b, loc, parts, b.getI64IntegerAttr(from.getRank()));
-    c.set(op->getResult(0), graph::BitcastOp::create(b, loc, to, joined));
+    if (tensorType(joined) != to)
+      joined = graph::BitcastOp::create(b, loc, to, joined);
+    c.set(op->getResult(0), joined);
     return success();
   }
   int64_t pieces = toWidth / fromWidth;
@@ -516,7 +543,9 @@ LogicalResult convertBitcast(Converter &c, Operation *op) {
                                               splat(b, loc, unsignedOf(toWidth), k * fromWidth));
     result = result ? graph::OrOp::create(b, loc, result, placed).getResult() : placed;
   }
-  c.set(op->getResult(0), graph::BitcastOp::create(b, loc, to, result));
+  if (tensorType(result) != to)
+    result = graph::BitcastOp::create(b, loc, to, result);
+  c.set(op->getResult(0), result);
   return success();
 }
 

@@ -431,6 +431,14 @@ FailureOr<OwningOpRef<ModuleOp>> lowerKernelsToLLVMDialect(ModuleOp module) {
                        vector::VectorDialect, math::MathDialect,
                        linalg::LinalgDialect, LLVM::LLVMDialect, arith::ArithDialect>();
   OwningOpRef<ModuleOp> code = ModuleOp::create(UnknownLoc::get(context));
+  // Constant tensors inside kernel bodies (a control-flow branch's literals)
+  // bufferized to module-level globals; the kernels' code needs them.
+  {
+    OpBuilder globals = OpBuilder::atBlockEnd(code->getBody());
+    for (auto global : module.getOps<memref::GlobalOp>())
+      globals.clone(*global);
+    stripMemorySpaces(*code);
+  }
   SmallVector<std::pair<std::string, size_t>> kernels;
   for (auto kernelFunc : module.getOps<kernel::FuncOp>()) {
     if (failed(buildBody(kernelFunc, *code)))

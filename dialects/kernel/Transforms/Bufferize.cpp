@@ -159,6 +159,8 @@ static void hoistLoopAllocations(FuncOp func) {
 LogicalResult smelt::kernel::bufferizeKernel(FuncOp func) {
   bufferization::OneShotBufferizationOptions options;
   options.bufferizeFunctionBoundaries = false;
+  // Loops over whole tensors (while, sort passes) may yield new buffers.
+  options.allowReturnAllocsFromLoops = true;
   // Temporaries belong to the group that computes them.
   Attribute local = getMemorySpace(func.getContext(), MemorySpace::Local);
   options.defaultMemorySpaceFn = [local](TensorType) -> std::optional<Attribute> {
