@@ -2,12 +2,15 @@
 //
 //   smelt-translate --import-onnx model.onnx [-o out.mlir]
 //                   [--input-shape=name:1x3x224x224 ...]
+//   smelt-translate --import-stablehlo program.mlir [-o out.mlir]
+//                   [--split-input-file]
 //
 // Prints the imported module. On error, prints the diagnostics to stderr as
 // "<file>: error: <message>" and exits with 1.
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/OnnxImporter.h"
+#include "frontends/stablehlo/StablehloImporter.h"
 #include "tools/common/Registration.h"
 
 #include "mlir/IR/AsmState.h"
@@ -15,6 +18,8 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/ToolUtilities.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -27,6 +32,12 @@ static cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<model file>
 static cl::opt<bool> importOnnx("import-onnx",
                                 cl::desc("Import an ONNX model (.onnx binary, or "
                                          ".onnxtxt textual syntax)"));
+static cl::opt<bool> importStablehlo(
+    "import-stablehlo",
+    cl::desc("Import a StableHLO program (MLIR text, pretty or generic form)"));
+static cl::opt<bool> splitInputFile(
+    "split-input-file",
+    cl::desc("With --import-stablehlo: import each '// -----' chunk on its own"));
 static cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
                                            cl::value_desc("filename"), cl::init("-"));
 static cl::list<std::string>
@@ -82,14 +93,55 @@ static void printDiagnostic(mlir::Diagnostic &diagnostic) {
     os << "  note: " << note << "\n";
 }
 
+/// --import-stablehlo: diagnostics as MLIR prints them (file:line:col with
+/// the source line), one module per chunk with --split-input-file.
+static int translateStablehlo() {
+  std::string error;
+  std::unique_ptr<MemoryBuffer> input = mlir::openInputFile(inputFilename, &error);
+  std::unique_ptr<ToolOutputFile> output = mlir::openOutputFile(outputFilename, &error);
+  if (!input || !output) {
+    errs() << "smelt-translate: " << error << "\n";
+    return 1;
+  }
+  mlir::DialectRegistry registry;
+  smelt::registerAllDialects(registry);
+  auto processChunk = [&](std::unique_ptr<MemoryBuffer> chunk, raw_ostream &os) {
+    mlir::MLIRContext context(registry);
+    SourceMgr sources;
+    sources.AddNewSourceBuffer(std::move(chunk), SMLoc());
+    mlir::SourceMgrDiagnosticHandler handler(sources, &context);
+    auto program = smelt::stablehlo_frontend::parseStablehlo(context, sources);
+    if (mlir::failed(program))
+      return mlir::failure();
+    auto module = smelt::stablehlo_frontend::convertToGraph(**program, {});
+    if (mlir::failed(module))
+      return mlir::failure();
+    (*module)->print(os);
+    os << "\n";
+    return mlir::success();
+  };
+  if (mlir::failed(mlir::splitAndProcessBuffer(
+          std::move(input),
+          [&](std::unique_ptr<MemoryBuffer> chunk, raw_ostream &os) {
+            return processChunk(std::move(chunk), os);
+          },
+          output->os(), splitInputFile ? mlir::kDefaultSplitMarker : "",
+          splitInputFile ? mlir::kDefaultSplitMarker : "")))
+    return 1;
+  output->keep();
+  return 0;
+}
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "Smelt model translator\n");
 
+  if (importStablehlo)
+    return translateStablehlo();
   if (!importOnnx) {
-    errs() << "smelt-translate: choose a translation (--import-onnx)\n";
+    errs() << "smelt-translate: choose a translation (--import-onnx, --import-stablehlo)\n";
     return 1;
   }
   smelt::onnx_frontend::ImportOptions options;
