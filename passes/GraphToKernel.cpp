@@ -410,6 +410,9 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
       if ((def && members.contains(def)) || inlinable(operand) ||
           llvm::is_contained(inputs, operand))
         continue;
+      // An empty tensor holds nothing to read: the kernel makes its own.
+      if (cast<ShapedType>(operand.getType()).getNumElements() == 0)
+        continue;
       inputs.push_back(operand);
     }
   SmallVector<Value> hostArguments;
@@ -472,6 +475,12 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
   for (Operation *op : group) {
     SmallVector<Value> operands;
     for (Value operand : op->getOperands()) {
+      if (!operandMap.contains(operand) &&
+          cast<ShapedType>(operand.getType()).getNumElements() == 0)
+        operandMap.map(operand,
+                       tensor::EmptyOp::create(
+                           body, loc, cast<RankedTensorType>(toSignless(operand.getType())).getShape(),
+                           cast<RankedTensorType>(toSignless(operand.getType())).getElementType()));
       if (!operandMap.contains(operand))
         operandMap.map(operand, body.clone(*operand.getDefiningOp())->getResult(0));
       operands.push_back(operandMap.lookup(operand));

@@ -518,6 +518,9 @@ Value lowerDynamicUpdateSlice(OpBuilder &b, DynamicUpdateSliceOp op, ValueRange 
   Location loc = op.getLoc();
   Value input = operands[0], update = operands[1];
   RankedTensorType updateType = tensorTypeOf(update);
+  if (updateType.getNumElements() == 0)
+    return linalg::CopyOp::create(b, loc, input, emptyTensor(b, loc, tensorTypeOf(input)))
+        .getResult(0);
   SmallVector<OpFoldResult> offsets =
       clampedStarts(b, loc, operands.drop_front(2), op.getStarts(), tensorTypeOf(input),
                     updateType.getShape());

@@ -206,6 +206,13 @@ Value reshapeTensor(OpBuilder &builder, Location loc, Value value,
   auto sourceType = cast<RankedTensorType>(value.getType());
   if (sourceType == resultType)
     return value;
+  // To or from a single element: unit dims only, no reassociation groups.
+  if (sourceType.getRank() == 0)
+    return tensor::ExpandShapeOp::create(builder, loc, resultType, value,
+                                         ArrayRef<ReassociationIndices>{});
+  if (resultType.getRank() == 0)
+    return tensor::CollapseShapeOp::create(builder, loc, resultType, value,
+                                           ArrayRef<ReassociationIndices>{});
   Value flat = value;
   if (sourceType.getRank() != 1) {
     ReassociationIndices all;

@@ -22,6 +22,73 @@ void smelt::stablehlo_frontend::registerStablehloDialects(DialectRegistry &regis
                   func::FuncDialect, graph::GraphDialect>();
 }
 
+std::string smelt::stablehlo_frontend::normalizeStablehloText(StringRef text) {
+  std::string result;
+  result.reserve(text.size());
+  size_t position = 0;
+  while (true) {
+    size_t start = text.find("dense<\"0x", position);
+    if (start == StringRef::npos)
+      break;
+    size_t hexBegin = start + 9;
+    size_t hexEnd = text.find('"', hexBegin);
+    if (hexEnd == StringRef::npos)
+      break;
+    // `"> : tensor<AxBxi1>`
+    StringRef rest = text.substr(hexEnd + 1);
+    StringRef after = rest;
+    bool boolean = false;
+    int64_t count = 1;
+    if (after.consume_front(">")) {
+      after = after.ltrim();
+      if (after.consume_front(":")) {
+        after = after.ltrim();
+        if (after.consume_front("tensor<")) {
+          StringRef shape = after.take_until([](char c) { return c == '>'; });
+          if (shape.ends_with("xi1") || shape == "i1") {
+            boolean = true;
+            SmallVector<StringRef> dims;
+            shape.drop_back(2).split(dims, 'x', -1, /*KeepEmpty=*/false);
+            for (StringRef dim : dims) {
+              int64_t size;
+              if (dim.getAsInteger(10, size)) {
+                boolean = false;
+                break;
+              }
+              count *= size;
+            }
+          }
+        }
+      }
+    }
+    StringRef hex = text.slice(hexBegin, hexEnd);
+    int64_t packedBytes = (count + 7) / 8;
+    bool bytePerElement = boolean && count > 1 && (int64_t)hex.size() == 2 * count &&
+                          packedBytes != count;
+    result.append(text.slice(position, hexBegin).str());
+    if (!bytePerElement) {
+      result.append(hex.str());
+    } else {
+      std::vector<uint8_t> packed(packedBytes, 0);
+      for (int64_t i = 0; i < count; ++i) {
+        unsigned value = 0;
+        if (hex.substr(2 * i, 2).getAsInteger(16, value))
+          value = 0;
+        if (value)
+          packed[i / 8] |= uint8_t(1u << (i % 8));
+      }
+      static const char digits[] = "0123456789ABCDEF";
+      for (uint8_t byte : packed) {
+        result.push_back(digits[byte >> 4]);
+        result.push_back(digits[byte & 15]);
+      }
+    }
+    position = hexEnd;
+  }
+  result.append(text.substr(position).str());
+  return result;
+}
+
 FailureOr<OwningOpRef<ModuleOp>>
 smelt::stablehlo_frontend::parseStablehlo(MLIRContext &context, llvm::SourceMgr &sources) {
   context.loadDialect<stablehlo::StablehloDialect, chlo::ChloDialect, check::CheckDialect,
@@ -116,7 +183,8 @@ FailureOr<OwningOpRef<ModuleOp>>
 smelt::stablehlo_frontend::importStablehloBuffer(MLIRContext &context, StringRef text,
                                                  StringRef name, const ImportOptions &options) {
   llvm::SourceMgr sources;
-  sources.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, name), llvm::SMLoc());
+  sources.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(normalizeStablehloText(text), name), llvm::SMLoc());
   FailureOr<OwningOpRef<ModuleOp>> program = parseStablehlo(context, sources);
   if (failed(program))
     return failure();
@@ -131,7 +199,9 @@ smelt::stablehlo_frontend::importStablehloFile(MLIRContext &context, StringRef p
     return emitError(FileLineColLoc::get(&context, path, 0, 0))
            << "cannot read the program: " << file.getError().message();
   llvm::SourceMgr sources;
-  sources.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
+  sources.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(normalizeStablehloText((*file)->getBuffer()), path),
+      llvm::SMLoc());
   FailureOr<OwningOpRef<ModuleOp>> program = parseStablehlo(context, sources);
   if (failed(program))
     return failure();

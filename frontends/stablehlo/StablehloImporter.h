@@ -45,8 +45,14 @@ struct ImportOptions {
   std::string entry = "main";
 };
 
-/// Parses StableHLO text (every buffer of `sources`, usually one) into a
-/// module of StableHLO/CHLO/check/func ops, verified.
+/// `text` with boolean constants in the hex form StableHLO's tools write (a
+/// byte per element) repacked as MLIR 22 reads them (a bit per element);
+/// everything else, and every line number, unchanged.
+std::string normalizeStablehloText(llvm::StringRef text);
+
+/// Parses StableHLO text (every buffer of `sources`, usually one, after
+/// normalizeStablehloText) into a module of StableHLO/CHLO/check/func ops,
+/// verified.
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 parseStablehlo(mlir::MLIRContext &context, llvm::SourceMgr &sources);
 

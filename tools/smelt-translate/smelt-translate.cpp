@@ -108,7 +108,11 @@ static int translateStablehlo() {
   auto processChunk = [&](std::unique_ptr<MemoryBuffer> chunk, raw_ostream &os) {
     mlir::MLIRContext context(registry);
     SourceMgr sources;
-    sources.AddNewSourceBuffer(std::move(chunk), SMLoc());
+    sources.AddNewSourceBuffer(
+        MemoryBuffer::getMemBufferCopy(
+            smelt::stablehlo_frontend::normalizeStablehloText(chunk->getBuffer()),
+            chunk->getBufferIdentifier()),
+        SMLoc());
     mlir::SourceMgrDiagnosticHandler handler(sources, &context);
     auto program = smelt::stablehlo_frontend::parseStablehlo(context, sources);
     if (mlir::failed(program))

@@ -386,7 +386,9 @@ Outcome runCase(const std::string &text, const std::string &name) {
     return success();
   });
   llvm::SourceMgr sources;
-  sources.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, name), llvm::SMLoc());
+  sources.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(stablehlo_frontend::normalizeStablehloText(text), name),
+      llvm::SMLoc());
   FailureOr<OwningOpRef<ModuleOp>> parsed = stablehlo_frontend::parseStablehlo(context, sources);
   auto fail = [&](const std::string &message) {
     outcome.status = statusOf(message);
