@@ -36,11 +36,12 @@ def _error(code_name, message):
 
 
 def compile(model, targets=("cpu",), input_type="auto", **options):
-    """Compiles an ONNX model (a path or the model's bytes) to an Artifact.
+    """Compiles an ONNX model or a StableHLO program (a path or the bytes) to an Artifact.
 
     targets: "cpu" or "cpu:<arch>" (x86-64-v2, skylake-avx512, ...); several
     give a fat artifact whose first runnable plan is loaded. input_type:
-    "auto", "onnx" (StableHLO is not supported yet). Options: input_shapes,
+    "auto" (StableHLO for .mlir files and MLIR text, else ONNX), "onnx" or
+    "stablehlo". Options (input_shapes, dims and constant_inputs are for ONNX): input_shapes,
     dims ({"batch": [1, 4, 8]}: compile once for several sizes, chosen at run
     time by the inputs' shapes), constant_inputs, fuse, vector_width,
     library_calls, groups (see `smelt compile --help`). Diagnostics are in the raised smelt.Error.

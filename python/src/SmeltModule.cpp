@@ -190,19 +190,10 @@ Artifact compileModel(const py::object &model, const std::vector<std::string> &t
   } else {
     request.modelPath = fspath(model);
   }
-  std::string type = inputType;
-  if (type == "auto") {
-    bool stablehlo = false;
-    if (!request.modelPath.empty()) {
-      const std::string &path = request.modelPath;
-      stablehlo = path.size() > 5 && path.compare(path.size() - 5, 5, ".mlir") == 0;
-    }
-    type = stablehlo ? "stablehlo" : "onnx";
-  }
-  if (type == "stablehlo")
-    raise(SMELT_UNSUPPORTED, "StableHLO input is not supported yet (issue #4); give an ONNX model");
-  if (type != "onnx")
+  // "auto": StableHLO for .mlir files and MLIR text, ONNX otherwise.
+  if (inputType != "auto" && inputType != "onnx" && inputType != "stablehlo")
     raise(SMELT_INVALID_ARGUMENT, "input_type is '" + inputType + "'; expected auto, onnx or stablehlo");
+  request.inputType = inputType == "auto" ? "" : inputType;
   for (const std::string &target : targets)
     request.targets.push_back(target == "cpu" ? "cpu:host" : target);
   for (auto [key, value] : inputShapes)

@@ -222,3 +222,21 @@ def test_symbolic_dims_compile_once_and_run_at_several_sizes():
         np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
     with pytest.raises(smelt.Error, match="no compiled size matches the input shapes"):
         session.run({"x": np.zeros((3, 3, 6), np.float32)})
+
+
+def test_compile_a_stablehlo_program_from_a_path_and_from_bytes(tmp_path):
+    program = ("func.func @main(%x: tensor<2x3xf32>) -> tensor<3xf32> {\n"
+               "  %zero = stablehlo.constant dense<0.0> : tensor<f32>\n"
+               "  %0 = stablehlo.reduce(%x init: %zero) applies stablehlo.add across dimensions = [0]"
+               " : (tensor<2x3xf32>, tensor<f32>) -> tensor<3xf32>\n"
+               "  return %0 : tensor<3xf32>\n}\n")
+    path = tmp_path / "sum.mlir"
+    path.write_text(program)
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    for model in (path, program.encode()):
+        session = smelt.Session(smelt.compile(model))
+        np.testing.assert_array_equal(session.run([x])["output0"], x.sum(axis=0))
+    with pytest.raises(smelt.Error) as error:
+        smelt.compile(program.replace("stablehlo.add", "stablehlo.frobnicate").encode(),
+                      input_type="stablehlo")
+    assert "frobnicate" in str(error.value)
