@@ -838,7 +838,20 @@ Lowered lowerWhile(OpBuilder &b, WhileOp op, ValueRange operands) {
       [&](OpBuilder &bb, Location bl, ValueRange values) {
         FailureOr<Values> next = lowerRegionBody(bb, op.getBody(), values);
         failedRegion |= failed(next);
-        scf::YieldOp::create(bb, bl, failed(next) ? Values(values) : *next);
+        if (failed(next)) {
+          scf::YieldOp::create(bb, bl, values);
+          return;
+        }
+        // The next values are written over the current ones, so the loop
+        // updates its buffers in place instead of allocating new ones every
+        // iteration (kernel-bufferize then releases the iteration's
+        // temporaries at its end).
+        Values yielded;
+        for (auto [value, current] : llvm::zip(*next, values))
+          yielded.push_back(value == current
+                                ? value
+                                : linalg::CopyOp::create(bb, bl, value, current).getResult(0));
+        scf::YieldOp::create(bb, bl, yielded);
       });
   if (failedRegion)
     return failure();

@@ -108,6 +108,9 @@ std::optional<mlir::LogicalResult> convertStructured(Converter &converter, mlir:
 std::optional<mlir::LogicalResult> convertLinearAlgebra(Converter &converter,
                                                         mlir::Operation *op);
 std::optional<mlir::LogicalResult> convertControlFlow(Converter &converter, mlir::Operation *op);
+/// chlo.lgamma, chlo.digamma (SpecialFunctions.cpp).
+std::optional<mlir::LogicalResult> convertSpecialFunction(Converter &converter,
+                                                          mlir::Operation *op);
 
 } // namespace smelt::stablehlo_frontend
 

@@ -757,6 +757,8 @@ LogicalResult Converter::convert(Operation *op) {
     return *result;
   if (std::optional<LogicalResult> result = convertControlFlow(*this, op))
     return *result;
+  if (std::optional<LogicalResult> result = convertSpecialFunction(*this, op))
+    return *result;
 
   if (auto call = dyn_cast<func::CallOp>(op))
     return convertCall(op, call.getCallee());

@@ -136,6 +136,27 @@ void interchangeForUnitStride(func::FuncOp func) {
   }
 }
 
+/// Releases the stack buffers `block` allocates when it ends (every iteration
+/// of a loop): a stack save at its start, a restore before its terminator.
+/// Only when the terminator keeps no buffer made inside (the loop updates its
+/// loop-carried buffers in place). (A memref.alloca_scope cannot hold the
+/// loop bodies' control flow once scf is lowered to blocks.)
+void releaseStackPerIteration(Block &block) {
+  Operation *terminator = block.getTerminator();
+  for (Value operand : terminator->getOperands())
+    if (Operation *def = operand.getDefiningOp();
+        def && def->getBlock() == &block && isa<BaseMemRefType>(operand.getType()))
+      return;
+  if (block.without_terminator().empty())
+    return;
+  OpBuilder builder = OpBuilder::atBlockBegin(&block);
+  Location loc = terminator->getLoc();
+  Value saved =
+      LLVM::StackSaveOp::create(builder, loc, LLVM::LLVMPointerType::get(block.getParent()->getContext()));
+  builder.setInsertionPoint(terminator);
+  LLVM::StackRestoreOp::create(builder, loc, saved);
+}
+
 /// kernel.func @k(args) -> func.func private @k_body(args, %first, %end) that
 /// loops over its groups; each iteration's stack buffers are released by an
 /// alloca scope.
@@ -232,6 +253,16 @@ LogicalResult buildBody(kernel::FuncOp kernelFunc, ModuleOp code) {
       ab.setInsertionPoint(alloc->getBlock()->getTerminator());
       memref::DeallocOp::create(ab, alloc.getLoc(), alloc.getResult());
     }
+  }
+
+  // A while loop's stack buffers die with each iteration (the loop updates
+  // its loop-carried buffers in place); otherwise every iteration would grow
+  // the stack.
+  SmallVector<scf::WhileOp> loops;
+  func.walk([&](scf::WhileOp loop) { loops.push_back(loop); });
+  for (scf::WhileOp loop : loops) {
+    releaseStackPerIteration(loop.getBefore().front());
+    releaseStackPerIteration(loop.getAfter().front());
   }
 
   // memref.copy of strided views would call a support library at run time;
