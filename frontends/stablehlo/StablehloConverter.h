@@ -108,6 +108,13 @@ std::optional<mlir::LogicalResult> convertStructured(Converter &converter, mlir:
 std::optional<mlir::LogicalResult> convertLinearAlgebra(Converter &converter,
                                                         mlir::Operation *op);
 std::optional<mlir::LogicalResult> convertControlFlow(Converter &converter, mlir::Operation *op);
+/// The shape ops, constants and bitcast_convert (ShapeOpsToGraph.cpp).
+std::optional<mlir::LogicalResult> convertShapeOp(Converter &converter, mlir::Operation *op);
+/// Shape rules of the program's ops (ShapeOpsToGraph.cpp): elementwise ops
+/// take operands of the result's shape; transpose, broadcast_in_dim,
+/// reshape, concatenate, slice and iota agree with their attributes.
+mlir::LogicalResult checkElementwise(mlir::Operation *op);
+mlir::LogicalResult checkShapes(mlir::Operation *op);
 /// chlo.lgamma, chlo.digamma (SpecialFunctions.cpp).
 std::optional<mlir::LogicalResult> convertSpecialFunction(Converter &converter,
                                                           mlir::Operation *op);

@@ -1,7 +1,7 @@
 //===- StablehloToGraph.cpp - StableHLO to the graph dialect: core ---------===//
 //
-// The converter's core (values, types, blocks, calls) and the elementwise,
-// constant and shape ops. StableHLO's integers are signless-as-signed and
+// The converter's core (values, types, blocks, calls, dispatch) and the
+// elementwise ops (shape ops and the program checks: ShapeOpsToGraph.cpp). StableHLO's integers are signless-as-signed and
 // ui<N>, exactly the graph dialect's convention, so tensor types carry over.
 //
 //===----------------------------------------------------------------------===//
@@ -20,6 +20,7 @@ using namespace smelt::stablehlo_frontend;
 //===----------------------------------------------------------------------===//
 // Helpers
 //===----------------------------------------------------------------------===//
+
 
 std::optional<SmallVector<int64_t>> smelt::stablehlo_frontend::integersOf(Attribute attribute) {
   if (auto integer = dyn_cast_or_null<IntegerAttr>(attribute))
@@ -445,6 +446,10 @@ LogicalResult convertCompare(Converter &c, Operation *op) {
   if (!direction)
     return op->emitError("compare needs a comparison_direction");
   Value lhs = (*v)[0], rhs = (*v)[1];
+  auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (lhs.getType() != rhs.getType() || !resultType ||
+      resultType.getShape() != tensorType(lhs).getShape())
+    return op->emitError("compare needs operands of one type and a result of their shape");
   auto kind = dyn_cast_or_null<StringAttr>(op->getAttr("compare_type"));
   if (kind && kind.getValue() == "TOTALORDER" &&
       isa<FloatType>(tensorType(lhs).getElementType())) {
@@ -471,260 +476,6 @@ LogicalResult convertCompare(Converter &c, Operation *op) {
   return success();
 }
 
-/// Same-width bitcasts are graph.bitcast; a wide element into narrow ones
-/// adds a minor dim (little-endian pieces), narrow ones into a wide element
-/// drop it.
-LogicalResult convertBitcast(Converter &c, Operation *op) {
-  OpBuilder &b = c.builder;
-  Location loc = op->getLoc();
-  Value input = c.get(op->getOperand(0), op);
-  if (!input)
-    return failure();
-  RankedTensorType from = tensorType(input);
-  auto to = cast<RankedTensorType>(op->getResult(0).getType());
-  unsigned fromWidth = from.getElementTypeBitWidth(), toWidth = to.getElementTypeBitWidth();
-  if (fromWidth == toWidth) {
-    if (from == to) {
-      c.set(op->getResult(0), input);
-      return success();
-    }
-    c.set(op->getResult(0), graph::BitcastOp::create(b, loc, to, input));
-    return success();
-  }
-  auto unsignedOf = [&](unsigned width) { return b.getIntegerType(width, /*isSigned=*/false); };
-  // Booleans are single bits (i1 converts to and from integers by value).
-  auto bitsOf = [&](Value value) -> Value {
-    RankedTensorType type = tensorType(value);
-    if (type.getElementType() == unsignedOf(type.getElementTypeBitWidth()) ||
-        type.getElementType().isInteger(1))
-      return value;
-    return graph::BitcastOp::create(
-               b, loc, type.clone(unsignedOf(type.getElementTypeBitWidth())), value)
-        .getResult();
-  };
-  Value bits = bitsOf(input);
-  if (fromWidth > toWidth) {
-    int64_t pieces = fromWidth / toWidth;
-    SmallVector<int64_t> pieceShape(from.getShape());
-    pieceShape.push_back(1);
-    SmallVector<Value> parts;
-    for (int64_t k = 0; k < pieces; ++k) {
-      Value shifted = graph::ShiftRightLogicalOp::create(
-          b, loc, bits, splat(b, loc, unsignedOf(fromWidth), k * toWidth));
-      Value piece =
-          toWidth == 1
-              ? castTo(b, loc,
-                       graph::AndOp::create(b, loc, shifted, splat(b, loc, unsignedOf(fromWidth), 1)),
-                       b.getI1Type())
-              : castTo(b, loc, shifted, unsignedOf(toWidth));
-      parts.push_back(reshapeTo(b, loc, piece, pieceShape));
-    }
-    Value joined = graph::ConcatOp::create(b, loc, parts, b.getI64IntegerAttr(from.getRank()));
-    if (tensorType(joined) != to)
-      joined = graph::BitcastOp::create(b, loc, to, joined);
-    c.set(op->getResult(0), joined);
-    return success();
-  }
-  int64_t pieces = toWidth / fromWidth;
-  int64_t rank = from.getRank();
-  if (rank == 0 || from.getDimSize(rank - 1) != pieces)
-    return op->emitError("bitcast_convert to a wider type needs a last dim of ") << pieces;
-  Value result;
-  for (int64_t k = 0; k < pieces; ++k) {
-    SmallVector<int64_t> starts(rank, 0), limits(from.getShape()), strides(rank, 1);
-    starts[rank - 1] = k;
-    limits[rank - 1] = k + 1;
-    Value piece = graph::SliceOp::create(b, loc, bits, b.getDenseI64ArrayAttr(starts),
-                                         b.getDenseI64ArrayAttr(limits),
-                                         b.getDenseI64ArrayAttr(strides));
-    piece = reshapeTo(b, loc, piece, to.getShape());
-    Value wide = castTo(b, loc, piece, unsignedOf(toWidth));
-    Value placed = graph::ShiftLeftOp::create(b, loc, wide,
-                                              splat(b, loc, unsignedOf(toWidth), k * fromWidth));
-    result = result ? graph::OrOp::create(b, loc, result, placed).getResult() : placed;
-  }
-  if (tensorType(result) != to)
-    result = graph::BitcastOp::create(b, loc, to, result);
-  c.set(op->getResult(0), result);
-  return success();
-}
-
-LogicalResult convertConstant(Converter &c, Operation *op) {
-  auto constant = cast<stablehlo::ConstantOp>(op);
-  auto value = dyn_cast<DenseElementsAttr>(constant.getValue());
-  if (!value)
-    return op->emitError("unsupported constant (dense elements only)");
-  c.set(op->getResult(0), graph::ConstantOp::create(c.builder, op->getLoc(), value.getType(), value));
-  return success();
-}
-
-/// The shape ops: broadcast, reshape, transpose, slices, concatenation, pad,
-/// iota, reverse, and the dynamic forms whose shape operands are constants.
-std::optional<LogicalResult> convertShapeOp(Converter &c, Operation *op) {
-  OpBuilder &b = c.builder;
-  Location loc = op->getLoc();
-  StringRef name = op->getName().getStringRef();
-  auto resultType = [&](unsigned i = 0) {
-    return cast<RankedTensorType>(op->getResult(i).getType());
-  };
-  auto input = [&](unsigned i = 0) { return c.get(op->getOperand(i), op); };
-  auto done = [&](Value value) -> LogicalResult {
-    if (!value)
-      return failure();
-    c.set(op->getResult(0), value);
-    return success();
-  };
-  auto attrError = [&](StringRef attribute) -> LogicalResult {
-    return op->emitError("missing or malformed '") << attribute << "'";
-  };
-  auto constantOperand = [&](unsigned i) -> std::optional<SmallVector<int64_t>> {
-    DenseElementsAttr value = constantValue(op->getOperand(i));
-    if (!value) {
-      op->emitError("operand ") << i << " must be a constant (it gives a shape)";
-      return std::nullopt;
-    }
-    return integersOf(value);
-  };
-
-  if (name == "stablehlo.broadcast_in_dim" || name == "stablehlo.dynamic_broadcast_in_dim") {
-    std::optional<SmallVector<int64_t>> dims = integerAttr(op, "broadcast_dimensions", {});
-    Value value = input();
-    if (!dims || !value)
-      return value ? attrError("broadcast_dimensions") : failure();
-    return done(broadcastInDim(b, loc, value, resultType(), *dims));
-  }
-  if (name == "stablehlo.reshape" || name == "stablehlo.dynamic_reshape") {
-    Value value = input();
-    if (!value)
-      return failure();
-    return done(reshapeTo(b, loc, value, resultType().getShape()));
-  }
-  if (name == "stablehlo.transpose") {
-    std::optional<SmallVector<int64_t>> perm = integerAttr(op, "permutation", {});
-    Value value = input();
-    if (!perm || !value)
-      return value ? attrError("permutation") : failure();
-    return done(transposeTo(b, loc, value, *perm));
-  }
-  if (name == "stablehlo.reverse") {
-    std::optional<SmallVector<int64_t>> dims = integerAttr(op, "dimensions", {});
-    Value value = input();
-    if (!dims || !value)
-      return value ? attrError("dimensions") : failure();
-    if (dims->empty())
-      return done(value);
-    return done(graph::ReverseOp::create(b, loc, value, b.getDenseI64ArrayAttr(*dims)));
-  }
-  if (name == "stablehlo.slice") {
-    Value value = input();
-    std::optional<SmallVector<int64_t>> starts = integerAttr(op, "start_indices", {}),
-                                        limits = integerAttr(op, "limit_indices", {});
-    if (!value)
-      return failure();
-    if (!starts || !limits)
-      return attrError("start_indices/limit_indices");
-    std::optional<SmallVector<int64_t>> strides =
-        integerAttr(op, "strides", SmallVector<int64_t>(starts->size(), 1));
-    if (!strides)
-      return attrError("strides");
-    // Normalized as graph.slice wants: an empty result starts at 0.
-    for (size_t d = 0; d < starts->size(); ++d)
-      if (resultType().getDimSize(d) == 0)
-        (*starts)[d] = (*limits)[d] = 0;
-    return done(graph::SliceOp::create(b, loc, resultType(), value,
-                                       b.getDenseI64ArrayAttr(*starts),
-                                       b.getDenseI64ArrayAttr(*limits),
-                                       b.getDenseI64ArrayAttr(*strides)));
-  }
-  if (name == "stablehlo.concatenate") {
-    FailureOr<SmallVector<Value>> values = c.operands(op);
-    std::optional<SmallVector<int64_t>> dimension = integerAttr(op, "dimension", {});
-    if (failed(values))
-      return failure();
-    if (!dimension || dimension->size() != 1)
-      return attrError("dimension");
-    if (values->size() == 1)
-      return done(values->front());
-    return done(graph::ConcatOp::create(b, loc, *values, b.getI64IntegerAttr(dimension->front())));
-  }
-  if (name == "stablehlo.pad" || name == "stablehlo.dynamic_pad") {
-    Value value = input(), padding = input(1);
-    if (!value || !padding)
-      return failure();
-    std::optional<SmallVector<int64_t>> low, high, interior;
-    if (name == "stablehlo.pad") {
-      low = integerAttr(op, "edge_padding_low", {});
-      high = integerAttr(op, "edge_padding_high", {});
-      interior = integerAttr(op, "interior_padding", {});
-    } else {
-      low = constantOperand(2);
-      high = constantOperand(3);
-      interior = constantOperand(4);
-    }
-    if (!low || !high || !interior)
-      return attrError("padding");
-    return done(graph::PadOp::create(b, loc, resultType(), value, padding,
-                                     b.getDenseI64ArrayAttr(*low), b.getDenseI64ArrayAttr(*high),
-                                     b.getDenseI64ArrayAttr(*interior)));
-  }
-  if (name == "stablehlo.iota" || name == "stablehlo.dynamic_iota") {
-    std::optional<SmallVector<int64_t>> dimension = integerAttr(op, "iota_dimension", {});
-    if (!dimension || dimension->size() != 1)
-      return attrError("iota_dimension");
-    return done(graph::IotaOp::create(b, loc, resultType(), dimension->front()));
-  }
-  if (name == "stablehlo.get_dimension_size") {
-    std::optional<SmallVector<int64_t>> dimension = integerAttr(op, "dimension", {});
-    if (!dimension || dimension->size() != 1)
-      return attrError("dimension");
-    RankedTensorType operandType = tensorType(op->getOperand(0));
-    if (dimension->front() < 0 || dimension->front() >= operandType.getRank())
-      return attrError("dimension");
-    return done(splat(b, loc, resultType().getElementType(),
-                      operandType.getDimSize(dimension->front())));
-  }
-  if (name == "stablehlo.dynamic_slice") {
-    FailureOr<SmallVector<Value>> values = c.operands(op);
-    if (failed(values))
-      return failure();
-    return done(graph::DynamicSliceOp::create(b, loc, resultType(), values->front(),
-                                              ArrayRef<Value>(*values).drop_front()));
-  }
-  if (name == "stablehlo.dynamic_update_slice") {
-    FailureOr<SmallVector<Value>> values = c.operands(op);
-    if (failed(values))
-      return failure();
-    return done(graph::DynamicUpdateSliceOp::create(b, loc, resultType(), (*values)[0],
-                                                    (*values)[1],
-                                                    ArrayRef<Value>(*values).drop_front(2)));
-  }
-  if (name == "stablehlo.reduce_precision") {
-    Value value = input();
-    auto exponent = dyn_cast_or_null<IntegerAttr>(op->getAttr("exponent_bits"));
-    auto mantissa = dyn_cast_or_null<IntegerAttr>(op->getAttr("mantissa_bits"));
-    if (!value)
-      return failure();
-    if (!exponent || !mantissa)
-      return attrError("exponent_bits/mantissa_bits");
-    return done(graph::ReducePrecisionOp::create(b, loc, value, exponent.getInt(),
-                                                 mantissa.getInt()));
-  }
-  if (name == "stablehlo.bitcast_convert")
-    return convertBitcast(c, op);
-  if (name == "stablehlo.constant")
-    return convertConstant(c, op);
-  if (name == "stablehlo.compare")
-    return convertCompare(c, op);
-  if (name == "stablehlo.optimization_barrier") {
-    FailureOr<SmallVector<Value>> values = c.operands(op);
-    if (failed(values))
-      return failure();
-    c.setResults(op, *values);
-    return success();
-  }
-  return std::nullopt;
-}
-
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -738,8 +489,12 @@ LogicalResult Converter::convert(Operation *op) {
     if (!isa<TupleType>(type) && failed(convertType(loc, type)))
       return failure();
 
+  if (failed(checkShapes(op)))
+    return failure();
   auto &builders = elementwiseBuilders();
   if (auto found = builders.find(name); found != builders.end()) {
+    if (op->getNumResults() != 1 || failed(checkElementwise(op)))
+      return failure();
     FailureOr<SmallVector<Value>> values = operands(op);
     if (failed(values))
       return failure();
@@ -749,6 +504,8 @@ LogicalResult Converter::convert(Operation *op) {
     set(op->getResult(0), result);
     return success();
   }
+  if (name == "stablehlo.compare")
+    return convertCompare(*this, op);
   if (std::optional<LogicalResult> result = convertShapeOp(*this, op))
     return *result;
   if (std::optional<LogicalResult> result = convertStructured(*this, op))

@@ -423,6 +423,24 @@ LogicalResult convertDotGeneral(Converter &c, Operation *op) {
       result.push_back(type.getDimSize(d));
     return result;
   };
+  // The dimension numbers must name distinct dims of each operand, and
+  // batch dims must agree.
+  auto validDims = [](RankedTensorType type, ArrayRef<int64_t> first, ArrayRef<int64_t> second) {
+    SmallVector<bool> seen(type.getRank(), false);
+    for (ArrayRef<int64_t> dims : {first, second})
+      for (int64_t d : dims) {
+        if (d < 0 || d >= type.getRank() || seen[d])
+          return false;
+        seen[d] = true;
+      }
+    return true;
+  };
+  if (!validDims(lhsType, lhsBatch, lhsContract) || !validDims(rhsType, rhsBatch, rhsContract) ||
+      lhsBatch.size() != rhsBatch.size() || lhsContract.size() != rhsContract.size() ||
+      sizes(lhsType, lhsBatch) != sizes(rhsType, rhsBatch) ||
+      sizes(lhsType, lhsContract) != sizes(rhsType, rhsContract))
+    return op->emitError("dot_general dimension numbers do not match the operands ")
+           << lhsType << " and " << rhsType;
   int64_t batch = product(sizes(lhsType, lhsBatch));
   int64_t m = product(sizes(lhsType, lhsFree)), k = product(sizes(lhsType, lhsContract));
   int64_t n = product(sizes(rhsType, rhsFree));
@@ -488,6 +506,34 @@ LogicalResult convertConvolution(Converter &c, Operation *op) {
   Type element = resultType.getElementType();
   if (element.isInteger(1))
     return op->emitError("unsupported convolution of booleans");
+  {
+    RankedTensorType lhsType = tensorType(lhs), rhsType = tensorType(rhs);
+    int64_t rank = lhsType.getRank();
+    auto inRange = [](ArrayRef<int64_t> dims, int64_t rank) {
+      SmallVector<bool> seen(rank, false);
+      for (int64_t d : dims) {
+        if (d < 0 || d >= rank || seen[d])
+          return false;
+        seen[d] = true;
+      }
+      return true;
+    };
+    SmallVector<int64_t> inputDims = {integerField(numbers, "input_batch_dimension"),
+                                      integerField(numbers, "input_feature_dimension")};
+    inputDims.append(inputSpatial);
+    SmallVector<int64_t> kernelDims = {integerField(numbers, "kernel_output_feature_dimension"),
+                                       integerField(numbers, "kernel_input_feature_dimension")};
+    kernelDims.append(kernelSpatial);
+    if (rank != 2 + spatial || rhsType.getRank() != rank || resultType.getRank() != rank ||
+        !inRange(inputDims, rank) || !inRange(kernelDims, rank) || featureGroups < 1 ||
+        lhsType.getDimSize(inputDims[1]) !=
+            rhsType.getDimSize(kernelDims[1]) * featureGroups ||
+        rhsType.getDimSize(kernelDims[0]) % featureGroups != 0 ||
+        (int64_t)strides->size() != spatial || (int64_t)lhsDilation->size() != spatial ||
+        (int64_t)rhsDilation->size() != spatial || (int64_t)reversal->size() != spatial)
+      return op->emitError("convolution operands ")
+             << lhsType << " and " << rhsType << " do not match its dimension numbers";
+  }
   Type compute = computeType(b, element);
 
   SmallVector<int64_t> inputOrder = {integerField(numbers, "input_batch_dimension"),

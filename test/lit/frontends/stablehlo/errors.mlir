@@ -51,3 +51,36 @@ func.func @main(%x: tensor<2xf32>, %v: tensor<f32>, %low: tensor<1xi64>) -> tens
 func.func private @helper(%x: tensor<2xf32>) -> tensor<2xf32> {
   return %x : tensor<2xf32>
 }
+
+// -----
+
+// Malformed programs are refused before any graph op is built.
+// CHECK: errors.mlir:{{[0-9]+}} offset :{{[0-9]+}}:8: error: operand 1 of type 'tensor<3xf32>' does not have the result's shape 'tensor<2xf32>'
+func.func @main(%a: tensor<2xf32>, %b: tensor<3xf32>) -> tensor<2xf32> {
+  %0 = "stablehlo.add"(%a, %b) : (tensor<2xf32>, tensor<3xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+// CHECK: error: dot_general dimension numbers do not match the operands 'tensor<2x3xf32>' and 'tensor<4x5xf32>'
+func.func @main(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) -> tensor<2x5xf32> {
+  %0 = stablehlo.dot_general %a, %b, contracting_dims = [1] x [0] : (tensor<2x3xf32>, tensor<4x5xf32>) -> tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+// CHECK: error: permutation must list every dimension once and match the result
+func.func @main(%a: tensor<2x3xf32>) -> tensor<3x2xf32> {
+  %0 = "stablehlo.transpose"(%a) {permutation = array<i64: 0, 0>} : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+// CHECK: error: convolution operands 'tensor<1x8x8x3xf32>' and 'tensor<3x3x4x2xf32>' do not match its dimension numbers
+func.func @main(%x: tensor<1x8x8x3xf32>, %w: tensor<3x3x4x2xf32>) -> tensor<1x6x6x2xf32> {
+  %0 = stablehlo.convolution(%x, %w) dim_numbers = [b, 0, 1, f]x[0, 1, i, o]->[b, 0, 1, f], window = {} {batch_group_count = 1 : i64, feature_group_count = 1 : i64} : (tensor<1x8x8x3xf32>, tensor<3x3x4x2xf32>) -> tensor<1x6x6x2xf32>
+  return %0 : tensor<1x6x6x2xf32>
+}
