@@ -49,10 +49,35 @@ static Type signlessScalar(Type type) {
   return type;
 }
 
+/// A float of 8 bits or fewer as f32: a lookup in a table of all its values
+/// (LLVM has no such types; their bits travel as bytes).
+static Value widenNarrowFloat(OpBuilder &builder, Location loc, Value value, FloatType from) {
+  unsigned width = from.getWidth();
+  SmallVector<float> table;
+  for (uint64_t bits = 0; bits < (uint64_t(1) << width); ++bits) {
+    APFloat element(from.getFloatSemantics(), APInt(width, bits));
+    bool lost = false;
+    (void)element.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+    table.push_back(element.convertToFloat());
+  }
+  auto tableType = RankedTensorType::get({(int64_t)table.size()}, builder.getF32Type());
+  Value values = arith::ConstantOp::create(
+      builder, loc, DenseElementsAttr::get(tableType, ArrayRef<float>(table)));
+  Value raw = arith::BitcastOp::create(builder, loc, builder.getIntegerType(width), value);
+  Value index = arith::IndexCastUIOp::create(builder, loc, builder.getIndexType(), raw);
+  return tensor::ExtractOp::create(builder, loc, values, index);
+}
+
 Value convertScalar(OpBuilder &builder, Location loc, Value value, Type from, Type to) {
   Type target = signlessScalar(to);
   if (signlessScalar(from) == target)
     return value;
+  if (auto narrow = dyn_cast<FloatType>(from); narrow && narrow.getWidth() <= 8) {
+    value = widenNarrowFloat(builder, loc, value, narrow);
+    from = builder.getF32Type();
+    if (target == from)
+      return value;
+  }
   bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
   if (fromFloat && toFloat) {
     unsigned fromWidth = from.getIntOrFloatBitWidth(), toWidth = to.getIntOrFloatBitWidth();

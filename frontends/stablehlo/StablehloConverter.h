@@ -84,6 +84,10 @@ llvm::SmallVector<int64_t> listField(mlir::DictionaryAttr dictionary, llvm::Stri
 mlir::DenseElementsAttr constantValue(mlir::Value value);
 
 mlir::RankedTensorType tensorType(mlir::Value value);
+/// Floats of 8 bits and fewer (f8E4M3FN, f8E5M2, f6E2M3FN, f4E2M1FN, ...).
+inline bool isNarrowFloat(mlir::Type type) {
+  return llvm::isa<mlir::FloatType>(type) && type.getIntOrFloatBitWidth() <= 8;
+}
 /// A rank-0 (or `shape`-d) splat constant of `elementType`.
 mlir::Value splat(mlir::OpBuilder &b, mlir::Location loc, mlir::Type elementType, double value,
                   llvm::ArrayRef<int64_t> shape = {});

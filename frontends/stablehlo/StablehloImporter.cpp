@@ -138,8 +138,11 @@ smelt::stablehlo_frontend::convertToGraph(ModuleOp program, const ImportOptions 
   // Integers narrower than a byte (i2, i4, ui4, ...) compute as themselves
   // but cross the signature as 8-bit integers of their signedness, extended
   // on the way out (the runtime's tensors have whole-byte elements).
+  // Floats of 8 bits and fewer cross it as their bit patterns (ui8).
   auto storageOf = [&](Type value) -> Type {
     auto tensor = cast<RankedTensorType>(value);
+    if (isNarrowFloat(tensor.getElementType()))
+      return tensor.clone(IntegerType::get(context, 8, IntegerType::Unsigned));
     auto integer = dyn_cast<IntegerType>(tensor.getElementType());
     if (!integer || integer.getWidth() == 1 || integer.getWidth() >= 8)
       return value;
@@ -155,6 +158,28 @@ smelt::stablehlo_frontend::convertToGraph(ModuleOp program, const ImportOptions 
   builder.setInsertionPointToEnd(module->getBody());
   auto main = func::FuncOp::create(builder, entry.getLoc(), "main",
                                    FunctionType::get(context, inputs, results));
+  // Between a narrow float and its storage: the bits as an unsigned integer
+  // of the float's width, widened (or narrowed) to a byte.
+  auto toStorage = [&](Value value, Type storage) -> Value {
+    auto type = cast<RankedTensorType>(value.getType());
+    if (!isNarrowFloat(type.getElementType()))
+      return graph::CastOp::create(builder, entry.getLoc(), storage, value);
+    auto bits = type.clone(IntegerType::get(context, type.getElementTypeBitWidth(),
+                                            IntegerType::Unsigned));
+    Value raw = graph::BitcastOp::create(builder, entry.getLoc(), bits, value);
+    return bits == storage ? raw : graph::CastOp::create(builder, entry.getLoc(), storage, raw);
+  };
+  auto fromStorage = [&](Value value, Type original) -> Value {
+    auto type = cast<RankedTensorType>(original);
+    if (!isNarrowFloat(type.getElementType()))
+      return graph::CastOp::create(builder, entry.getLoc(), original, value);
+    auto bits = type.clone(IntegerType::get(context, type.getElementTypeBitWidth(),
+                                            IntegerType::Unsigned));
+    if (value.getType() != bits)
+      value = graph::CastOp::create(builder, entry.getLoc(), bits, value);
+    return graph::BitcastOp::create(builder, entry.getLoc(), original, value);
+  };
+
   for (unsigned i = 0; i < type.getNumInputs(); ++i)
     main.setArgAttr(i, "smelt.name", builder.getStringAttr("arg" + std::to_string(i)));
   for (unsigned i = 0; i < type.getNumResults(); ++i)
@@ -164,15 +189,13 @@ smelt::stablehlo_frontend::convertToGraph(ModuleOp program, const ImportOptions 
   Converter converter(builder, program);
   SmallVector<Value> arguments, returned;
   for (auto [argument, original] : llvm::zip(body->getArguments(), type.getInputs()))
-    arguments.push_back(argument.getType() == original
-                            ? Value(argument)
-                            : graph::CastOp::create(builder, entry.getLoc(), original, argument)
-                                  .getResult());
+    arguments.push_back(argument.getType() == original ? Value(argument)
+                                                       : fromStorage(argument, original));
   if (failed(converter.convertBlock(entry.getBody().front(), arguments, returned)))
     return failure();
   for (size_t i = 0; i < returned.size() && i < results.size(); ++i)
     if (returned[i].getType() != results[i])
-      returned[i] = graph::CastOp::create(builder, entry.getLoc(), results[i], returned[i]);
+      returned[i] = toStorage(returned[i], results[i]);
   func::ReturnOp::create(builder, entry.getLoc(), returned);
   if (failed(verify(*module)))
     return entry.emitError("the imported graph does not verify (an importer bug)");

@@ -164,10 +164,12 @@ FailureOr<Type> Converter::convertType(Location loc, Type type) {
   Type element = tensor.getElementType();
   if (isa<ComplexType>(element))
     return emitError(loc) << "unsupported element type " << element << ": complex numbers";
+  // 8-bit and narrower floats are held and moved, and converted to wider
+  // types, but not computed in (see isNarrowFloat).
   if (auto floatType = dyn_cast<FloatType>(element);
-      floatType && !(element.isF16() || element.isBF16() || element.isF32() || element.isF64()))
-    return emitError(loc) << "unsupported element type " << element
-                          << ": only f16, bf16, f32 and f64 floats";
+      floatType && !(element.isF16() || element.isBF16() || element.isF32() || element.isF64()) &&
+      !isNarrowFloat(element))
+    return emitError(loc) << "unsupported element type " << element;
   if (!element.isIntOrFloat())
     return emitError(loc) << "unsupported element type " << element;
   return type;
@@ -482,12 +484,36 @@ LogicalResult convertCompare(Converter &c, Operation *op) {
 // Dispatch
 //===----------------------------------------------------------------------===//
 
+/// Ops that only move or select elements, which 8-bit floats may pass
+/// through.
+static bool movesData(StringRef name) {
+  static const llvm::StringSet<> names = {
+      "stablehlo.constant",     "stablehlo.reshape",       "stablehlo.transpose",
+      "stablehlo.broadcast_in_dim", "stablehlo.slice",     "stablehlo.concatenate",
+      "stablehlo.pad",          "stablehlo.reverse",       "stablehlo.select",
+      "stablehlo.gather",       "stablehlo.dynamic_slice", "stablehlo.dynamic_update_slice",
+      "stablehlo.bitcast_convert", "stablehlo.tuple",      "stablehlo.get_tuple_element",
+      "stablehlo.optimization_barrier", "stablehlo.while", "stablehlo.if",
+      "stablehlo.case",         "stablehlo.return",        "func.call",
+      "func.return"};
+  return names.contains(name);
+}
+
 LogicalResult Converter::convert(Operation *op) {
   StringRef name = op->getName().getStringRef();
   Location loc = op->getLoc();
-  for (Type type : op->getResultTypes())
-    if (!isa<TupleType>(type) && failed(convertType(loc, type)))
+  for (Type type : op->getResultTypes()) {
+    if (isa<TupleType>(type))
+      continue;
+    if (failed(convertType(loc, type)))
       return failure();
+    Type element = cast<RankedTensorType>(type).getElementType();
+    if (isNarrowFloat(element) && !movesData(name))
+      return op->emitError("unsupported: computing in ")
+             << element << " ('" << name
+             << "'; Smelt holds, moves and widens floats of 8 bits and fewer, but does not "
+                "compute in them)";
+  }
 
   if (failed(checkShapes(op)))
     return failure();

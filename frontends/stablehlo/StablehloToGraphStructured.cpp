@@ -485,8 +485,7 @@ LogicalResult convertConvolution(Converter &c, Operation *op) {
     return value ? value.getInt() : 1;
   };
   int64_t featureGroups = integer("feature_group_count");
-  if (integer("batch_group_count") != 1)
-    return op->emitError("unsupported convolution with batch_group_count > 1");
+  int64_t batchGroups = integer("batch_group_count");
   SmallVector<int64_t> ones(spatial, 1);
   std::optional<SmallVector<int64_t>> strides = integerAttr(op, "window_strides", ones),
                                       lhsDilation = integerAttr(op, "lhs_dilation", ones),
@@ -501,8 +500,20 @@ LogicalResult convertConvolution(Converter &c, Operation *op) {
   SmallVector<int64_t> low, high;
   if (!strides || !lhsDilation || !rhsDilation || !reversal)
     return op->emitError("malformed convolution window attributes");
-  if (failed(paddingOf(op, spatial, low, high)))
+  if (op->getName().getStringRef() == "stablehlo.dynamic_conv") {
+    // The padding is the third operand, [[low, high], ...], a constant.
+    DenseElementsAttr padding = constantValue(op->getOperand(2));
+    std::optional<SmallVector<int64_t>> values =
+        padding ? integersOf(padding) : std::optional<SmallVector<int64_t>>();
+    if (!values || (int64_t)values->size() != 2 * spatial)
+      return op->emitError("dynamic_conv's padding must be a constant [[low, high], ...]");
+    for (int64_t d = 0; d < spatial; ++d) {
+      low.push_back((*values)[2 * d]);
+      high.push_back((*values)[2 * d + 1]);
+    }
+  } else if (failed(paddingOf(op, spatial, low, high))) {
     return failure();
+  }
   Type element = resultType.getElementType();
   if (element.isInteger(1))
     return op->emitError("unsupported convolution of booleans");
@@ -526,6 +537,9 @@ LogicalResult convertConvolution(Converter &c, Operation *op) {
     kernelDims.append(kernelSpatial);
     if (rank != 2 + spatial || rhsType.getRank() != rank || resultType.getRank() != rank ||
         !inRange(inputDims, rank) || !inRange(kernelDims, rank) || featureGroups < 1 ||
+        batchGroups < 1 || (batchGroups > 1 && featureGroups > 1) ||
+        lhsType.getDimSize(inputDims[0]) % batchGroups != 0 ||
+        rhsType.getDimSize(kernelDims[0]) % batchGroups != 0 ||
         lhsType.getDimSize(inputDims[1]) !=
             rhsType.getDimSize(kernelDims[1]) * featureGroups ||
         rhsType.getDimSize(kernelDims[0]) % featureGroups != 0 ||
@@ -572,11 +586,34 @@ LogicalResult convertConvolution(Converter &c, Operation *op) {
                                  b.getDenseI64ArrayAttr(interior));
     pads.assign(2 * spatial, 0);
   }
-  Value convolved = graph::ConvOp::create(b, loc, input, weight, Value(),
-                                          b.getDenseI64ArrayAttr(*strides),
-                                          b.getDenseI64ArrayAttr(*rhsDilation),
-                                          b.getDenseI64ArrayAttr(pads),
-                                          b.getI64IntegerAttr(featureGroups));
+  auto convolve = [&](Value in, Value w) -> Value {
+    return graph::ConvOp::create(b, loc, in, w, Value(), b.getDenseI64ArrayAttr(*strides),
+                                 b.getDenseI64ArrayAttr(*rhsDilation),
+                                 b.getDenseI64ArrayAttr(pads),
+                                 b.getI64IntegerAttr(featureGroups));
+  };
+  // Batch groups: group g of the batch convolves with group g of the output
+  // features; the groups' results side by side along the features.
+  auto sliceDim = [&](Value value, int64_t dim, int64_t group, int64_t groups) -> Value {
+    RankedTensorType type = tensorType(value);
+    int64_t size = type.getDimSize(dim) / groups;
+    SmallVector<int64_t> starts(type.getRank(), 0), limits(type.getShape()),
+        steps(type.getRank(), 1);
+    starts[dim] = group * size;
+    limits[dim] = (group + 1) * size;
+    return graph::SliceOp::create(b, loc, value, b.getDenseI64ArrayAttr(starts),
+                                  b.getDenseI64ArrayAttr(limits), b.getDenseI64ArrayAttr(steps));
+  };
+  Value convolved;
+  if (batchGroups == 1) {
+    convolved = convolve(input, weight);
+  } else {
+    SmallVector<Value> parts;
+    for (int64_t g = 0; g < batchGroups; ++g)
+      parts.push_back(convolve(sliceDim(input, 0, g, batchGroups),
+                               sliceDim(weight, 0, g, batchGroups)));
+    convolved = graph::ConcatOp::create(b, loc, parts, b.getI64IntegerAttr(1));
+  }
   // Result dim d of the requested layout is conv result dim perm[d].
   int64_t rank = resultType.getRank();
   SmallVector<int64_t> perm(rank);
@@ -724,7 +761,7 @@ std::optional<LogicalResult> smelt::stablehlo_frontend::convertLinearAlgebra(Con
   StringRef name = op->getName().getStringRef();
   if (name == "stablehlo.dot_general" || name == "stablehlo.dot")
     return convertDotGeneral(c, op);
-  if (name == "stablehlo.convolution")
+  if (name == "stablehlo.convolution" || name == "stablehlo.dynamic_conv")
     return convertConvolution(c, op);
   if (name == "stablehlo.triangular_solve")
     return convertTriangularSolve(c, op);

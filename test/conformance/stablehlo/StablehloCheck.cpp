@@ -235,6 +235,8 @@ LogicalResult buildProgram(func::FuncOp test, ModuleOp &program, std::vector<Che
 //===----------------------------------------------------------------------===//
 
 std::optional<smelt_dtype_t> dtypeOf(Type type) {
+  if (isa<FloatType>(type) && type.getIntOrFloatBitWidth() <= 8)
+    return SMELT_U8; // passed as bit patterns (see the importer)
   if (type.isF32()) return SMELT_F32;
   if (type.isF64()) return SMELT_F64;
   if (type.isF16()) return SMELT_F16;
