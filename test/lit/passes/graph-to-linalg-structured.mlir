@@ -162,3 +162,46 @@ func.func @integer_rules(%a: tensor<4xi32>, %b: tensor<4xi32>, %f: tensor<4xf32>
   %3 = graph.cast %f : tensor<4xf32> to tensor<4xi32>
   return %0, %1, %2, %3 : tensor<4xi32>, tensor<4xi32>, tensor<4xi32>, tensor<4xi32>
 }
+
+// -----
+
+// select_and_scatter: per source element, a search over its window for the
+// selected position (padding never selected), then the scatter combiner.
+// CHECK-LABEL: func.func @max_pool_gradient
+// CHECK: linalg.fill
+// CHECK: scf.for
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: scf.if
+// CHECK: arith.cmpf oge
+// CHECK: scf.if
+// CHECK: arith.addf
+// CHECK: tensor.insert
+func.func @max_pool_gradient(%x: tensor<4x4xf32>, %s: tensor<2x2xf32>, %zero: tensor<f32>) -> tensor<4x4xf32> {
+  %0 = graph.select_and_scatter %x, %s, %zero {window_dimensions = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>} : (tensor<4x4xf32>, tensor<2x2xf32>, tensor<f32>) -> tensor<4x4xf32> {
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %ge = graph.greater_equal %a, %b : (tensor<f32>, tensor<f32>) -> tensor<i1>
+    graph.yield %ge : tensor<i1>
+  } {
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %sum = graph.add %a, %b : (tensor<f32>, tensor<f32>) -> tensor<f32>
+    graph.yield %sum : tensor<f32>
+  }
+  return %0 : tensor<4x4xf32>
+}
+
+// -----
+
+// triangular_solve: substitution row by row; lower, no transpose: forward
+// (the sum runs over the rows already solved), divided by the diagonal.
+// CHECK-LABEL: func.func @solve_lower
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: arith.subf
+// CHECK: arith.divf
+// CHECK: tensor.insert
+func.func @solve_lower(%a: tensor<3x3xf32>, %b: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %0 = graph.triangular_solve %a, %b {left_side = true, lower = true, unit_diagonal = false, transpose_a = false} : (tensor<3x3xf32>, tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}

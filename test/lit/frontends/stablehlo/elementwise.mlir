@@ -84,3 +84,30 @@ func.func @main(%x: tensor<4xi4>) -> tensor<4xi4> {
   %0 = "stablehlo.negate"(%x) : (tensor<4xi4>) -> tensor<4xi4>
   return %0 : tensor<4xi4>
 }
+
+// -----
+
+// 8-bit floats cross the signature as their bits and are widened, never
+// computed in.
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: (%[[X:.+]]: tensor<4xui8> {smelt.name = "arg0"}) -> (tensor<4xf32> {smelt.name = "output0"})
+// CHECK: %[[F8:.+]] = graph.bitcast %[[X]] : tensor<4xui8> to tensor<4xf8E4M3FN>
+// CHECK: graph.cast %[[F8]] : tensor<4xf8E4M3FN> to tensor<4xf32>
+func.func @main(%x: tensor<4xf8E4M3FN>) -> tensor<4xf32> {
+  %0 = stablehlo.convert %x : (tensor<4xf8E4M3FN>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// chlo.lgamma: the Lanczos sum (eight terms), f16 computed in f32.
+// CHECK-LABEL: func.func @main
+// CHECK: graph.cast %arg0 : tensor<3xf16> to tensor<3xf32>
+// CHECK-COUNT-8: graph.div
+// CHECK: graph.log1p
+// CHECK: graph.sin
+// CHECK: graph.cast {{.*}} : tensor<3xf32> to tensor<3xf16>
+func.func @main(%x: tensor<3xf16>) -> tensor<3xf16> {
+  %0 = chlo.lgamma %x : tensor<3xf16> -> tensor<3xf16>
+  return %0 : tensor<3xf16>
+}

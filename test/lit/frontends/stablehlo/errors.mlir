@@ -84,3 +84,11 @@ func.func @main(%x: tensor<1x8x8x3xf32>, %w: tensor<3x3x4x2xf32>) -> tensor<1x6x
   %0 = stablehlo.convolution(%x, %w) dim_numbers = [b, 0, 1, f]x[0, 1, i, o]->[b, 0, 1, f], window = {} {batch_group_count = 1 : i64, feature_group_count = 1 : i64} : (tensor<1x8x8x3xf32>, tensor<3x3x4x2xf32>) -> tensor<1x6x6x2xf32>
   return %0 : tensor<1x6x6x2xf32>
 }
+
+// -----
+
+// CHECK: error: unsupported: computing in 'f8E5M2' ('stablehlo.add'
+func.func @main(%x: tensor<4xf8E5M2>) -> tensor<4xf8E5M2> {
+  %0 = stablehlo.add %x, %x : tensor<4xf8E5M2>
+  return %0 : tensor<4xf8E5M2>
+}
