@@ -218,14 +218,17 @@ Attribute StablehloDialect::parseAttribute(DialectAsmParser &parser, Type) const
     return numbers;
   }
   if (mnemonic == "scatter" || mnemonic == "gather" || mnemonic == "dot" ||
-      mnemonic == "dot_algorithm" || mnemonic == "output_operand_alias")
+      mnemonic == "dot_algorithm" || mnemonic == "output_operand_alias" ||
+      mnemonic == "result_accuracy")
     return parseStructAttr(parser);
   if (mnemonic == "comparison_direction" || mnemonic == "comparison_type" ||
       mnemonic == "precision" || mnemonic == "transpose" || mnemonic == "rng_algorithm" ||
       mnemonic == "fft_type" || mnemonic == "rng_distribution" ||
       mnemonic == "result_accuracy_mode") {
+    // `#stablehlo<comparison_direction LT>`, or `#stablehlo.name<VALUE>`.
+    bool bracketed = succeeded(parser.parseOptionalLess());
     StringRef value;
-    if (parser.parseKeyword(&value))
+    if (parser.parseKeyword(&value) || (bracketed && parser.parseGreater()))
       return {};
     return StringAttr::get(getContext(), value);
   }

@@ -579,6 +579,18 @@ LogicalResult Converter::convert(Operation *op) {
     // computation; a compiled program simply does not run them.
     if (target && target.getValue().starts_with("check.") && op->getNumResults() == 0)
       return success();
+    // Sharding annotations of JAX exports: the identity on one device.
+    if (target &&
+        (target.getValue() == "Sharding" || target.getValue() == "SPMDFullToShardShape" ||
+         target.getValue() == "SPMDShardToFullShape") &&
+        op->getNumOperands() == 1 && op->getNumResults() == 1 &&
+        op->getOperand(0).getType() == op->getResult(0).getType()) {
+      Value value = get(op->getOperand(0), op);
+      if (!value)
+        return failure();
+      set(op->getResult(0), value);
+      return success();
+    }
     return op->emitError("unsupported custom_call target '")
            << (target ? target.getValue() : StringRef("?")) << "'";
   }

@@ -72,3 +72,16 @@ func.func public @main(%x: tensor<3xf32>) -> tensor<3xf32> {
   %2 = stablehlo.composite "my.square" %1 {decomposition = @square} : (tensor<3xf32>) -> tensor<3xf32>
   return %2 : tensor<3xf32>
 }
+
+// -----
+
+// JAX's sharding annotations are the identity on one device; newer exports'
+// result_accuracy attributes are accepted.
+// CHECK-LABEL: func.func @main
+// CHECK: %[[E:.+]] = graph.exp %arg0
+// CHECK: return %[[E]]
+func.func public @main(%x: tensor<4xf32> {mhlo.sharding = "{replicated}"}) -> tensor<4xf32> {
+  %0 = stablehlo.custom_call @Sharding(%x) {mhlo.sharding = "{replicated}"} : (tensor<4xf32>) -> tensor<4xf32>
+  %1 = stablehlo.exponential %0 {result_accuracy = #stablehlo.result_accuracy<atol = 0.000000e+00, rtol = 0.000000e+00, ulps = 0, mode = #stablehlo.result_accuracy_mode<DEFAULT>>} : tensor<4xf32>
+  return %1 : tensor<4xf32>
+}
