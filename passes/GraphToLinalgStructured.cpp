@@ -145,6 +145,26 @@ SmallVector<int64_t> remainingDims(int64_t rank, ArrayRef<int64_t> first,
 
 namespace {
 
+/// The input coordinate of `position` in an input of `size` elements
+/// dilated by `dilation` (dilation - 1 holes between elements), clamped so it
+/// can always be read; `conditions` gets what makes it a real element.
+Value dilatedSource(OpBuilder &b, Location l, Value position, int64_t dilation, int64_t size,
+                    SmallVectorImpl<Value> &conditions) {
+  conditions.push_back(
+      compareIndex(b, l, arith::CmpIPredicate::sge, position, constantIndex(b, l, 0)));
+  Value source = position;
+  if (dilation != 1) {
+    Value step = constantIndex(b, l, dilation);
+    conditions.push_back(compareIndex(b, l, arith::CmpIPredicate::eq,
+                                      arith::RemSIOp::create(b, l, position, step),
+                                      constantIndex(b, l, 0)));
+    source = arith::DivSIOp::create(b, l, position, step);
+  }
+  conditions.push_back(
+      compareIndex(b, l, arith::CmpIPredicate::slt, source, constantIndex(b, l, size)));
+  return clampIndex(b, l, source, 0, size - 1);
+}
+
 //===----------------------------------------------------------------------===//
 // Reductions and windows
 //===----------------------------------------------------------------------===//
@@ -235,19 +255,8 @@ Lowered lowerReduceWindow(OpBuilder &b, ReduceWindowOp op, ValueRange operands) 
               arith::MulIOp::create(nb, l, windowIndex,
                                     constantIndex(nb, l, windowDilations[d])));
           position = arith::SubIOp::create(nb, l, position, constantIndex(nb, l, low[d]));
-          conditions.push_back(compareIndex(nb, l, arith::CmpIPredicate::sge, position,
-                                            constantIndex(nb, l, 0)));
-          Value source = position;
-          if (baseDilations[d] != 1) {
-            Value dilation = constantIndex(nb, l, baseDilations[d]);
-            conditions.push_back(compareIndex(nb, l, arith::CmpIPredicate::eq,
-                                              arith::RemSIOp::create(nb, l, position, dilation),
-                                              constantIndex(nb, l, 0)));
-            source = arith::DivSIOp::create(nb, l, position, dilation);
-          }
-          conditions.push_back(compareIndex(nb, l, arith::CmpIPredicate::slt, source,
-                                            constantIndex(nb, l, inputType.getDimSize(d))));
-          coordinates.push_back(clampIndex(nb, l, source, 0, inputType.getDimSize(d) - 1));
+          coordinates.push_back(dilatedSource(nb, l, position, baseDilations[d],
+                                              inputType.getDimSize(d), conditions));
         }
         Values scalars(args.drop_front(1));
         if (emptyInput) {
@@ -366,19 +375,8 @@ Value lowerPad(OpBuilder &b, PadOp op, Value input, Value padValue) {
         for (int64_t d = 0; d < resultType.getRank(); ++d) {
           Value position = arith::SubIOp::create(nb, l, linalg::IndexOp::create(nb, l, d),
                                                  constantIndex(nb, l, low[d]));
-          conditions.push_back(compareIndex(nb, l, arith::CmpIPredicate::sge, position,
-                                            constantIndex(nb, l, 0)));
-          Value source = position;
-          if (interior[d] != 0) {
-            Value step = constantIndex(nb, l, interior[d] + 1);
-            conditions.push_back(compareIndex(nb, l, arith::CmpIPredicate::eq,
-                                              arith::RemSIOp::create(nb, l, position, step),
-                                              constantIndex(nb, l, 0)));
-            source = arith::DivSIOp::create(nb, l, position, step);
-          }
-          conditions.push_back(compareIndex(nb, l, arith::CmpIPredicate::slt, source,
-                                            constantIndex(nb, l, inputType.getDimSize(d))));
-          coordinates.push_back(clampIndex(nb, l, source, 0, inputType.getDimSize(d) - 1));
+          coordinates.push_back(dilatedSource(nb, l, position, interior[d] + 1,
+                                              inputType.getDimSize(d), conditions));
         }
         Value element = tensor::ExtractOp::create(nb, l, input, coordinates);
         return arith::SelectOp::create(nb, l, allTrue(nb, l, conditions), element, value);

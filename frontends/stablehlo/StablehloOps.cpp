@@ -53,6 +53,21 @@ ParseResult smelt::stablehlo::parsing::parseIntegerList(AsmParser &parser, Small
   });
 }
 
+OptionalParseResult smelt::stablehlo::parsing::parseOptionalIntegerList(
+    AsmParser &parser, SmallVectorImpl<int64_t> &values) {
+  if (failed(parser.parseOptionalLSquare()))
+    return std::nullopt;
+  if (succeeded(parser.parseOptionalRSquare()))
+    return success();
+  do {
+    int64_t value;
+    if (parser.parseInteger(value))
+      return failure();
+    values.push_back(value);
+  } while (succeeded(parser.parseOptionalComma()));
+  return parser.parseRSquare();
+}
+
 /// `<name = [..] | integer, ...>` as a dictionary.
 Attribute smelt::stablehlo::parsing::parseStructAttr(AsmParser &parser) {
   MLIRContext *context = parser.getContext();
@@ -65,18 +80,11 @@ Attribute smelt::stablehlo::parsing::parseStructAttr(AsmParser &parser) {
     std::string name;
     if (parser.parseKeywordOrString(&name) || parser.parseEqual())
       return failure();
-    if (succeeded(parser.parseOptionalLSquare())) {
-      SmallVector<int64_t> values;
-      if (failed(parser.parseOptionalRSquare())) {
-        do {
-          int64_t value;
-          if (parser.parseInteger(value))
-            return failure();
-          values.push_back(value);
-        } while (succeeded(parser.parseOptionalComma()));
-        if (parser.parseRSquare())
-          return failure();
-      }
+    SmallVector<int64_t> values;
+    OptionalParseResult list = parseOptionalIntegerList(parser, values);
+    if (list.has_value()) {
+      if (failed(*list))
+        return failure();
       fields.emplace_back(StringAttr::get(context, name),
                           DenseI64ArrayAttr::get(context, values));
       return success();
@@ -190,17 +198,10 @@ Attribute StablehloDialect::parseAttribute(DialectAsmParser &parser, Type) const
         if (parser.parseKeywordOrString(&name) || parser.parseEqual())
           return {};
         SmallVector<int64_t> values;
-        if (succeeded(parser.parseOptionalLSquare())) {
-          if (failed(parser.parseOptionalRSquare())) {
-            do {
-              int64_t value;
-              if (parser.parseInteger(value))
-                return {};
-              values.push_back(value);
-            } while (succeeded(parser.parseOptionalComma()));
-            if (parser.parseRSquare())
-              return {};
-          }
+        OptionalParseResult list = parseOptionalIntegerList(parser, values);
+        if (list.has_value()) {
+          if (failed(*list))
+            return {};
           fields.append(name, DenseI64ArrayAttr::get(context, values));
         } else {
           int64_t value;
@@ -464,18 +465,11 @@ ParseResult smelt::stablehlo::parseNamedAttrs(OpAsmParser &parser, OperationStat
       return success();
     }
     std::string name = attributeNameFor(opName, keyword);
-    if (succeeded(parser.parseOptionalLSquare())) {
-      SmallVector<int64_t> values;
-      if (failed(parser.parseOptionalRSquare())) {
-        do {
-          int64_t value;
-          if (parser.parseInteger(value))
-            return failure();
-          values.push_back(value);
-        } while (succeeded(parser.parseOptionalComma()));
-        if (parser.parseRSquare())
-          return failure();
-      }
+    SmallVector<int64_t> values;
+    OptionalParseResult list = parseOptionalIntegerList(parser, values);
+    if (list.has_value()) {
+      if (failed(*list))
+        return failure();
       result.addAttribute(name, DenseI64ArrayAttr::get(context, values));
       return success();
     }

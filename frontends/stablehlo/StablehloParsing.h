@@ -10,6 +10,9 @@ using Operands = llvm::SmallVector<mlir::OpAsmParser::UnresolvedOperand>;
 
 /// `[1, 2, 3]` (possibly empty).
 mlir::ParseResult parseIntegerList(mlir::AsmParser &parser, llvm::SmallVectorImpl<int64_t> &values);
+/// `[1, 2, 3]` when the next token opens a list, else nothing.
+mlir::OptionalParseResult parseOptionalIntegerList(mlir::AsmParser &parser,
+                                                   llvm::SmallVectorImpl<int64_t> &values);
 /// `<name = [..] | integer | attribute, ...>` as a dictionary.
 mlir::Attribute parseStructAttr(mlir::AsmParser &parser);
 /// `[b, 0, 1, f]x[0, 1, i, o]->[b, 0, 1, f]` as a dictionary of the nine

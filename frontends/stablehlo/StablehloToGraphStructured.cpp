@@ -662,73 +662,60 @@ SmallVector<Value> capturedValues(Operation *op) {
   return SmallVector<Value>(captured.begin(), captured.end());
 }
 
-LogicalResult mapCaptured(Converter &c, Operation *op, ArrayRef<Value> captured,
-                          SmallVectorImpl<Value> &values) {
-  for (Value value : captured) {
+/// The graph values of `leading` (the op's own loop values, if any) and of
+/// the values its regions capture, with their types.
+struct RegionOperands {
+  SmallVector<Value> captured, values;
+  SmallVector<Type> types;
+};
+FailureOr<RegionOperands> regionOperands(Converter &c, Operation *op, ValueRange leading) {
+  RegionOperands operands;
+  operands.captured = capturedValues(op);
+  SmallVector<Value> all(leading.begin(), leading.end());
+  all.append(operands.captured);
+  for (Value value : all) {
     Value mapped = c.get(value, op);
     if (!mapped)
       return failure();
-    values.push_back(mapped);
+    operands.values.push_back(mapped);
+    operands.types.push_back(mapped.getType());
   }
-  return success();
+  return operands;
 }
 
 LogicalResult convertWhile(Converter &c, Operation *op) {
-  OpBuilder &b = c.builder;
-  FailureOr<SmallVector<Value>> values = c.operands(op);
-  if (failed(values))
+  FailureOr<RegionOperands> operands = regionOperands(c, op, op->getOperands());
+  if (failed(operands))
     return failure();
-  SmallVector<Value> captured = capturedValues(op);
-  if (failed(mapCaptured(c, op, captured, *values)))
-    return failure();
-  SmallVector<Type> types;
-  for (Value value : *values)
-    types.push_back(value.getType());
-  auto loop = graph::WhileOp::create(b, op->getLoc(), types, *values);
+  auto loop = graph::WhileOp::create(c.builder, op->getLoc(), operands->types, operands->values);
   // Captured values ride along as loop values the body yields unchanged.
-  if (failed(c.convertRegion(op->getRegion(0), loop.getCond(), types, captured)) ||
-      failed(c.convertRegion(op->getRegion(1), loop.getBody(), types, captured, captured)))
+  ArrayRef<Value> captured = operands->captured;
+  if (failed(c.convertRegion(op->getRegion(0), loop.getCond(), operands->types, captured)) ||
+      failed(c.convertRegion(op->getRegion(1), loop.getBody(), operands->types, captured,
+                             captured)))
     return failure();
   c.setResults(op, loop.getResults().take_front(op->getNumResults()));
   return success();
 }
 
-LogicalResult convertIf(Converter &c, Operation *op) {
-  OpBuilder &b = c.builder;
-  Value condition = c.get(op->getOperand(0), op);
-  if (!condition)
+/// if and case: the predicate or index, then the captured values, which
+/// every branch takes as arguments.
+LogicalResult convertBranches(Converter &c, Operation *op) {
+  Value selector = c.get(op->getOperand(0), op);
+  FailureOr<RegionOperands> operands = regionOperands(c, op, {});
+  if (!selector || failed(operands))
     return failure();
-  SmallVector<Value> captured = capturedValues(op), values;
-  if (failed(mapCaptured(c, op, captured, values)))
-    return failure();
-  SmallVector<Type> types;
-  for (Value value : values)
-    types.push_back(value.getType());
-  auto ifOp = graph::IfOp::create(b, op->getLoc(), resultTypesOf(op), condition, values);
-  if (failed(c.convertRegion(op->getRegion(0), ifOp.getThenBranch(), types, captured)) ||
-      failed(c.convertRegion(op->getRegion(1), ifOp.getElseBranch(), types, captured)))
-    return failure();
-  c.setResults(op, ifOp.getResults());
-  return success();
-}
-
-LogicalResult convertCase(Converter &c, Operation *op) {
-  OpBuilder &b = c.builder;
-  Value index = c.get(op->getOperand(0), op);
-  if (!index)
-    return failure();
-  SmallVector<Value> captured = capturedValues(op), values;
-  if (failed(mapCaptured(c, op, captured, values)))
-    return failure();
-  SmallVector<Type> types;
-  for (Value value : values)
-    types.push_back(value.getType());
-  auto caseOp = graph::CaseOp::create(b, op->getLoc(), resultTypesOf(op), index, values,
-                                      op->getNumRegions());
-  for (auto [from, to] : llvm::zip(op->getRegions(), caseOp.getBranches()))
-    if (failed(c.convertRegion(from, to, types, captured)))
+  Location loc = op->getLoc();
+  Operation *branches;
+  if (op->getName().getStringRef() == "stablehlo.if")
+    branches = graph::IfOp::create(c.builder, loc, resultTypesOf(op), selector, operands->values);
+  else
+    branches = graph::CaseOp::create(c.builder, loc, resultTypesOf(op), selector,
+                                     operands->values, op->getNumRegions());
+  for (auto [from, to] : llvm::zip(op->getRegions(), branches->getRegions()))
+    if (failed(c.convertRegion(from, to, operands->types, operands->captured)))
       return failure();
-  c.setResults(op, caseOp.getResults());
+  c.setResults(op, branches->getResults());
   return success();
 }
 
@@ -773,9 +760,7 @@ std::optional<LogicalResult> smelt::stablehlo_frontend::convertControlFlow(Conve
   StringRef name = op->getName().getStringRef();
   if (name == "stablehlo.while")
     return convertWhile(c, op);
-  if (name == "stablehlo.if")
-    return convertIf(c, op);
-  if (name == "stablehlo.case")
-    return convertCase(c, op);
+  if (name == "stablehlo.if" || name == "stablehlo.case")
+    return convertBranches(c, op);
   return std::nullopt;
 }
