@@ -68,6 +68,22 @@ OptionalParseResult smelt::stablehlo::parsing::parseOptionalIntegerList(
   return parser.parseRSquare();
 }
 
+OptionalParseResult smelt::stablehlo::parsing::parseOptionalIntegers(AsmParser &parser,
+                                                                    Attribute &result) {
+  SmallVector<int64_t> values;
+  OptionalParseResult list = parseOptionalIntegerList(parser, values);
+  if (list.has_value()) {
+    if (succeeded(*list))
+      result = DenseI64ArrayAttr::get(parser.getContext(), values);
+    return list;
+  }
+  int64_t value;
+  OptionalParseResult integer = parser.parseOptionalInteger(value);
+  if (integer.has_value() && succeeded(*integer))
+    result = IntegerAttr::get(IntegerType::get(parser.getContext(), 64), value);
+  return integer;
+}
+
 /// `<name = [..] | integer, ...>` as a dictionary.
 Attribute smelt::stablehlo::parsing::parseStructAttr(AsmParser &parser) {
   MLIRContext *context = parser.getContext();
@@ -80,22 +96,12 @@ Attribute smelt::stablehlo::parsing::parseStructAttr(AsmParser &parser) {
     std::string name;
     if (parser.parseKeywordOrString(&name) || parser.parseEqual())
       return failure();
-    SmallVector<int64_t> values;
-    OptionalParseResult list = parseOptionalIntegerList(parser, values);
-    if (list.has_value()) {
-      if (failed(*list))
+    Attribute number;
+    OptionalParseResult parsed = parseOptionalIntegers(parser, number);
+    if (parsed.has_value()) {
+      if (failed(*parsed))
         return failure();
-      fields.emplace_back(StringAttr::get(context, name),
-                          DenseI64ArrayAttr::get(context, values));
-      return success();
-    }
-    int64_t value;
-    OptionalParseResult integer = parser.parseOptionalInteger(value);
-    if (integer.has_value()) {
-      if (failed(*integer))
-        return failure();
-      fields.emplace_back(StringAttr::get(context, name),
-                          IntegerAttr::get(IntegerType::get(context, 64), value));
+      fields.emplace_back(StringAttr::get(context, name), number);
       return success();
     }
     Attribute other;
@@ -465,20 +471,12 @@ ParseResult smelt::stablehlo::parseNamedAttrs(OpAsmParser &parser, OperationStat
       return success();
     }
     std::string name = attributeNameFor(opName, keyword);
-    SmallVector<int64_t> values;
-    OptionalParseResult list = parseOptionalIntegerList(parser, values);
-    if (list.has_value()) {
-      if (failed(*list))
+    Attribute number;
+    OptionalParseResult parsed = parseOptionalIntegers(parser, number);
+    if (parsed.has_value()) {
+      if (failed(*parsed))
         return failure();
-      result.addAttribute(name, DenseI64ArrayAttr::get(context, values));
-      return success();
-    }
-    int64_t value;
-    OptionalParseResult integer = parser.parseOptionalInteger(value);
-    if (integer.has_value()) {
-      if (failed(*integer))
-        return failure();
-      result.addAttribute(name, IntegerAttr::get(i64, value));
+      result.addAttribute(name, number);
       return success();
     }
     // An enumeration (algorithm = THREE_FRY, type = FFT).

@@ -13,6 +13,9 @@ mlir::ParseResult parseIntegerList(mlir::AsmParser &parser, llvm::SmallVectorImp
 /// `[1, 2, 3]` when the next token opens a list, else nothing.
 mlir::OptionalParseResult parseOptionalIntegerList(mlir::AsmParser &parser,
                                                    llvm::SmallVectorImpl<int64_t> &values);
+/// `[1, 2]` as a DenseI64ArrayAttr or `3` as an i64 IntegerAttr, when the
+/// next token starts one.
+mlir::OptionalParseResult parseOptionalIntegers(mlir::AsmParser &parser, mlir::Attribute &result);
 /// `<name = [..] | integer | attribute, ...>` as a dictionary.
 mlir::Attribute parseStructAttr(mlir::AsmParser &parser);
 /// `[b, 0, 1, f]x[0, 1, i, o]->[b, 0, 1, f]` as a dictionary of the nine
