@@ -451,7 +451,6 @@ ParseResult smelt::stablehlo::parseNamedAttrs(OpAsmParser &parser, OperationStat
   MLIRContext *context = parser.getContext();
   StringRef opName = result.name.getStringRef();
   Operands operands;
-  auto i64 = IntegerType::get(context, 64);
   auto parseKeyValueAfter = [&](StringRef keyword) -> ParseResult {
     if (parser.parseEqual())
       return failure();
