@@ -12,6 +12,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 
@@ -410,6 +411,110 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
     }
   }
   return DenseElementsAttr::getFromRawBuffer(resultType, bytes);
+}
+
+namespace {
+
+/// `shape` without its unit dims.
+SmallVector<int64_t> withoutUnitDims(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> dims;
+  for (int64_t size : shape)
+    if (size != 1)
+      dims.push_back(size);
+  return dims;
+}
+
+/// A reshape that only inserts unit dims (x -> x with 1s), the form
+/// StableHLO's broadcast_in_dim of a reduced value takes on its way back to
+/// the full shape.
+bool insertsUnitDims(ReshapeOp reshape) {
+  auto input = reshape.getInput().getType(), output = reshape.getType();
+  return input.hasStaticShape() && output.hasStaticShape() &&
+         output.getRank() > input.getRank() &&
+         withoutUnitDims(input.getShape()) == withoutUnitDims(output.getShape());
+}
+
+/// reshape(reshape(x)) -> reshape(x).
+struct ReshapeOfReshape : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op, PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<ReshapeOp>();
+    if (!inner)
+      return failure();
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), inner.getInput());
+    return success();
+  }
+};
+
+/// A reduction without kept dims that is reshaped to insert exactly them is a
+/// reduction with keep_dims: the consumers then read it broadcast along the
+/// unit dims, which fusion keeps in one kernel with the reduction (a
+/// reshape is a kernel boundary).
+template <typename ReduceOp>
+struct KeepReducedDims : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern<ReshapeOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op, PatternRewriter &rewriter) const override {
+    auto reduce = op.getInput().template getDefiningOp<ReduceOp>();
+    if (!reduce || reduce.getKeepDims() || !reduce->hasOneUse())
+      return failure();
+    SmallVector<Type> keptType;
+    if (failed(inferReduceType(reduce.getLoc(), reduce.getInput().getType(), reduce.getAxes(),
+                               /*keepDims=*/true, keptType)) ||
+        keptType.front() != op.getType())
+      return failure();
+    rewriter.replaceOpWithNewOp<ReduceOp>(op, op.getType(), reduce.getInput(),
+                                          reduce.getAxesAttr(), rewriter.getBoolAttr(true));
+    return success();
+  }
+};
+
+/// reshape(elementwise(a, b)) -> elementwise(reshape(a), reshape(b)) for a
+/// reshape that inserts unit dims, so it moves up to the reduction it came
+/// from (KeepReducedDims). Only for an elementwise op used once whose
+/// operands have its shape or are rank 0.
+struct UnitDimsThroughElementwise : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op, PatternRewriter &rewriter) const override {
+    Operation *def = op.getInput().getDefiningOp();
+    if (!def || !insertsUnitDims(op) || def->getNumResults() != 1 || !def->hasOneUse() ||
+        def->getNumRegions() != 0 || !isa<GraphDialect>(def->getDialect()) ||
+        !(def->hasTrait<OpTrait::Elementwise>() ||
+          isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, ModOp, EqualOp, LessOp,
+              LessEqualOp, GreaterOp, GreaterEqualOp, AndOp, OrOp, XorOp, SelectOp>(def)))
+      return failure();
+    auto inputShape = op.getInput().getType().getShape();
+    bool broadcasts = !def->hasTrait<OpTrait::Elementwise>();
+    for (Value operand : def->getOperands()) {
+      auto type = cast<RankedTensorType>(operand.getType());
+      if (type.getShape() != inputShape && !(broadcasts && type.getRank() == 0))
+        return failure();
+    }
+    // Operands of the op's shape are reshaped with it; rank-0 operands of a
+    // broadcasting op stay scalars.
+    SmallVector<Value> operands;
+    for (Value operand : def->getOperands()) {
+      auto type = cast<RankedTensorType>(operand.getType());
+      operands.push_back(type.getShape() != inputShape
+                             ? operand
+                             : ReshapeOp::create(rewriter, op.getLoc(),
+                                                 op.getType().clone(type.getElementType()),
+                                                 operand)
+                                   .getResult());
+    }
+    Operation *moved = rewriter.clone(*def);
+    moved->setOperands(operands);
+    moved->getResult(0).setType(op.getType());
+    rewriter.replaceOp(op, moved->getResults());
+    return success();
+  }
+};
+
+} // namespace
+
+void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &patterns, MLIRContext *context) {
+  patterns.add<ReshapeOfReshape, UnitDimsThroughElementwise, KeepReducedDims<ReduceSumOp>,
+               KeepReducedDims<ReduceMeanOp>, KeepReducedDims<ReduceMaxOp>,
+               KeepReducedDims<ReduceMinOp>, KeepReducedDims<ReduceProdOp>>(context);
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {

@@ -434,6 +434,7 @@ def Graph_ReshapeOp : Graph_Op<"reshape", [Pure]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
   let hasVerifier = 1;
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Graph_BroadcastOp : Graph_Op<"broadcast", [Pure]> {
