@@ -1,5 +1,6 @@
 //===- EmitArtifact.cpp - A compiled module to a .smelt description -------===//
 #include "passes/EmitArtifact.h"
+#include "dialects/kernel/IR/StorageSize.h"
 
 #include "dialects/kernel/IR/KernelOps.h"
 #include "dialects/plan/IR/PlanDialect.h"
@@ -18,12 +19,7 @@ namespace {
 /// Constants are laid out on this boundary so kernels may load them aligned.
 constexpr uint64_t kConstantAlignment = 64;
 
-uint64_t byteSizeOf(ShapedType type) {
-  Type element = type.getElementType();
-  uint64_t elementBytes =
-      element.isInteger(1) ? 1 : std::max<uint64_t>(1, element.getIntOrFloatBitWidth() / 8);
-  return static_cast<uint64_t>(type.getNumElements()) * elementBytes;
-}
+uint64_t byteSizeOf(ShapedType type) { return static_cast<uint64_t>(storageBytes(type)); }
 
 /// The row-major bytes of a constant as the kernels read them (i1 one byte).
 FailureOr<std::vector<uint8_t>> bytesOf(Operation *op, ElementsAttr value) {

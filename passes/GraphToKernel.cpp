@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/graph/IR/GraphOps.h"
+#include "dialects/kernel/IR/StorageSize.h"
 #include "dialects/kernel/Transforms/Passes.h"
 #include "passes/GraphToLinalg.h"
 #include "passes/GraphToLinalgInternal.h"
@@ -447,11 +448,7 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
   // What the group's ops would move through memory as kernels of their own
   // (every operand read, every result written; inlined splats are free), for
   // the fusion report (smelt compile --dump-dir).
-  auto bytesOf = [](Type type) {
-    auto shaped = cast<ShapedType>(type);
-    unsigned bits = shaped.getElementTypeBitWidth();
-    return shaped.getNumElements() * std::max<int64_t>(1, bits / 8);
-  };
+  auto bytesOf = [](Type type) { return storageBytes(cast<ShapedType>(type)); };
   int64_t unfusedBytes = 0;
   for (Operation *op : group) {
     for (Value operand : op->getOperands())

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "dialects/kernel/IR/StorageSize.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -25,11 +26,7 @@ struct Interval {
   int64_t first, last, size, offset = -1;
 };
 
-int64_t byteSize(MemRefType type) {
-  int64_t bits = type.getElementTypeBitWidth();
-  int64_t bytes = bits == 1 ? 1 : (bits + 7) / 8;
-  return type.getNumElements() * bytes;
-}
+int64_t byteSize(MemRefType type) { return storageBytes(type); }
 
 struct PlanMemoryPass : public smelt::impl::PlanMemoryBase<PlanMemoryPass> {
   using Base::Base;

@@ -1,5 +1,6 @@
 //===- CompileModel.cpp - Model to artifact, for the CLI and Python ---------===//
 #include "tools/common/CompileModel.h"
+#include "dialects/kernel/IR/StorageSize.h"
 
 #include "backends/cpu/compiler/CpuCompiler.h"
 #include "frontends/onnx/OnnxImporter.h"
@@ -135,9 +136,7 @@ bool writeFusionReport(ModuleOp module, const std::string &directory, std::strin
         if (auto value = dyn_cast<IntegerAttr>(entry.getValue()))
           row.estimate.emplace_back(entry.getName().str(), value.getInt());
     for (Type type : kernelFunc.getArgumentTypes()) {
-      auto shaped = cast<ShapedType>(type);
-      row.fused += shaped.getNumElements() *
-                   std::max<int64_t>(1, shaped.getElementTypeBitWidth() / 8);
+      row.fused += storageBytes(cast<ShapedType>(type));
     }
     rows.push_back(std::move(row));
   }

@@ -1,5 +1,6 @@
 //===- CpuCompiler.cpp - Scheduled kernels to a host shared object --------===//
 #include "backends/cpu/compiler/CpuCompiler.h"
+#include "dialects/kernel/IR/StorageSize.h"
 
 #include "dialects/kernel/IR/KernelOps.h"
 #include "dialects/kernel/Transforms/Passes.h"
@@ -239,10 +240,7 @@ LogicalResult buildBody(kernel::FuncOp kernelFunc, ModuleOp code) {
   for (memref::AllocOp alloc : allocations) {
     MemRefType type = alloc.getType();
     OpBuilder ab(alloc);
-    int64_t bytes = type.hasStaticShape()
-                        ? type.getNumElements() *
-                              std::max<int64_t>(1, type.getElementTypeBitWidth() / 8)
-                        : kMaxStackBufferBytes + 1;
+    int64_t bytes = type.hasStaticShape() ? storageBytes(type) : kMaxStackBufferBytes + 1;
     if (bytes <= kMaxStackBufferBytes) {
       auto alloca = memref::AllocaOp::create(ab, alloc.getLoc(), type, alloc.getDynamicSizes(),
                                              alloc.getSymbolOperands(),

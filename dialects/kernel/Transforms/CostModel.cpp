@@ -23,6 +23,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/kernel/Transforms/Passes.h"
+#include "dialects/kernel/IR/StorageSize.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -43,13 +44,7 @@ int64_t TargetDescription::localMemoryBytes() const {
 
 namespace {
 
-int64_t elementBytes(Type type) {
-  if (type.isIndex())
-    return 8;
-  if (type.isIntOrFloat())
-    return std::max<int64_t>(1, type.getIntOrFloatBitWidth() / 8);
-  return 8;
-}
+int64_t elementBytes(Type type) { return smelt::elementStorageBytes(type); }
 
 } // namespace
 
