@@ -3,6 +3,7 @@
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Complex/IR/Complex.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -478,8 +479,8 @@ struct GraphToLinalgPass : public smelt::impl::GraphToLinalgBase<GraphToLinalgPa
     SignlessTypeConverter converter;
     ConversionTarget target(*context);
     target.addIllegalDialect<GraphDialect>();
-    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect, math::MathDialect,
-                           scf::SCFDialect, tensor::TensorDialect>();
+    target.addLegalDialect<arith::ArithDialect, complex::ComplexDialect, linalg::LinalgDialect,
+                           math::MathDialect, scf::SCFDialect, tensor::TensorDialect>();
     target.addDynamicallyLegalOp<func::FuncOp>(
         [&](func::FuncOp func) { return converter.isSignatureLegal(func.getFunctionType()); });
     target.addDynamicallyLegalOp<func::ReturnOp>(

@@ -11,6 +11,7 @@
 #include "passes/GraphToLinalgInternal.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Complex/IR/Complex.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -217,6 +218,44 @@ static Value integerDivide(OpBuilder &b, Location loc, Value x, Value y, bool is
   return arith::SelectOp::create(b, loc, isZero, remainder ? x : allOnes(b, loc, type), result);
 }
 
+/// The scalar computation of an elementwise graph op on complex numbers, with
+/// MLIR's complex dialect (lowered to arith/math by the backends).
+static FailureOr<Value> complexScalarOf(OpBuilder &b, Location loc, Operation *op,
+                                        ValueRange v) {
+  Type type = v[0].getType();
+  auto one = [&]() { return scalarConstant(b, loc, type, 1.0); };
+  return llvm::TypeSwitch<Operation *, FailureOr<Value>>(op)
+      .Case([&](AddOp) { return complex::AddOp::create(b, loc, v[0], v[1]).getResult(); })
+      .Case([&](SubOp) { return complex::SubOp::create(b, loc, v[0], v[1]).getResult(); })
+      .Case([&](MulOp) { return complex::MulOp::create(b, loc, v[0], v[1]).getResult(); })
+      .Case([&](DivOp) { return complex::DivOp::create(b, loc, v[0], v[1]).getResult(); })
+      .Case([&](PowOp) { return complex::PowOp::create(b, loc, v[0], v[1]).getResult(); })
+      .Case([&](NegOp) { return complex::NegOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](ExpOp) { return complex::ExpOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](Expm1Op) { return complex::Expm1Op::create(b, loc, v[0]).getResult(); })
+      .Case([&](LogOp) { return complex::LogOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](Log1pOp) { return complex::Log1pOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](SqrtOp) { return complex::SqrtOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](RsqrtOp) { return complex::RsqrtOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](SinOp) { return complex::SinOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](CosOp) { return complex::CosOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](TanOp) { return complex::TanOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](TanhOp) { return complex::TanhOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](SignOp) { return complex::SignOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](SigmoidOp) -> Value {
+        Value exponential = complex::ExpOp::create(b, loc, complex::NegOp::create(b, loc, v[0]));
+        return complex::DivOp::create(b, loc, one(),
+                                      complex::AddOp::create(b, loc, one(), exponential));
+      })
+      .Case([&](EqualOp) { return complex::EqualOp::create(b, loc, v[0], v[1]).getResult(); })
+      .Case([&](RealOp) { return complex::ReOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](ImagOp) { return complex::ImOp::create(b, loc, v[0]).getResult(); })
+      .Case([&](MagnitudeOp) { return complex::AbsOp::create(b, loc, v[0]).getResult(); })
+      .Default([&](Operation *) -> FailureOr<Value> {
+        return op->emitError("no lowering for ") << op->getName() << " on complex numbers";
+      });
+}
+
 /// The scalar computation of an elementwise graph op. `original` is the
 /// element type of its first operand in the graph (with signedness).
 static FailureOr<Value> scalarOf(OpBuilder &b, Location loc, Operation *op, Type original,
@@ -235,7 +274,13 @@ static FailureOr<Value> scalarOf(OpBuilder &b, Location loc, Operation *op, Type
   };
   using P = arith::CmpIPredicate;
   using F = arith::CmpFPredicate;
+  if (isa<ComplexType>(original) && !isa<SelectOp, CastOp, BroadcastOp>(op))
+    return complexScalarOf(b, loc, op, v);
   return llvm::TypeSwitch<Operation *, FailureOr<Value>>(op)
+      .Case([&](ComplexOp complexOp) {
+        Type result = toSignless(elementTypeOf(complexOp.getOutput()));
+        return complex::CreateOp::create(b, loc, result, v[0], v[1]).getResult();
+      })
       .Case([&](AddOp) {
         return floatOrInt([&] { return arith::AddFOp::create(b, loc, v[0], v[1]).getResult(); },
                           [&] { return arith::AddIOp::create(b, loc, v[0], v[1]).getResult(); });

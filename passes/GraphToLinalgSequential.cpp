@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "passes/StructuredLowering.h"
 
+#include "mlir/Dialect/Complex/IR/Complex.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -376,20 +377,25 @@ Value lowerTriangularSolve(OpBuilder &b, TriangularSolveOp op, Value a, Value rh
               Value begin = systemLower ? zero : arith::AddIOp::create(rb, rl, i, one).getResult();
               Value end = systemLower ? i : constantIndex(rb, rl, m);
               Type element = bType.getElementType();
-              Value initial = arith::ConstantOp::create(rb, rl, rb.getZeroAttr(element));
+              Value initial = scalarConstant(rb, rl, element, 0.0);
               auto sum = scf::ForOp::create(
                   rb, rl, begin, end, one, ValueRange{initial},
                   [&](OpBuilder &sb, Location sl, Value k, ValueRange acc) {
-                    Value product = arith::MulFOp::create(
+                    Value product = multiplyScalars(
                         sb, sl, matrix(sb, sl, i, k),
                         tensor::ExtractOp::create(sb, sl, x[0], unknown(k)));
-                    scf::YieldOp::create(sb, sl,
-                                         arith::AddFOp::create(sb, sl, acc[0], product).getResult());
+                    scf::YieldOp::create(sb, sl, addScalars(sb, sl, acc[0], product));
                   });
-              Value value = arith::SubFOp::create(
-                  rb, rl, tensor::ExtractOp::create(rb, rl, x[0], unknown(i)), sum.getResult(0));
-              if (!op.getUnitDiagonal())
-                value = arith::DivFOp::create(rb, rl, value, matrix(rb, rl, i, i));
+              Value right = tensor::ExtractOp::create(rb, rl, x[0], unknown(i));
+              bool isComplex = isa<ComplexType>(element);
+              Value value =
+                  isComplex ? complex::SubOp::create(rb, rl, right, sum.getResult(0)).getResult()
+                            : arith::SubFOp::create(rb, rl, right, sum.getResult(0)).getResult();
+              if (!op.getUnitDiagonal()) {
+                Value diagonal = matrix(rb, rl, i, i);
+                value = isComplex ? complex::DivOp::create(rb, rl, value, diagonal).getResult()
+                                  : arith::DivFOp::create(rb, rl, value, diagonal).getResult();
+              }
               scf::YieldOp::create(
                   rb, rl, tensor::InsertOp::create(rb, rl, value, x[0], unknown(i)).getResult());
             });

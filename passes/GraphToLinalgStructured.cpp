@@ -405,9 +405,9 @@ Value lowerIota(OpBuilder &b, IotaOp op) {
   return genericOverResult(
       b, op.getLoc(), resultType, {}, {}, [&](OpBuilder &nb, Location l, ValueRange) -> Value {
         Value index = linalg::IndexOp::create(nb, l, dimension);
-        if (isa<FloatType>(element)) {
+        if (isa<FloatType, ComplexType>(element)) {
           Value wide = arith::IndexCastOp::create(nb, l, nb.getI64Type(), index);
-          return arith::SIToFPOp::create(nb, l, element, wide);
+          return convertScalar(nb, l, wide, nb.getI64Type(), element);
         }
         return arith::IndexCastOp::create(nb, l, element, index);
       });

@@ -2,6 +2,7 @@
 #include "passes/LinalgBuilders.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Complex/IR/Complex.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 
@@ -15,6 +16,11 @@ bool isUnsignedInteger(Type type) {
 }
 
 Value scalarConstant(OpBuilder &builder, Location loc, Type type, double value) {
+  if (auto complexType = dyn_cast<ComplexType>(type)) {
+    auto part = cast<FloatType>(complexType.getElementType());
+    Attribute parts[] = {builder.getFloatAttr(part, value), builder.getFloatAttr(part, 0.0)};
+    return complex::ConstantOp::create(builder, loc, complexType, builder.getArrayAttr(parts));
+  }
   if (auto floatType = dyn_cast<FloatType>(type))
     return arith::ConstantOp::create(builder, loc, builder.getFloatAttr(floatType, value));
   if (type.isIndex())
@@ -72,6 +78,27 @@ Value convertScalar(OpBuilder &builder, Location loc, Value value, Type from, Ty
   Type target = signlessScalar(to);
   if (signlessScalar(from) == target)
     return value;
+  // Complex numbers: to another complex type part by part, to a real type
+  // through the real part (as StableHLO's convert), from a real type with a
+  // zero imaginary part.
+  if (auto complexFrom = dyn_cast<ComplexType>(from)) {
+    Type part = complexFrom.getElementType();
+    Value real = complex::ReOp::create(builder, loc, value);
+    if (auto complexTo = dyn_cast<ComplexType>(to)) {
+      Type targetPart = complexTo.getElementType();
+      Value imaginary = complex::ImOp::create(builder, loc, value);
+      return complex::CreateOp::create(builder, loc, complexTo,
+                                       convertScalar(builder, loc, real, part, targetPart),
+                                       convertScalar(builder, loc, imaginary, part, targetPart));
+    }
+    return convertScalar(builder, loc, real, part, to);
+  }
+  if (auto complexTo = dyn_cast<ComplexType>(to)) {
+    Type part = complexTo.getElementType();
+    Value real = convertScalar(builder, loc, value, from, part);
+    return complex::CreateOp::create(builder, loc, complexTo, real,
+                                     scalarConstant(builder, loc, part, 0.0));
+  }
   if (auto narrow = dyn_cast<FloatType>(from); narrow && narrow.getWidth() <= 8) {
     value = widenNarrowFloat(builder, loc, value, narrow);
     from = builder.getF32Type();
@@ -158,12 +185,16 @@ Value emptyTensor(OpBuilder &builder, Location loc, RankedTensorType type) {
 }
 
 Value addScalars(OpBuilder &builder, Location loc, Value x, Value y) {
+  if (isa<ComplexType>(x.getType()))
+    return complex::AddOp::create(builder, loc, x, y);
   if (isa<FloatType>(x.getType()))
     return arith::AddFOp::create(builder, loc, x, y);
   return arith::AddIOp::create(builder, loc, x, y);
 }
 
 Value multiplyScalars(OpBuilder &builder, Location loc, Value x, Value y) {
+  if (isa<ComplexType>(x.getType()))
+    return complex::MulOp::create(builder, loc, x, y);
   if (isa<FloatType>(x.getType()))
     return arith::MulFOp::create(builder, loc, x, y);
   return arith::MulIOp::create(builder, loc, x, y);
@@ -180,6 +211,12 @@ Value splatScalar(OpBuilder &builder, Location loc, Value value) {
   if (!matchPattern(value, m_Constant(&elements)) || !elements.isSplat())
     return {};
   Type elementType = signlessScalar(elements.getElementType());
+  if (auto complexType = dyn_cast<ComplexType>(elementType)) {
+    auto value = elements.getSplatValue<std::complex<APFloat>>();
+    auto part = cast<FloatType>(complexType.getElementType());
+    Attribute parts[] = {FloatAttr::get(part, value.real()), FloatAttr::get(part, value.imag())};
+    return complex::ConstantOp::create(builder, loc, complexType, builder.getArrayAttr(parts));
+  }
   Attribute scalar = elements.getSplatValue<Attribute>();
   if (auto integer = dyn_cast<IntegerAttr>(scalar))
     scalar = IntegerAttr::get(elementType, integer.getValue());

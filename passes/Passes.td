@@ -12,7 +12,7 @@ def GraphToLinalg : Pass<"graph-to-linalg", "mlir::ModuleOp"> {
     signless.
   }];
   let dependentDialects = [
-    "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
+    "mlir::arith::ArithDialect", "mlir::complex::ComplexDialect", "mlir::linalg::LinalgDialect",
     "mlir::math::MathDialect", "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect"
   ];
 }
@@ -47,6 +47,7 @@ def GraphToKernel : Pass<"graph-to-kernel", "mlir::ModuleOp"> {
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",
+    "mlir::complex::ComplexDialect",
     "mlir::linalg::LinalgDialect", "mlir::math::MathDialect",
     "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
     "mlir::tensor::TensorDialect", "smelt::kernel::KernelDialect",

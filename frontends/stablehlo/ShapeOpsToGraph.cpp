@@ -29,6 +29,8 @@ LogicalResult convertBitcast(Converter &c, Operation *op) {
     return failure();
   RankedTensorType from = tensorType(input);
   auto to = cast<RankedTensorType>(op->getResult(0).getType());
+  if (isa<ComplexType>(from.getElementType()) || isa<ComplexType>(to.getElementType()))
+    return op->emitError("unsupported: bitcast_convert of complex numbers");
   unsigned fromWidth = from.getElementTypeBitWidth(), toWidth = to.getElementTypeBitWidth();
   if (fromWidth == toWidth) {
     if (from == to) {

@@ -139,8 +139,15 @@ smelt::stablehlo_frontend::convertToGraph(ModuleOp program, const ImportOptions 
   // but cross the signature as 8-bit integers of their signedness, extended
   // on the way out (the runtime's tensors have whole-byte elements).
   // Floats of 8 bits and fewer cross it as their bit patterns (ui8).
+  // Complex numbers cross it as their real type with a minor dim of 2
+  // (real, imaginary), the same bytes.
   auto storageOf = [&](Type value) -> Type {
     auto tensor = cast<RankedTensorType>(value);
+    if (auto complex = dyn_cast<ComplexType>(tensor.getElementType())) {
+      SmallVector<int64_t> shape(tensor.getShape());
+      shape.push_back(2);
+      return RankedTensorType::get(shape, complex.getElementType());
+    }
     if (isNarrowFloat(tensor.getElementType()))
       return tensor.clone(IntegerType::get(context, 8, IntegerType::Unsigned));
     auto integer = dyn_cast<IntegerType>(tensor.getElementType());
@@ -160,8 +167,18 @@ smelt::stablehlo_frontend::convertToGraph(ModuleOp program, const ImportOptions 
                                    FunctionType::get(context, inputs, results));
   // Between a narrow float and its storage: the bits as an unsigned integer
   // of the float's width, widened (or narrowed) to a byte.
+  Location loc = entry.getLoc();
   auto toStorage = [&](Value value, Type storage) -> Value {
     auto type = cast<RankedTensorType>(value.getType());
+    if (auto complex = dyn_cast<ComplexType>(type.getElementType())) {
+      auto partType = type.clone(complex.getElementType());
+      SmallVector<int64_t> column(type.getShape());
+      column.push_back(1);
+      Value parts[] = {
+          reshapeTo(builder, loc, graph::RealOp::create(builder, loc, partType, value), column),
+          reshapeTo(builder, loc, graph::ImagOp::create(builder, loc, partType, value), column)};
+      return graph::ConcatOp::create(builder, loc, parts, builder.getI64IntegerAttr(type.getRank()));
+    }
     if (!isNarrowFloat(type.getElementType()))
       return graph::CastOp::create(builder, entry.getLoc(), storage, value);
     auto bits = type.clone(IntegerType::get(context, type.getElementTypeBitWidth(),
@@ -171,6 +188,20 @@ smelt::stablehlo_frontend::convertToGraph(ModuleOp program, const ImportOptions 
   };
   auto fromStorage = [&](Value value, Type original) -> Value {
     auto type = cast<RankedTensorType>(original);
+    if (auto complex = dyn_cast<ComplexType>(type.getElementType())) {
+      RankedTensorType storage = cast<RankedTensorType>(value.getType());
+      int64_t rank = storage.getRank();
+      auto part = [&](int64_t index) {
+        SmallVector<int64_t> starts(rank, 0), limits(storage.getShape()), steps(rank, 1);
+        starts[rank - 1] = index;
+        limits[rank - 1] = index + 1;
+        Value slice = graph::SliceOp::create(builder, loc, value, builder.getDenseI64ArrayAttr(starts),
+                                             builder.getDenseI64ArrayAttr(limits),
+                                             builder.getDenseI64ArrayAttr(steps));
+        return reshapeTo(builder, loc, slice, type.getShape());
+      };
+      return graph::ComplexOp::create(builder, loc, type, part(0), part(1));
+    }
     if (!isNarrowFloat(type.getElementType()))
       return graph::CastOp::create(builder, entry.getLoc(), original, value);
     auto bits = type.clone(IntegerType::get(context, type.getElementTypeBitWidth(),

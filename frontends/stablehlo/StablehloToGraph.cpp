@@ -162,15 +162,17 @@ FailureOr<Type> Converter::convertType(Location loc, Type type) {
   if (!tensor || !tensor.hasStaticShape())
     return emitError(loc) << "unsupported type " << type << " (static tensors only)";
   Type element = tensor.getElementType();
-  if (isa<ComplexType>(element))
-    return emitError(loc) << "unsupported element type " << element << ": complex numbers";
+  if (auto complex = dyn_cast<ComplexType>(element);
+      complex && !complex.getElementType().isF32() && !complex.getElementType().isF64())
+    return emitError(loc) << "unsupported element type " << element
+                          << ": complex numbers of f32 or f64 only";
   // 8-bit and narrower floats are held and moved, and converted to wider
   // types, but not computed in (see isNarrowFloat).
   if (auto floatType = dyn_cast<FloatType>(element);
       floatType && !(element.isF16() || element.isBF16() || element.isF32() || element.isF64()) &&
       !isNarrowFloat(element))
     return emitError(loc) << "unsupported element type " << element;
-  if (!element.isIntOrFloat())
+  if (!element.isIntOrFloat() && !isa<ComplexType>(element))
     return emitError(loc) << "unsupported element type " << element;
   return type;
 }
@@ -287,12 +289,32 @@ Value binary(OpBuilder &b, Location loc, ValueRange v, Type) {
   return GraphOp::create(b, loc, v[0], v[1]);
 }
 
+/// maximum/minimum of complex numbers: lexicographic, real part first.
+Value complexExtremum(OpBuilder &b, Location loc, Value x, Value y, bool maximum) {
+  RankedTensorType type = tensorType(x);
+  auto partType = type.clone(cast<ComplexType>(type.getElementType()).getElementType());
+  Value xr = graph::RealOp::create(b, loc, partType, x), yr = graph::RealOp::create(b, loc, partType, y);
+  Value xi = graph::ImagOp::create(b, loc, partType, x), yi = graph::ImagOp::create(b, loc, partType, y);
+  auto beyond = [&](Value p, Value q) -> Value {
+    return maximum ? graph::GreaterOp::create(b, loc, p, q).getResult()
+                   : graph::LessOp::create(b, loc, p, q).getResult();
+  };
+  Value first = graph::OrOp::create(
+      b, loc, beyond(xr, yr),
+      graph::AndOp::create(b, loc, graph::EqualOp::create(b, loc, xr, yr), beyond(xi, yi)));
+  return graph::SelectOp::create(b, loc, first, x, y);
+}
+
 /// On booleans StableHLO's add and maximum are `or`, multiply and minimum
-/// `and`.
+/// `and`; maximum and minimum of complex numbers are lexicographic.
 template <typename GraphOp, typename BooleanOp>
 Value arithmetic(OpBuilder &b, Location loc, ValueRange v, Type) {
-  if (tensorType(v[0]).getElementType().isInteger(1))
+  Type element = tensorType(v[0]).getElementType();
+  if (element.isInteger(1))
     return BooleanOp::create(b, loc, v[0], v[1]);
+  if (isa<ComplexType>(element) && (std::is_same_v<GraphOp, graph::MaxOp> ||
+                                    std::is_same_v<GraphOp, graph::MinOp>))
+    return complexExtremum(b, loc, v[0], v[1], std::is_same_v<GraphOp, graph::MaxOp>);
   return GraphOp::create(b, loc, v[0], v[1]);
 }
 
@@ -323,6 +345,27 @@ Value infinity(OpBuilder &b, Location loc, Type elementType, bool negative) {
   return splatAttr(b, loc,
                    FloatAttr::get(floatType, APFloat::getInf(floatType.getFloatSemantics(),
                                                              negative)));
+}
+
+/// abs of a complex number is its (real) magnitude.
+Value absolute(OpBuilder &b, Location loc, ValueRange v, Type resultType) {
+  if (isa<ComplexType>(tensorType(v[0]).getElementType()))
+    return graph::MagnitudeOp::create(b, loc, resultType, v[0]);
+  return graph::AbsOp::create(b, loc, v[0]);
+}
+Value realPart(OpBuilder &b, Location loc, ValueRange v, Type resultType) {
+  if (!isa<ComplexType>(tensorType(v[0]).getElementType()))
+    return v[0]; // the real part of a real number
+  return graph::RealOp::create(b, loc, resultType, v[0]);
+}
+Value imaginaryPart(OpBuilder &b, Location loc, ValueRange v, Type resultType) {
+  if (!isa<ComplexType>(tensorType(v[0]).getElementType()))
+    return splat(b, loc, tensorType(v[0]).getElementType(), 0.0,
+                 tensorType(v[0]).getShape());
+  return graph::ImagOp::create(b, loc, resultType, v[0]);
+}
+Value complexNumber(OpBuilder &b, Location loc, ValueRange v, Type resultType) {
+  return graph::ComplexOp::create(b, loc, resultType, v[0], v[1]);
 }
 
 Value isFinite(OpBuilder &b, Location loc, ValueRange v, Type resultType) {
@@ -361,7 +404,10 @@ Value mulhi(OpBuilder &b, Location loc, ValueRange v, Type) {
 
 const llvm::StringMap<ElementwiseBuilder> &elementwiseBuilders() {
   static const llvm::StringMap<ElementwiseBuilder> builders = {
-      {"stablehlo.abs", unary<graph::AbsOp>},
+      {"stablehlo.abs", absolute},
+      {"stablehlo.real", realPart},
+      {"stablehlo.imag", imaginaryPart},
+      {"stablehlo.complex", complexNumber},
       {"stablehlo.cbrt", unary<graph::CbrtOp>},
       {"stablehlo.ceil", unary<graph::CeilOp>},
       {"stablehlo.cosine", unary<graph::CosOp>},
@@ -422,6 +468,16 @@ const llvm::StringMap<ElementwiseBuilder> &elementwiseBuilders() {
   return builders;
 }
 
+/// Functions also defined on complex numbers.
+bool acceptsComplex(StringRef name) {
+  static const llvm::StringSet<> names = {
+      "stablehlo.exponential", "stablehlo.exponential_minus_one", "stablehlo.log",
+      "stablehlo.log_plus_one", "stablehlo.logistic", "stablehlo.rsqrt", "stablehlo.sine",
+      "stablehlo.sqrt",        "stablehlo.tan",                   "stablehlo.tanh",
+      "stablehlo.cosine",      "chlo.tan"};
+  return names.contains(name);
+}
+
 /// Ops whose operands and results must be of a float type.
 bool needsFloat(StringRef name) {
   static const llvm::StringSet<> names = {
@@ -459,6 +515,8 @@ LogicalResult convertCompare(Converter &c, Operation *op) {
     rhs = totalOrderKey(b, loc, rhs);
   }
   StringRef d = direction.getValue();
+  if (isa<ComplexType>(tensorType(lhs).getElementType()) && d != "EQ" && d != "NE")
+    return op->emitError("complex numbers compare only for (in)equality, not ") << d;
   Value result;
   if (d == "EQ")
     result = graph::EqualOp::create(b, loc, lhs, rhs);
@@ -524,7 +582,13 @@ LogicalResult Converter::convert(Operation *op) {
     FailureOr<SmallVector<Value>> values = operands(op);
     if (failed(values))
       return failure();
-    if (needsFloat(name) && !isa<FloatType>(tensorType(values->front()).getElementType()))
+    Type element = tensorType(values->front()).getElementType();
+    bool isComplex = isa<ComplexType>(element);
+    if (isComplex && ((needsFloat(name) && !acceptsComplex(name)) ||
+                      name == "stablehlo.remainder" || name == "stablehlo.clamp" ||
+                      name.starts_with("chlo.") && !acceptsComplex(name)))
+      return op->emitError("unsupported: '") << name << "' on complex numbers";
+    if (needsFloat(name) && !isa<FloatType>(element) && !isComplex)
       return op->emitError("'") << name << "' needs float operands";
     Value result = found->second(builder, loc, *values, op->getResult(0).getType());
     set(op->getResult(0), result);

@@ -639,9 +639,19 @@ LogicalResult convertTriangularSolve(Converter &c, Operation *op) {
     return value && value.getValue();
   };
   auto transpose = dyn_cast_or_null<StringAttr>(op->getAttr("transpose_a"));
-  if (!isa<FloatType>(tensorType(a).getElementType()))
-    return op->emitError("triangular_solve needs float operands");
+  Type element = tensorType(a).getElementType();
+  if (!isa<FloatType, ComplexType>(element))
+    return op->emitError("triangular_solve needs float or complex operands");
   bool transposed = transpose && transpose.getValue() != "NO_TRANSPOSE";
+  // The adjoint of a complex matrix is its conjugate transpose.
+  if (auto complex = dyn_cast<ComplexType>(element);
+      complex && transpose && transpose.getValue() == "ADJOINT") {
+    auto partType = tensorType(a).clone(complex.getElementType());
+    Value real = graph::RealOp::create(b, op->getLoc(), partType, a);
+    Value imaginary = graph::NegOp::create(
+        b, op->getLoc(), graph::ImagOp::create(b, op->getLoc(), partType, a));
+    a = graph::ComplexOp::create(b, op->getLoc(), a.getType(), real, imaginary);
+  }
   Value result = graph::TriangularSolveOp::create(
       b, op->getLoc(), op->getResult(0).getType(), a, rhs, b.getBoolAttr(flag("left_side")),
       b.getBoolAttr(flag("lower")), b.getBoolAttr(flag("unit_diagonal")),

@@ -54,11 +54,12 @@ constexpr const char *kLoweringPipeline =
     "func.func(convert-linalg-to-loops,canonicalize,cse,loop-invariant-code-motion),"
     "convert-vector-to-scf{full-unroll=1},"
     "fold-memref-alias-ops,expand-strided-metadata,lower-affine,"
+    "convert-complex-to-standard,"
     "convert-scf-to-cf,convert-math-to-funcs,convert-math-to-llvm,convert-math-to-libm,"
     "arith-expand,finalize-memref-to-llvm,"
     "convert-vector-to-llvm{vector-contract-lowering=outerproduct},convert-ub-to-llvm,"
     "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
-    "convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
+    "convert-complex-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
     "reconcile-unrealized-casts,canonicalize";
 
 std::string bodyName(StringRef kernel) { return (kernel + "_body").str(); }

@@ -8,6 +8,8 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Graph_FloatTensor : RankedTensorOf<[AnyFloat]>;
+// Floats and complex numbers: the functions defined on both.
+def Graph_FloatOrComplexTensor : RankedTensorOf<[AnyFloat, AnyComplex]>;
 def Graph_IndexTensor : RankedTensorOf<[I32, I64]>;
 def Graph_BoolTensor : RankedTensorOf<[I1]>;
 def Graph_IndexTensorAnyWidth : RankedTensorOf<[AnyInteger]>;
@@ -33,19 +35,19 @@ def Graph_AbsOp : Graph_UnaryOp<"abs", AnyRankedTensor> {
 def Graph_ReluOp : Graph_UnaryOp<"relu", AnyRankedTensor> {
   let summary = "elementwise max(x, 0)";
 }
-def Graph_SigmoidOp : Graph_UnaryOp<"sigmoid", Graph_FloatTensor> {
+def Graph_SigmoidOp : Graph_UnaryOp<"sigmoid", Graph_FloatOrComplexTensor> {
   let summary = "elementwise 1 / (1 + exp(-x))";
 }
-def Graph_TanhOp : Graph_UnaryOp<"tanh", Graph_FloatTensor> {
+def Graph_TanhOp : Graph_UnaryOp<"tanh", Graph_FloatOrComplexTensor> {
   let summary = "elementwise hyperbolic tangent";
 }
-def Graph_ExpOp : Graph_UnaryOp<"exp", Graph_FloatTensor> {
+def Graph_ExpOp : Graph_UnaryOp<"exp", Graph_FloatOrComplexTensor> {
   let summary = "elementwise e^x";
 }
-def Graph_LogOp : Graph_UnaryOp<"log", Graph_FloatTensor> {
+def Graph_LogOp : Graph_UnaryOp<"log", Graph_FloatOrComplexTensor> {
   let summary = "elementwise natural logarithm";
 }
-def Graph_SqrtOp : Graph_UnaryOp<"sqrt", Graph_FloatTensor> {
+def Graph_SqrtOp : Graph_UnaryOp<"sqrt", Graph_FloatOrComplexTensor> {
   let summary = "elementwise square root";
 }
 def Graph_ErfOp : Graph_UnaryOp<"erf", Graph_FloatTensor> {
@@ -63,13 +65,13 @@ def Graph_CeilOp : Graph_UnaryOp<"ceil", Graph_FloatTensor> {
 def Graph_RoundOp : Graph_UnaryOp<"round", Graph_FloatTensor> {
   let summary = "elementwise x rounded to the nearest integer, ties to even";
 }
-def Graph_SinOp : Graph_UnaryOp<"sin", Graph_FloatTensor> {
+def Graph_SinOp : Graph_UnaryOp<"sin", Graph_FloatOrComplexTensor> {
   let summary = "elementwise sine";
 }
-def Graph_CosOp : Graph_UnaryOp<"cos", Graph_FloatTensor> {
+def Graph_CosOp : Graph_UnaryOp<"cos", Graph_FloatOrComplexTensor> {
   let summary = "elementwise cosine";
 }
-def Graph_TanOp : Graph_UnaryOp<"tan", Graph_FloatTensor> {
+def Graph_TanOp : Graph_UnaryOp<"tan", Graph_FloatOrComplexTensor> {
   let summary = "elementwise tangent";
 }
 def Graph_AsinOp : Graph_UnaryOp<"asin", Graph_FloatTensor> {
@@ -99,16 +101,16 @@ def Graph_AtanhOp : Graph_UnaryOp<"atanh", Graph_FloatTensor> {
 def Graph_NotOp : Graph_UnaryOp<"not", RankedTensorOf<[AnyInteger]>> {
   let summary = "elementwise logical not (i1), bitwise complement (wider integers)";
 }
-def Graph_Expm1Op : Graph_UnaryOp<"expm1", Graph_FloatTensor> {
+def Graph_Expm1Op : Graph_UnaryOp<"expm1", Graph_FloatOrComplexTensor> {
   let summary = "elementwise e^x - 1, accurate near 0";
 }
-def Graph_Log1pOp : Graph_UnaryOp<"log1p", Graph_FloatTensor> {
+def Graph_Log1pOp : Graph_UnaryOp<"log1p", Graph_FloatOrComplexTensor> {
   let summary = "elementwise log(1 + x), accurate near 0";
 }
 def Graph_CbrtOp : Graph_UnaryOp<"cbrt", Graph_FloatTensor> {
   let summary = "elementwise cube root";
 }
-def Graph_RsqrtOp : Graph_UnaryOp<"rsqrt", Graph_FloatTensor> {
+def Graph_RsqrtOp : Graph_UnaryOp<"rsqrt", Graph_FloatOrComplexTensor> {
   let summary = "elementwise 1 / sqrt(x)";
 }
 def Graph_RoundAwayOp : Graph_UnaryOp<"round_away", Graph_FloatTensor> {
@@ -122,6 +124,30 @@ def Graph_PopcntOp : Graph_UnaryOp<"popcnt", RankedTensorOf<[AnyInteger]>> {
 }
 def Graph_ClzOp : Graph_UnaryOp<"clz", RankedTensorOf<[AnyInteger]>> {
   let summary = "elementwise number of leading zero bits";
+}
+def Graph_RealOp : Graph_Op<"real", [Pure, Elementwise, SameOperandsAndResultShape]> {
+  let summary = "elementwise real part of complex numbers";
+  let arguments = (ins RankedTensorOf<[AnyComplex]>:$input);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
+}
+def Graph_ImagOp : Graph_Op<"imag", [Pure, Elementwise, SameOperandsAndResultShape]> {
+  let summary = "elementwise imaginary part of complex numbers";
+  let arguments = (ins RankedTensorOf<[AnyComplex]>:$input);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
+}
+def Graph_MagnitudeOp : Graph_Op<"magnitude", [Pure, Elementwise, SameOperandsAndResultShape]> {
+  let summary = "elementwise |z| of complex numbers (without overflow in between)";
+  let arguments = (ins RankedTensorOf<[AnyComplex]>:$input);
+  let results = (outs Graph_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
+}
+def Graph_ComplexOp : Graph_Op<"complex", [Pure, Elementwise, SameOperandsAndResultShape]> {
+  let summary = "elementwise complex numbers from real and imaginary parts";
+  let arguments = (ins Graph_FloatTensor:$real, Graph_FloatTensor:$imaginary);
+  let results = (outs RankedTensorOf<[AnyComplex]>:$output);
+  let assemblyFormat = "$real `,` $imaginary attr-dict `:` functional-type(operands, results)";
 }
 def Graph_IsFiniteOp : Graph_Op<"is_finite", [Pure, Elementwise, SameOperandsAndResultShape]> {
   let summary = "elementwise: x is neither infinite nor NaN";

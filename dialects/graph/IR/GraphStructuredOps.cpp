@@ -71,8 +71,8 @@ LogicalResult IotaOp::verify() {
   auto type = cast<RankedTensorType>(getOutput().getType());
   if (getDimension() < 0 || getDimension() >= type.getRank())
     return emitOpError("dimension ") << getDimension() << " out of range for " << type;
-  if (!type.getElementType().isIntOrFloat())
-    return emitOpError("iota needs integer or float elements");
+  if (!type.getElementType().isIntOrFloat() && !isa<ComplexType>(type.getElementType()))
+    return emitOpError("iota needs integer, float or complex elements");
   return success();
 }
 

@@ -215,9 +215,10 @@ def Graph_TriangularSolveOp : Graph_Op<"triangular_solve",
     the `lower` or upper triangle of `a` is read, with ones on the diagonal
     when `unit_diagonal`; op(a) is a or its transpose (`transpose_a`).
   }];
-  let arguments = (ins Graph_FloatTensor:$a, Graph_FloatTensor:$b, BoolAttr:$left_side,
-                       BoolAttr:$lower, BoolAttr:$unit_diagonal, BoolAttr:$transpose_a);
-  let results = (outs Graph_FloatTensor:$output);
+  let arguments = (ins Graph_FloatOrComplexTensor:$a, Graph_FloatOrComplexTensor:$b,
+                       BoolAttr:$left_side, BoolAttr:$lower, BoolAttr:$unit_diagonal,
+                       BoolAttr:$transpose_a);
+  let results = (outs Graph_FloatOrComplexTensor:$output);
   let assemblyFormat = "$a `,` $b attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }

@@ -234,7 +234,23 @@ LogicalResult buildProgram(func::FuncOp test, ModuleOp &program, std::vector<Che
 // Tensors and comparison
 //===----------------------------------------------------------------------===//
 
+/// Complex numbers travel as their parts (a minor dim of 2): the part type.
+Type travelType(Type type) {
+  if (auto complex = dyn_cast<ComplexType>(type))
+    return complex.getElementType();
+  return type;
+}
+
+/// The shape a tensor of `type` has at the runtime's signature.
+SmallVector<int64_t> travelShape(ShapedType type) {
+  SmallVector<int64_t> shape(type.getShape());
+  if (isa<ComplexType>(type.getElementType()))
+    shape.push_back(2);
+  return shape;
+}
+
 std::optional<smelt_dtype_t> dtypeOf(Type type) {
+  type = travelType(type);
   if (isa<FloatType>(type) && type.getIntOrFloatBitWidth() <= 8)
     return SMELT_U8; // passed as bit patterns (see the importer)
   if (type.isF32()) return SMELT_F32;
@@ -257,6 +273,8 @@ std::optional<smelt_dtype_t> dtypeOf(Type type) {
 }
 
 size_t elementBytes(Type type) {
+  if (auto complex = dyn_cast<ComplexType>(type))
+    return 2 * elementBytes(complex.getElementType());
   return type.isInteger(1) ? 1 : (type.getIntOrFloatBitWidth() + 7) / 8;
 }
 
@@ -275,7 +293,13 @@ std::vector<uint8_t> bytesOf(DenseElementsAttr value) {
       bytes[index * width + b] = (uint8_t)padded.extractBitsAsZExtValue(8, 8 * b);
     ++index;
   };
-  if (isa<FloatType>(element)) {
+  if (auto complex = dyn_cast<ComplexType>(element)) {
+    width = elementBytes(complex.getElementType());
+    for (const std::complex<APFloat> &v : value.getValues<std::complex<APFloat>>()) {
+      store(v.real().bitcastToAPInt());
+      store(v.imag().bitcastToAPInt());
+    }
+  } else if (isa<FloatType>(element)) {
     for (const APFloat &v : value.getValues<APFloat>())
       store(v.bitcastToAPInt());
   } else {
@@ -484,7 +508,7 @@ Outcome runCase(const std::string &text, const std::string &name) {
     smelt_tensor_t tensor{};
     tensor.struct_size = sizeof(tensor);
     tensor.dtype = *dtypeOf(input.getElementType());
-    auto shape = input.getType().getShape();
+    SmallVector<int64_t> shape = travelShape(input.getType());
     tensor.rank = shape.size();
     for (size_t d = 0; d < shape.size(); ++d)
       tensor.shape[d] = shape[d];
@@ -507,9 +531,10 @@ Outcome runCase(const std::string &text, const std::string &name) {
     smelt_tensor_t tensor{};
     tensor.struct_size = sizeof(tensor);
     tensor.dtype = *dtype;
-    tensor.rank = tensorType.getRank();
-    for (int64_t d = 0; d < tensorType.getRank(); ++d)
-      tensor.shape[d] = tensorType.getDimSize(d);
+    SmallVector<int64_t> shape = travelShape(tensorType);
+    tensor.rank = shape.size();
+    for (size_t d = 0; d < shape.size(); ++d)
+      tensor.shape[d] = shape[d];
     tensor.data = outputBytes.back().data();
     tensor.byte_size = outputBytes.back().size();
     outputTensors.push_back(tensor);
@@ -531,8 +556,11 @@ Outcome runCase(const std::string &text, const std::string &name) {
     } else {
       expected = outputBytes[check.expectedOutput];
     }
-    std::string mismatch = compare(check, type.getElementType(), outputBytes[check.output].data(),
-                                   expected.data(), type.getNumElements());
+    // Complex numbers compare part by part.
+    int64_t parts = isa<ComplexType>(type.getElementType()) ? 2 : 1;
+    std::string mismatch = compare(check, travelType(type.getElementType()),
+                                   outputBytes[check.output].data(), expected.data(),
+                                   parts * type.getNumElements());
     if (!mismatch.empty()) {
       outcome.status = "wrong";
       outcome.detail = "output " + std::to_string(check.output) + ", " + mismatch;

@@ -205,3 +205,17 @@ func.func @solve_lower(%a: tensor<3x3xf32>, %b: tensor<3x2xf32>) -> tensor<3x2xf
   %0 = graph.triangular_solve %a, %b {left_side = true, lower = true, unit_diagonal = false, transpose_a = false} : (tensor<3x3xf32>, tensor<3x2xf32>) -> tensor<3x2xf32>
   return %0 : tensor<3x2xf32>
 }
+
+// -----
+
+// Complex arithmetic goes through MLIR's complex dialect.
+// CHECK-LABEL: func.func @complex_ops
+// CHECK: complex.mul
+// CHECK: complex.exp
+// CHECK: complex.abs
+func.func @complex_ops(%a: tensor<4xcomplex<f32>>, %b: tensor<4xcomplex<f32>>) -> tensor<4xf32> {
+  %0 = graph.mul %a, %b : (tensor<4xcomplex<f32>>, tensor<4xcomplex<f32>>) -> tensor<4xcomplex<f32>>
+  %1 = graph.exp %0 : tensor<4xcomplex<f32>>
+  %2 = graph.magnitude %1 : tensor<4xcomplex<f32>> to tensor<4xf32>
+  return %2 : tensor<4xf32>
+}

@@ -111,3 +111,23 @@ func.func @main(%x: tensor<3xf16>) -> tensor<3xf16> {
   %0 = chlo.lgamma %x : tensor<3xf16> -> tensor<3xf16>
   return %0 : tensor<3xf16>
 }
+
+// -----
+
+// Complex numbers: the signature carries them as their parts in a minor dim
+// of 2; abs is the magnitude; maximum is lexicographic.
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: (%[[Z:.+]]: tensor<3x2xf32> {smelt.name = "arg0"}) -> (tensor<3xf32> {smelt.name = "output0"}, tensor<3x2xf32> {smelt.name = "output1"})
+// CHECK: %[[RE:.+]] = graph.slice %[[Z]] {limits = array<i64: 3, 1>
+// CHECK: %[[IM:.+]] = graph.slice %[[Z]] {limits = array<i64: 3, 2>, starts = array<i64: 0, 1>
+// CHECK: %[[C:.+]] = graph.complex {{.*}} -> tensor<3xcomplex<f32>>
+// CHECK: graph.magnitude %[[C]] : tensor<3xcomplex<f32>> to tensor<3xf32>
+// CHECK: graph.exp %[[C]] : tensor<3xcomplex<f32>>
+// CHECK: graph.real
+// CHECK: graph.imag
+// CHECK: graph.concat {{.*}} {axis = 1 : i64} : {{.*}} -> tensor<3x2xf32>
+func.func @main(%z: tensor<3xcomplex<f32>>) -> (tensor<3xf32>, tensor<3xcomplex<f32>>) {
+  %0 = stablehlo.abs %z : (tensor<3xcomplex<f32>>) -> tensor<3xf32>
+  %1 = stablehlo.exponential %z : tensor<3xcomplex<f32>>
+  return %0, %1 : tensor<3xf32>, tensor<3xcomplex<f32>>
+}

@@ -16,9 +16,9 @@ func.func @main(%x: tensor<2xf32>) -> tensor<2xf32> {
 
 // -----
 
-// CHECK: errors.mlir:{{[0-9]+}} offset :{{[0-9]+}}:1: error: unsupported element type 'complex<f32>': complex numbers
-func.func @main(%x: tensor<2xcomplex<f32>>) -> tensor<2xcomplex<f32>> {
-  return %x : tensor<2xcomplex<f32>>
+// CHECK: errors.mlir:{{[0-9]+}} offset :{{[0-9]+}}:1: error: unsupported element type 'complex<f16>': complex numbers of f32 or f64 only
+func.func @main(%x: tensor<2xcomplex<f16>>) -> tensor<2xcomplex<f16>> {
+  return %x : tensor<2xcomplex<f16>>
 }
 
 // -----
