@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/GraphToLinalgInternal.h"
+#include "dialects/kernel/IR/KernelDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -118,6 +119,11 @@ static Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_
         Value result = arith::SelectOp::create(nb, l, inBounds, element, padValue);
         linalg::YieldOp::create(nb, l, result);
       });
+  // The scheduler stages each tile of it as a fill plus a copy of the input
+  // window (kernel::stagePaddedTiles).
+  SmallVector<int64_t> allLow(rank, 0);
+  llvm::copy(low, allLow.begin() + 2);
+  generic->setAttr(smelt::kernel::kPadLowAttrName, b.getDenseI64ArrayAttr(allLow));
   return generic.getResult(0);
 }
 

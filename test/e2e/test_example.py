@@ -87,6 +87,10 @@ def test_dump_dir_writes_every_phase_and_a_fusion_report(smelt, tmp_path):
     names = sorted(p.name for p in dump.iterdir())
     assert names[0] == "00-import.mlir" and "02-graph-to-kernel.mlir" in names
     assert any(n.endswith("-plan-memory.mlir") for n in names)
+    # The CPU code: optimized LLVM IR with each kernel's entry, and assembly.
+    llvm_ir = (dump / "kernels.ll").read_text()
+    assert "define " in llvm_ir and "k0_" in llvm_ir
+    assert "k0_" in (dump / "kernels.s").read_text()
     report = json.loads((dump / "fusion-report.json").read_text())
     kernels = report["kernels"]
     assert report["kernel_count"] == len(kernels) < report["ops"]

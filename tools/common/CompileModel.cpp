@@ -495,7 +495,8 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
       }
 
       stages.begin("generating CPU code for " + cpuTarget.cpu + label);
-      FailureOr<std::vector<uint8_t>> code = cpu::compileKernels(*module, cpuTarget);
+      FailureOr<std::vector<uint8_t>> code =
+          cpu::compileKernels(*module, cpuTarget, t == 0 ? StringRef(dumpDir) : StringRef());
       if (failed(code))
         return stages.failed();
       FailureOr<artifact::ArtifactDescription> description = describeArtifact(*module);

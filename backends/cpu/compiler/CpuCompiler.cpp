@@ -32,12 +32,14 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
+#include "llvm/Transforms/Utils/Cloning.h"
 
 using namespace mlir;
 
@@ -221,6 +223,12 @@ LogicalResult buildBody(kernel::FuncOp kernelFunc, ModuleOp code) {
       OpBuilder ub(unitId);
       unitId.getResult().replaceAllUsesWith(arith::ConstantIndexOp::create(ub, loc, 0));
       unitId.erase();
+    } else if (auto copy = dyn_cast<kernel::CopyOp>(op)) {
+      // A group's transfer between levels: the group's one worker copies
+      // with a loop LLVM vectorizes.
+      OpBuilder cb(copy);
+      linalg::CopyOp::create(cb, copy.getLoc(), copy.getSource(), copy.getTarget());
+      copy.erase();
     }
     return WalkResult::advance();
   });
@@ -491,7 +499,32 @@ FailureOr<OwningOpRef<ModuleOp>> lowerKernelsToLLVMDialect(ModuleOp module) {
   return code;
 }
 
-FailureOr<std::vector<uint8_t>> compileKernels(ModuleOp module, const CpuTarget &target) {
+/// --dump-dir: the optimized LLVM IR and the assembly LLVM generates from it.
+static LogicalResult dumpCode(ModuleOp module, llvm::Module &llvmModule,
+                              llvm::TargetMachine &machine, StringRef dumpDir) {
+  auto write = [&](StringRef name, llvm::function_ref<void(llvm::raw_pwrite_stream &)> body) {
+    SmallString<128> path(dumpDir);
+    llvm::sys::path::append(path, name);
+    std::error_code code;
+    llvm::raw_fd_ostream stream(path, code, llvm::sys::fs::OF_Text);
+    if (code)
+      return module.emitError("cannot write '") << path << "': " << code.message(), failure();
+    body(stream);
+    return success();
+  };
+  if (failed(write("kernels.ll", [&](llvm::raw_pwrite_stream &s) { llvmModule.print(s, nullptr); })))
+    return failure();
+  // Code generation changes the module, so the assembly comes from a copy.
+  std::unique_ptr<llvm::Module> copy = llvm::CloneModule(llvmModule);
+  return write("kernels.s", [&](llvm::raw_pwrite_stream &s) {
+    llvm::legacy::PassManager codegen;
+    if (!machine.addPassesToEmitFile(codegen, s, nullptr, llvm::CodeGenFileType::AssemblyFile))
+      codegen.run(*copy);
+  });
+}
+
+FailureOr<std::vector<uint8_t>> compileKernels(ModuleOp module, const CpuTarget &target,
+                                               StringRef dumpDir) {
   FailureOr<OwningOpRef<ModuleOp>> code = lowerKernelsToLLVMDialect(module);
   if (failed(code))
     return failure();
@@ -525,6 +558,8 @@ FailureOr<std::vector<uint8_t>> compileKernels(ModuleOp module, const CpuTarget 
   if (llvm::Error optimizeError = optimize(llvmModule.get()))
     return module.emitError("CPU backend: LLVM optimization failed: ")
            << llvm::toString(std::move(optimizeError));
+  if (!dumpDir.empty() && failed(dumpCode(module, *llvmModule, *machine, dumpDir)))
+    return failure();
 
   SmallString<0> object;
   {

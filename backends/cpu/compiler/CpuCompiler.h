@@ -46,9 +46,11 @@ kernel::TargetDescription describeTarget(const CpuTarget &target);
 
 /// Compiles every kernel.func of `module` (which is not modified) into one
 /// shared object and returns its bytes. Diagnostics go to the module's
-/// context.
+/// context. With a `dumpDir`, also writes the optimized LLVM IR
+/// (`kernels.ll`) and the assembly (`kernels.s`) there.
 mlir::FailureOr<std::vector<uint8_t>> compileKernels(mlir::ModuleOp module,
-                                                     const CpuTarget &target);
+                                                     const CpuTarget &target,
+                                                     llvm::StringRef dumpDir = {});
 
 /// The kernels of `module` as LLVM dialect (for tests and --dump options):
 /// the same lowering as compileKernels, stopped before LLVM IR.

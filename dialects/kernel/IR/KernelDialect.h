@@ -26,6 +26,13 @@
 namespace smelt::kernel {
 /// The memory space attribute `#kernel.space<space>`.
 MemorySpaceAttr getMemorySpace(mlir::MLIRContext *context, MemorySpace space);
+
+/// On a linalg.generic that pads its input (the padding of a convolution or
+/// pooling window): the padding before each dim, as a DenseI64ArrayAttr. The
+/// generic reads the input with tensor.extract at clamped coordinates and
+/// yields the pad value outside it; the scheduler turns each tile of it into
+/// a fill plus a copy of the input window (stagePaddedTiles).
+inline constexpr llvm::StringLiteral kPadLowAttrName = "smelt.pad_low";
 } // namespace smelt::kernel
 
 #endif

@@ -58,6 +58,25 @@ def Kernel_MemorySpaceAttr : EnumAttr<Kernel_Dialect, Kernel_MemorySpace, "space
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Kernel_ScopeUnit : I32EnumAttrCase<"Unit", 0, "unit">;
+def Kernel_ScopeGroup : I32EnumAttrCase<"Group", 1, "group">;
+def Kernel_ScopeGrid : I32EnumAttrCase<"Grid", 2, "grid">;
+def Kernel_Scope : I32EnumAttr<"Scope", "which units take part in an operation",
+    [Kernel_ScopeUnit, Kernel_ScopeGroup, Kernel_ScopeGrid]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::smelt::kernel";
+}
+
+def Kernel_ScopeAttr : EnumAttr<Kernel_Dialect, Kernel_Scope, "scope"> {
+  let summary = "the units that perform an operation together: unit, group or grid";
+  let description = [{
+    `unit`: each unit on its own; `group`: all units of the group split the
+    work and are synchronized when it is done (a barrier on a GPU; on a CPU a
+    group is one worker); `grid`: every group of the kernel.
+  }];
+  let assemblyFormat = "`<` $value `>`";
+}
+
 def Kernel_StrategyAttr : Kernel_Attr<"Strategy", "strategy"> {
   let summary = "parallel strategy of a kernel";
   let description = [{

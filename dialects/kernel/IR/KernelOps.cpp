@@ -137,5 +137,50 @@ LogicalResult UnitIdOp::verify() {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// CopyOp
+//===----------------------------------------------------------------------===//
+
+/// The level a buffer lives in (no memory space: global).
+static FailureOr<MemorySpace> levelOf(MemRefType type) {
+  Attribute space = type.getMemorySpace();
+  if (!space)
+    return MemorySpace::Global;
+  if (auto kernelSpace = dyn_cast<MemorySpaceAttr>(space))
+    return kernelSpace.getValue();
+  return failure();
+}
+
+LogicalResult CopyOp::verify() {
+  auto source = cast<MemRefType>(getSource().getType());
+  auto target = cast<MemRefType>(getTarget().getType());
+  if (source.getElementType() != target.getElementType())
+    return emitOpError("copies between buffers of one element type, got ")
+           << source.getElementType() << " and " << target.getElementType();
+  if (source.getRank() != target.getRank())
+    return emitOpError("source and target must have the same rank, got ")
+           << source.getRank() << " and " << target.getRank();
+  for (int64_t dim = 0; dim < source.getRank(); ++dim)
+    if (!source.isDynamicDim(dim) && !target.isDynamicDim(dim) &&
+        source.getDimSize(dim) != target.getDimSize(dim))
+      return emitOpError("source and target differ in dim ")
+             << dim << ": " << source.getDimSize(dim) << " vs " << target.getDimSize(dim);
+  FailureOr<MemorySpace> from = levelOf(source), to = levelOf(target);
+  if (failed(from) || failed(to))
+    return emitOpError("source and target must be in #kernel.space memory spaces");
+  if (*from == *to)
+    return emitOpError("moves data between two memory levels; both buffers are in ")
+           << stringifyMemorySpace(*from) << " memory (use memref.copy)";
+  return success();
+}
+
+void CopyOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  effects.emplace_back(MemoryEffects::Read::get(), &getSourceMutable(),
+                       SideEffects::DefaultResource::get());
+  effects.emplace_back(MemoryEffects::Write::get(), &getTargetMutable(),
+                       SideEffects::DefaultResource::get());
+}
+
 #define GET_OP_CLASSES
 #include "dialects/kernel/IR/KernelOps.cpp.inc"

@@ -80,4 +80,29 @@ def Kernel_UnitIdOp : Kernel_Op<"unit_id", [Pure,
   let hasVerifier = 1;
 }
 
+def Kernel_CopyOp : Kernel_Op<"copy", [
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "moves a tile between two levels of the memory hierarchy";
+  let description = [{
+    Copies `source` into `target`, two buffers of the same shape and element
+    type in different memory spaces (`#kernel.space<...>`; no space means
+    `global`): staging a tile into on-chip memory (`global` to `local` or
+    `shared`) or writing one back. The scheduler creates these for the data
+    a group stages, so that each backend sees every transfer between levels
+    as one op: a CPU lowers it to a vectorized loop, a GPU to cooperative
+    loads of the group's threads, an NPU to a DMA transfer. `scope` says which
+    units take part (`group`: all units of the group share the transfer and
+    wait for it to finish).
+
+    ```mlir
+    kernel.copy %window, %staged {scope = #kernel.scope<group>}
+        : memref<4x112x112xf32, strided<[12544, 112, 1], offset: ?>, #kernel.space<global>>
+          to memref<4x112x112xf32, strided<[12996, 114, 1], offset: 115>, #kernel.space<local>>
+    ```
+  }];
+  let arguments = (ins AnyMemRef:$source, AnyMemRef:$target, Kernel_ScopeAttr:$scope);
+  let assemblyFormat = "$source `,` $target attr-dict `:` type($source) `to` type($target)";
+  let hasVerifier = 1;
+}
+
 #endif

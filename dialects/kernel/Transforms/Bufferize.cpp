@@ -158,6 +158,43 @@ static void hoistLoopAllocations(FuncOp func) {
   }
 }
 
+/// The memory level of a buffer (no memory space: global).
+static MemorySpace levelOf(Value buffer) {
+  auto space =
+      dyn_cast_or_null<MemorySpaceAttr>(cast<MemRefType>(buffer.getType()).getMemorySpace());
+  return space ? space.getValue() : MemorySpace::Global;
+}
+
+/// Copies between memory levels become kernel.copy (the whole group stages
+/// the tile); a copy of a buffer onto itself (what bufferization leaves of a
+/// tile written in place) goes.
+static bool sameBuffer(Value a, Value b) {
+  if (a == b)
+    return true;
+  auto viewA = a.getDefiningOp<memref::SubViewOp>(), viewB = b.getDefiningOp<memref::SubViewOp>();
+  return viewA && viewB &&
+         OperationEquivalence::isEquivalentTo(viewA, viewB,
+                                              OperationEquivalence::IgnoreLocations);
+}
+
+static void markTransfersBetweenLevels(FuncOp func) {
+  SmallVector<memref::CopyOp> copies;
+  func.walk([&](memref::CopyOp copy) { copies.push_back(copy); });
+  IRRewriter rewriter(func.getContext());
+  for (memref::CopyOp copy : copies) {
+    if (sameBuffer(copy.getSource(), copy.getTarget())) {
+      rewriter.eraseOp(copy);
+      continue;
+    }
+    if (levelOf(copy.getSource()) == levelOf(copy.getTarget()))
+      continue;
+    rewriter.setInsertionPoint(copy);
+    rewriter.replaceOpWithNewOp<CopyOp>(
+        copy, copy.getSource(), copy.getTarget(),
+        ScopeAttr::get(func.getContext(), Scope::Group));
+  }
+}
+
 LogicalResult smelt::kernel::bufferizeKernel(FuncOp func) {
   bufferization::OneShotBufferizationOptions options;
   options.bufferizeFunctionBoundaries = false;
@@ -172,6 +209,7 @@ LogicalResult smelt::kernel::bufferizeKernel(FuncOp func) {
   if (failed(bufferization::runOneShotBufferize(func, options, state)))
     return failure();
   hoistLoopAllocations(func);
+  markTransfersBetweenLevels(func);
   return success();
 }
 

@@ -261,6 +261,24 @@ void GroupCost::addBlock(Block &block, double trips) {
       addBlock(*loop.getBody(), trips * count);
       continue;
     }
+    if (auto insert = dyn_cast<tensor::InsertSliceOp>(op)) {
+      // A staging copy (a padded window, see Staging.cpp): reads its source
+      // window and writes it into the tile.
+      if (reachesOutput(insert.getResult()))
+        continue;
+      Value window = insert.getSource();
+      Origin origin = originOf(window);
+      double bytes = double(footprintBytes(window));
+      int64_t element = elementBytes(insert.getSourceType().getElementType());
+      vectorOps_ += trips * bytes / double(std::max<int64_t>(element, target_.simdBytes));
+      invocations_ += trips;
+      if (origin.kind == Origin::Computed && origin.root.getParentBlock() == &block)
+        accesses.push_back({origin.root, Value(), bytes, false});
+      else if (origin.kind != Origin::Constant)
+        accesses.push_back({window, origin.root, bytes, false});
+      accesses.push_back({insert.getResult(), Value(), bytes, false});
+      continue;
+    }
     auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
     if (!linalgOp || !linalgOp.hasPureTensorSemantics())
       continue;

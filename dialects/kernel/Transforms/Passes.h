@@ -137,6 +137,12 @@ std::unique_ptr<mlir::Pass> createKernelSchedulePass(const TargetDescription &ta
 /// several ops read are left alone (computed once, kept in a local buffer).
 void mergeElementwiseLoops(FuncOp func, bool stage = false);
 
+/// Each tile of a padding generic (kPadLowAttrName) becomes a fill with the
+/// pad value plus a copy of the input window that lies inside the input
+/// (tensor.insert_slice of tensor.extract_slice; a kernel.copy once
+/// bufferized). Run on tensors, after tiling.
+void stagePaddedTiles(mlir::RewriterBase &rewriter, FuncOp func);
+
 /// Register tiling and vectorization of the kernel's f32 multiply-accumulate
 /// ops (tensor semantics, after scheduling).
 void vectorizeKernel(FuncOp func, int64_t vectorWidth);

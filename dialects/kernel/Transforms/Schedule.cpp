@@ -365,6 +365,7 @@ LogicalResult smelt::kernel::applySchedule(RewriterBase &rewriter, FuncOp func,
   if (choice.rowsPerStep > 0 && root && failed(stepRows(rewriter, func, root, choice.rowsPerStep)))
     return func.emitError("could not step the rows of kernel ") << func.getSymName();
 
+  stagePaddedTiles(rewriter, func);
   mergeElementwiseLoops(func, choice.stage);
   computeEpiloguesInPlace(func);
   SmallVector<int64_t> grid;

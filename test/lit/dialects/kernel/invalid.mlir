@@ -35,3 +35,30 @@ kernel.func @grid_rank(%x: memref<4xf32, #kernel.space<global>>)
 kernel.func @bad_grid(%x: memref<4xf32>) attributes {strategy = #kernel.strategy<grid = [0], units = 1, tile = [1]>} {
   kernel.return
 }
+
+// -----
+
+kernel.func @copy_same_level(%x: memref<4x8xf32, #kernel.space<global>>,
+                             %y: memref<4x8xf32, #kernel.space<global>>) {
+  // expected-error@+1 {{moves data between two memory levels; both buffers are in global memory (use memref.copy)}}
+  kernel.copy %x, %y {scope = #kernel.scope<group>} : memref<4x8xf32, #kernel.space<global>> to memref<4x8xf32, #kernel.space<global>>
+  kernel.return
+}
+
+// -----
+
+kernel.func @copy_shape(%x: memref<4x8xf32, #kernel.space<global>>) {
+  %local = memref.alloc() : memref<4x7xf32, #kernel.space<local>>
+  // expected-error@+1 {{source and target differ in dim 1: 8 vs 7}}
+  kernel.copy %x, %local {scope = #kernel.scope<group>} : memref<4x8xf32, #kernel.space<global>> to memref<4x7xf32, #kernel.space<local>>
+  kernel.return
+}
+
+// -----
+
+kernel.func @copy_type(%x: memref<4xf32, #kernel.space<global>>) {
+  %local = memref.alloc() : memref<4xf16, #kernel.space<local>>
+  // expected-error@+1 {{copies between buffers of one element type, got 'f32' and 'f16'}}
+  kernel.copy %x, %local {scope = #kernel.scope<unit>} : memref<4xf32, #kernel.space<global>> to memref<4xf16, #kernel.space<local>>
+  kernel.return
+}

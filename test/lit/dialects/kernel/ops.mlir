@@ -14,3 +14,20 @@ kernel.func @scale(%x: memref<8x16xf32, #kernel.space<global>>,
   // CHECK: kernel.return
   kernel.return
 }
+
+// A tile staged in local memory and written back: explicit transfers between
+// memory levels.
+// CHECK-LABEL: kernel.func @stage
+kernel.func @stage(%x: memref<8x16xf32, #kernel.space<global>>,
+                   %y: memref<8x16xf32, #kernel.space<global>>)
+    attributes {strategy = #kernel.strategy<grid = [8], units = 1, tile = [1, 0]>} {
+  %row = kernel.group_id 0
+  %in = memref.subview %x[%row, 0] [1, 16] [1, 1] : memref<8x16xf32, #kernel.space<global>> to memref<1x16xf32, strided<[16, 1], offset: ?>, #kernel.space<global>>
+  %out = memref.subview %y[%row, 0] [1, 16] [1, 1] : memref<8x16xf32, #kernel.space<global>> to memref<1x16xf32, strided<[16, 1], offset: ?>, #kernel.space<global>>
+  %tile = memref.alloc() : memref<1x16xf32, #kernel.space<local>>
+  // CHECK: kernel.copy %{{.+}}, %{{.+}} {scope = #kernel.scope<group>} : memref<1x16xf32, strided<[16, 1], offset: ?>, #kernel.space<global>> to memref<1x16xf32, #kernel.space<local>>
+  kernel.copy %in, %tile {scope = #kernel.scope<group>} : memref<1x16xf32, strided<[16, 1], offset: ?>, #kernel.space<global>> to memref<1x16xf32, #kernel.space<local>>
+  // CHECK: kernel.copy %{{.+}}, %{{.+}} {scope = #kernel.scope<unit>} : memref<1x16xf32, #kernel.space<local>> to memref<1x16xf32, strided<[16, 1], offset: ?>, #kernel.space<global>>
+  kernel.copy %tile, %out {scope = #kernel.scope<unit>} : memref<1x16xf32, #kernel.space<local>> to memref<1x16xf32, strided<[16, 1], offset: ?>, #kernel.space<global>>
+  kernel.return
+}
