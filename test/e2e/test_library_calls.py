@@ -117,3 +117,28 @@ def test_convolutions_with_and_without_onednn(tmp_path, smelt):
         assert err.count("(conv2d ") == 3, err  # every convolution was offered
         # f32 convolutions in different summation orders (PyTorch, oneDNN, ours).
         np.testing.assert_allclose(np.load(tmp_path / "y.npy"), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_openmp_spin_is_shortened_unless_the_user_chose(smelt, monkeypatch):
+    """Debian's oneDNN runs on GNU OpenMP; before loading it the runtime sets
+    GOMP_SPINCOUNT=1000 (idle OpenMP threads would otherwise spin and take the
+    cores from the oneTBB workers of the next generated kernel), but only when
+    the user set neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT."""
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    monkeypatch.delenv("SMELT_ONEDNN_PATH", raising=False)
+    if not library_found(smelt, "oneDNN"):
+        pytest.skip("oneDNN is not installed")
+    note = "GOMP_SPINCOUNT=1000"
+
+    def onednn_line():
+        code, out, _ = smelt("devices", "-v")
+        assert code == 0
+        return next(l for l in out.splitlines() if l.strip().startswith("oneDNN "))
+
+    assert note in onednn_line()
+    monkeypatch.setenv("OMP_WAIT_POLICY", "passive")
+    assert note not in onednn_line()
+    monkeypatch.delenv("OMP_WAIT_POLICY")
+    monkeypatch.setenv("GOMP_SPINCOUNT", "5000")
+    assert note not in onednn_line()
