@@ -80,14 +80,7 @@ LogicalResult convertBitcast(Converter &c, Operation *op) {
     return op->emitError("bitcast_convert to a wider type needs a last dim of ") << pieces;
   Value result;
   for (int64_t k = 0; k < pieces; ++k) {
-    SmallVector<int64_t> starts(rank, 0), limits(from.getShape()), strides(rank, 1);
-    starts[rank - 1] = k;
-    limits[rank - 1] = k + 1;
-    Value piece = graph::SliceOp::create(b, loc, bits, b.getDenseI64ArrayAttr(starts),
-                                         b.getDenseI64ArrayAttr(limits),
-                                         b.getDenseI64ArrayAttr(strides));
-    piece = reshapeTo(b, loc, piece, to.getShape());
-    Value wide = castTo(b, loc, piece, unsignedOf(toWidth));
+    Value wide = castTo(b, loc, minorElement(b, loc, bits, k), unsignedOf(toWidth));
     Value placed = graph::ShiftLeftOp::create(b, loc, wide,
                                               splat(b, loc, unsignedOf(toWidth), k * fromWidth));
     result = result ? graph::OrOp::create(b, loc, result, placed).getResult() : placed;

@@ -99,6 +99,10 @@ mlir::Value transposeTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value valu
                         llvm::ArrayRef<int64_t> perm);
 mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
                       llvm::ArrayRef<int64_t> shape);
+/// Element `index` of the minor dim of `value`, with that dim dropped (a
+/// complex number's part, a piece of a wider bit pattern).
+mlir::Value minorElement(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                         int64_t index);
 /// StableHLO broadcast_in_dim: operand dim i becomes result dim dims[i].
 mlir::Value broadcastInDim(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
                            mlir::RankedTensorType resultType, llvm::ArrayRef<int64_t> dims);

@@ -189,18 +189,8 @@ smelt::stablehlo_frontend::convertToGraph(ModuleOp program, const ImportOptions 
   auto fromStorage = [&](Value value, Type original) -> Value {
     auto type = cast<RankedTensorType>(original);
     if (auto complex = dyn_cast<ComplexType>(type.getElementType())) {
-      RankedTensorType storage = cast<RankedTensorType>(value.getType());
-      int64_t rank = storage.getRank();
-      auto part = [&](int64_t index) {
-        SmallVector<int64_t> starts(rank, 0), limits(storage.getShape()), steps(rank, 1);
-        starts[rank - 1] = index;
-        limits[rank - 1] = index + 1;
-        Value slice = graph::SliceOp::create(builder, loc, value, builder.getDenseI64ArrayAttr(starts),
-                                             builder.getDenseI64ArrayAttr(limits),
-                                             builder.getDenseI64ArrayAttr(steps));
-        return reshapeTo(builder, loc, slice, type.getShape());
-      };
-      return graph::ComplexOp::create(builder, loc, type, part(0), part(1));
+      return graph::ComplexOp::create(builder, loc, type, minorElement(builder, loc, value, 0),
+                                      minorElement(builder, loc, value, 1));
     }
     if (!isNarrowFloat(type.getElementType()))
       return graph::CastOp::create(builder, entry.getLoc(), original, value);

@@ -265,6 +265,20 @@ ParseResult smelt::stablehlo::parsing::parseOperands(OpAsmParser &parser, Operan
   return success();
 }
 
+/// The types after `->`: `(R...)` (possibly empty) or a single type.
+static ParseResult parseResultTypes(OpAsmParser &parser, SmallVectorImpl<Type> &types) {
+  if (succeeded(parser.parseOptionalLParen())) {
+    if (succeeded(parser.parseOptionalRParen()))
+      return success();
+    return failure(parser.parseTypeList(types) || parser.parseRParen());
+  }
+  Type single;
+  if (parser.parseType(single))
+    return failure();
+  types.push_back(single);
+  return success();
+}
+
 /// Types after `:` for `operands`: a function type `(T...) -> R` / `(T...) ->
 /// (R...)`, or a list `T1, T2` (one type per operand, or one type for all)
 /// optionally followed by `-> R` / `-> (R...)`. Without results spelled out,
@@ -281,31 +295,14 @@ ParseResult smelt::stablehlo::parsing::parseTrailingTypes(OpAsmParser &parser, O
       if (parser.parseTypeList(operandTypes) || parser.parseRParen())
         return failure();
     }
-    if (parser.parseArrow())
+    if (parser.parseArrow() || parseResultTypes(parser, resultTypes))
       return failure();
-    if (succeeded(parser.parseOptionalLParen())) {
-      if (failed(parser.parseOptionalRParen()))
-        if (parser.parseTypeList(resultTypes) || parser.parseRParen())
-          return failure();
-    } else {
-      Type single;
-      if (parser.parseType(single))
-        return failure();
-      resultTypes.push_back(single);
-    }
   } else {
     if (parser.parseTypeList(operandTypes))
       return failure();
     if (succeeded(parser.parseOptionalArrow())) {
-      if (succeeded(parser.parseOptionalLParen())) {
-        if (parser.parseTypeList(resultTypes) || parser.parseRParen())
-          return failure();
-      } else {
-        Type single;
-        if (parser.parseType(single))
-          return failure();
-        resultTypes.push_back(single);
-      }
+      if (parseResultTypes(parser, resultTypes))
+        return failure();
     } else if (resultCount == -1) {
       resultTypes = operandTypes;
     } else if (resultCount > 0) {

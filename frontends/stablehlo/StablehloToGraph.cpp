@@ -121,6 +121,19 @@ Value smelt::stablehlo_frontend::reshapeTo(OpBuilder &b, Location loc, Value val
   return graph::ReshapeOp::create(b, loc, type.clone(shape), value);
 }
 
+Value smelt::stablehlo_frontend::minorElement(OpBuilder &b, Location loc, Value value,
+                                              int64_t index) {
+  RankedTensorType type = tensorType(value);
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> starts(rank, 0), limits(type.getShape()), steps(rank, 1);
+  starts[rank - 1] = index;
+  limits[rank - 1] = index + 1;
+  Value slice = graph::SliceOp::create(b, loc, value, b.getDenseI64ArrayAttr(starts),
+                                       b.getDenseI64ArrayAttr(limits),
+                                       b.getDenseI64ArrayAttr(steps));
+  return reshapeTo(b, loc, slice, type.getShape().drop_back());
+}
+
 Value smelt::stablehlo_frontend::broadcastInDim(OpBuilder &b, Location loc, Value value,
                                                 RankedTensorType resultType,
                                                 ArrayRef<int64_t> dims) {

@@ -26,6 +26,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from summary_table import suite_table  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 DATA = os.environ.get("SMELT_STABLEHLO_DATA",
@@ -99,17 +102,8 @@ def markdown(results, elapsed):
              "`../shared/conformance/stablehlo` (see the README there). Checks: "
              "`expect_eq` bit-exact; `expect_close` within `max_ulp_difference` (default 3) "
              "ulp of the result type; `expect_almost_eq` within tolerance (default 1e-4) "
-             "relative to max(1, |expected|), or 3 ulp of the type where coarser.", "",
-             "| Suite | Cases | Pass | % | " + " | ".join(STATUSES[1:]) + " |",
-             "|---|---|---|---|" + "---|" * (len(STATUSES) - 1)]
-    for suite in SUITES + ["all"]:
-        rows = [r for r in results if suite == "all" or r["suite"] == suite]
-        if not rows:
-            continue
-        counts = {s: sum(r["status"] == s for r in rows) for s in STATUSES}
-        share = 100.0 * counts["pass"] / len(rows)
-        lines.append(f"| {suite} | {len(rows)} | {counts['pass']} | {share:.1f} | " +
-                     " | ".join(str(counts[s]) for s in STATUSES[1:]) + " |")
+             "relative to max(1, |expected|), or 3 ulp of the type where coarser.", ""]
+    lines += suite_table(results, SUITES, STATUSES, "Cases")
     lines += ["", f"Time: {elapsed:.0f} s.", "", "## Per op", "",
               "Cases whose program contains the op (both suites).", "",
               "| Op | Cases | Pass | Wrong | Unsupported | Error |", "|---|---|---|---|---|---|"]
