@@ -6,12 +6,13 @@
 // buffers) and the function itself becomes a host program of plan ops over
 // buffers. Reshapes become views and never launch anything.
 //
-// A group has one root, the only op whose result leaves the group; the
-// scheduler tiles the root and fuses the rest of the group into each tile, so
-// intermediates never travel through global memory. A producer joins its
-// consumers' group when all its users are in that group and each edge is one
-// where a tile of the consumer needs a slice of the producer that no other
-// tile needs (see fusibleEdge).
+// A group has one root; the scheduler tiles the root and fuses the rest of
+// the group into each tile, so intermediates never travel through global
+// memory. A producer joins its consumers' group when all its users are in
+// that group and each edge is one where a tile of the consumer needs a slice
+// of the producer that no other tile needs (see fusibleEdge). A producer that
+// other kernels read too may join as a side output: the kernel also stores
+// it, and its own consumers take it from the tile (see sideOutputGroup).
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/graph/IR/GraphOps.h"
@@ -102,11 +103,43 @@ bool fusibleEdge(Operation *producer, Operation *consumer, Value operand) {
   return false;
 }
 
+/// Whether `op` works on whole rows of a tensor of rank `rank`: elementwise,
+/// or a reduction or softmax over the last axis only. A group made of such
+/// ops computes each element of a value of the root's shape exactly once when
+/// the scheduler splits rows (and never the last axis), which a side output
+/// needs.
+bool isRowLocal(Operation *op, int64_t rank) {
+  if (isElementwiseOp(op))
+    return true;
+  auto lastAxisOnly = [&](int64_t axis, Value input) {
+    int64_t inputRank = cast<RankedTensorType>(input.getType()).getRank();
+    return inputRank == rank && (axis < 0 ? axis + inputRank : axis) == rank - 1;
+  };
+  if (auto softmax = dyn_cast<graph::SoftmaxOp>(op))
+    return lastAxisOnly(softmax.getAxis(), softmax.getInput());
+  if (isReduction(op)) {
+    auto axes = cast<DenseI64ArrayAttr>(op->getAttr("axes")).asArrayRef();
+    auto keepDims = cast<BoolAttr>(op->getAttr("keep_dims")).getValue();
+    return keepDims && axes.size() == 1 && lastAxisOnly(axes.front(), op->getOperand(0));
+  }
+  return false;
+}
+
+/// The compute op a value comes from, looking through reshapes (views); null
+/// for arguments and constants.
+Operation *computeOpOf(Value value) {
+  while (auto reshape = value.getDefiningOp<graph::ReshapeOp>())
+    value = reshape.getInput();
+  Operation *def = value.getDefiningOp();
+  return def && !isa<graph::ConstantOp>(def) ? def : nullptr;
+}
+
 /// Writes `value` (computed in a kernel body) into `buffer`. Reshapes at the
 /// end of the computation become reshaped views of the buffer, and the
 /// tensor.empty the computation would fill is replaced by the buffer itself
 /// (destination passing), so bufferization writes in place.
-void materialize(OpBuilder &builder, Location loc, Value value, Value buffer) {
+bufferization::MaterializeInDestinationOp materialize(OpBuilder &builder, Location loc,
+                                                      Value value, Value buffer) {
   // Views and the destination tensor go to the top of the kernel so that the
   // whole computation can use them.
   OpBuilder top = OpBuilder::atBlockBegin(builder.getInsertionBlock());
@@ -134,8 +167,9 @@ void materialize(OpBuilder &builder, Location loc, Value value, Value buffer) {
   Value destination = bufferization::ToTensorOp::create(top, loc, tensorType, buffer,
                                                         /*restrict=*/true, /*writable=*/true);
   kernel::writeChainInto(value, destination);
-  bufferization::MaterializeInDestinationOp::create(builder, loc, TypeRange{}, value, buffer,
-                                                    /*restrict=*/true, /*writable=*/true);
+  return bufferization::MaterializeInDestinationOp::create(builder, loc, TypeRange{}, value,
+                                                           buffer, /*restrict=*/true,
+                                                           /*writable=*/true);
 }
 
 class KernelFormation {
@@ -150,7 +184,7 @@ private:
   Value bufferOf(Value value);
   /// Partitions the compute ops into fusion groups, each in program order
   /// with its root last.
-  std::vector<SmallVector<Operation *>> formGroups();
+  FailureOr<std::vector<SmallVector<Operation *>>> formGroups();
   LogicalResult formKernel(ArrayRef<Operation *> group);
 
   ModuleOp module;
@@ -284,7 +318,7 @@ Value KernelFormation::bufferOf(Value value) {
   return buffer;
 }
 
-std::vector<SmallVector<Operation *>> KernelFormation::formGroups() {
+FailureOr<std::vector<SmallVector<Operation *>>> KernelFormation::formGroups() {
   Block &body = graphFunc.getBody().front();
   SmallVector<Operation *> computeOps;
   for (Operation &op : body.without_terminator())
@@ -292,11 +326,82 @@ std::vector<SmallVector<Operation *>> KernelFormation::formGroups() {
       computeOps.push_back(&op);
 
   // Users are visited before their producers (reverse program order), so a
-  // producer sees its users' groups.
+  // producer sees its users' groups. A group's first op is its root.
   DenseMap<Operation *, int> groupOf;
   DenseMap<Operation *, int64_t> pathsToRoot;
   std::vector<SmallVector<Operation *>> groups;
   std::vector<bool> hasContraction;
+
+  // Whether a value computed by group `from` flows, directly or through
+  // other ops, into group `group` (whose ops all precede its root).
+  auto reaches = [&](int from, int group) {
+    Operation *root = groups[group].front();
+    SmallVector<Operation *> worklist(groups[from].begin(), groups[from].end());
+    llvm::SmallPtrSet<Operation *, 32> seen;
+    while (!worklist.empty()) {
+      Operation *op = worklist.pop_back_val();
+      for (Operation *user : op->getUsers()) {
+        if (user->getBlock() != root->getBlock() || root->isBeforeInBlock(user) ||
+            !seen.insert(user).second)
+          continue;
+        auto found = groupOf.find(user);
+        if (found != groupOf.end() && found->second == group)
+          return true;
+        worklist.push_back(user);
+      }
+    }
+    return false;
+  };
+  // A producer whose value other kernels also read may still join the group
+  // of its row-local consumers as a side output: the group's kernel stores
+  // the value for the other readers and uses it straight from its tile (the
+  // store->load forwarding of merged kernels; a residual sum read by the
+  // next layer norm and by the next residual add). The group must compute
+  // every element of the value once (row-local ops, a root of the same
+  // shape) and must not itself depend on one of the other readers.
+  auto sideOutputGroup = [&](Operation *op) -> int {
+    if (!isElementwiseOp(op))
+      return -1;
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
+    if (!type.hasStaticShape() || type.getNumElements() == 0)
+      return -1;
+    SmallVector<int> candidates;
+    for (OpOperand &use : op->getResult(0).getUses()) {
+      auto found = groupOf.find(use.getOwner());
+      if (found != groupOf.end() && fusibleEdge(op, use.getOwner(), use.get()) &&
+          !llvm::is_contained(candidates, found->second))
+        candidates.push_back(found->second);
+    }
+    // The earliest kernel first: its stores are ready for the others soonest.
+    llvm::sort(candidates, [&](int a, int b) {
+      return groups[a].front()->isBeforeInBlock(groups[b].front());
+    });
+    for (int group : candidates) {
+      Operation *root = groups[group].front();
+      if (hasContraction[group] || root->getNumResults() != 1 ||
+          root->getResult(0).getType() != type)
+        continue;
+      if (!llvm::all_of(groups[group],
+                        [&](Operation *member) { return isRowLocal(member, type.getRank()); }))
+        continue;
+      bool legal = true;
+      for (OpOperand &use : op->getResult(0).getUses()) {
+        auto found = groupOf.find(use.getOwner());
+        bool inGroup = found != groupOf.end() && found->second == group;
+        // The other readers' kernels read the value, so they must not
+        // produce anything this group reads.
+        if (inGroup ? !fusibleEdge(op, use.getOwner(), use.get())
+                    : found != groupOf.end() && reaches(found->second, group)) {
+          legal = false;
+          break;
+        }
+      }
+      if (legal)
+        return group;
+    }
+    return -1;
+  };
+
   for (Operation *op : llvm::reverse(computeOps)) {
     int joined = -1;
     // A collective is a host command of its own, never part of a kernel. A
@@ -317,6 +422,8 @@ std::vector<SmallVector<Operation *>> KernelFormation::formGroups() {
         }
         joined = group->second;
       }
+      if (joined == -1)
+        joined = sideOutputGroup(op);
     }
     // A producer is computed once per path from the root to it (tile-and-fuse
     // fuses one copy per use): in a DAG with reuse, such as a Clenshaw
@@ -324,8 +431,11 @@ std::vector<SmallVector<Operation *>> KernelFormation::formGroups() {
     // level. Past a few paths the producer starts a kernel of its own.
     int64_t paths = 0;
     if (joined != -1)
-      for (Operation *user : op->getResult(0).getUsers())
-        paths += pathsToRoot.lookup(user);
+      for (Operation *user : op->getResult(0).getUsers()) {
+        auto group = groupOf.find(user);
+        if (group != groupOf.end() && group->second == joined)
+          paths += pathsToRoot.lookup(user);
+      }
     if (paths > kMaxPathsToRoot)
       joined = -1;
     // One contraction (conv, matmul) per kernel: a second one that feeds the
@@ -353,14 +463,51 @@ std::vector<SmallVector<Operation *>> KernelFormation::formGroups() {
     groups[joined].push_back(op);
     hasContraction[joined] = hasContraction[joined] || contraction;
   }
-  // Program order inside each group (root last) and across groups (by root).
+  // Program order inside each group (root last).
   for (auto &group : groups)
     std::reverse(group.begin(), group.end());
-  std::reverse(groups.begin(), groups.end());
-  llvm::stable_sort(groups, [](const auto &a, const auto &b) {
-    return a.back()->isBeforeInBlock(b.back());
-  });
-  return groups;
+  // Across groups: by root, except that a group waits for every group whose
+  // values it reads (a side output is stored by a kernel whose root may come
+  // after a reader's).
+  size_t count = groups.size();
+  std::vector<SmallVector<int>> readers(count);
+  std::vector<int> waitingFor(count, 0);
+  for (size_t g = 0; g < count; ++g) {
+    llvm::SmallDenseSet<int, 4> sources;
+    for (Operation *op : groups[g])
+      for (Value operand : op->getOperands())
+        if (Operation *def = computeOpOf(operand)) {
+          auto found = groupOf.find(def);
+          if (found != groupOf.end() && size_t(found->second) != g &&
+              sources.insert(found->second).second) {
+            readers[found->second].push_back(g);
+            ++waitingFor[g];
+          }
+        }
+  }
+  auto later = [&](int a, int b) { return groups[b].back()->isBeforeInBlock(groups[a].back()); };
+  std::vector<int> ready; // a heap, earliest root on top
+  for (size_t g = 0; g < count; ++g)
+    if (waitingFor[g] == 0)
+      ready.push_back(g);
+  std::make_heap(ready.begin(), ready.end(), later);
+  std::vector<SmallVector<Operation *>> ordered;
+  while (!ready.empty()) {
+    std::pop_heap(ready.begin(), ready.end(), later);
+    int g = ready.back();
+    ready.pop_back();
+    ordered.push_back(std::move(groups[g]));
+    for (int reader : readers[g])
+      if (--waitingFor[reader] == 0) {
+        ready.push_back(reader);
+        std::push_heap(ready.begin(), ready.end(), later);
+      }
+  }
+  if (ordered.size() != count) {
+    graphFunc.emitError("internal error: fusion groups read each other's values in a cycle");
+    return failure();
+  }
+  return ordered;
 }
 
 LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
@@ -425,7 +572,16 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
     hostArguments.push_back(buffer);
     parameterTypes.push_back(deviceBufferType(input.getType()));
   }
-  for (Value result : root->getResults()) {
+  // Outputs: the root's results, then the side outputs (members that
+  // something outside the group reads).
+  SmallVector<Value> outputs(root->getResults());
+  size_t rootOutputs = outputs.size();
+  for (Operation *op : group)
+    if (op != root && llvm::any_of(op->getUsers(), [&](Operation *user) {
+          return !members.contains(user);
+        }))
+      outputs.push_back(op->getResult(0));
+  for (Value result : outputs) {
     Value buffer = outputBuffers.lookup(result);
     if (!buffer)
       buffer = plan::AllocOp::create(builder, loc, hostBufferType(result.getType()), IntegerAttr());
@@ -468,7 +624,6 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
                                                              entry.getArgument(index),
                                                              /*restrict=*/true));
   }
-  SmallVector<Value> rootResults;
   for (Operation *op : group) {
     SmallVector<Value> operands;
     for (Value operand : op->getOperands()) {
@@ -487,11 +642,13 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
       return failure();
     for (auto [result, lowered] : llvm::zip_equal(op->getResults(), *results))
       operandMap.map(result, lowered);
-    if (op == root)
-      rootResults = *results;
   }
-  for (auto [index, result] : llvm::enumerate(rootResults))
-    materialize(body, loc, result, entry.getArgument(inputs.size() + index));
+  for (auto [index, result] : llvm::enumerate(outputs)) {
+    auto output = materialize(body, loc, operandMap.lookup(result),
+                              entry.getArgument(inputs.size() + index));
+    if (index >= rootOutputs)
+      output->setAttr(kernel::kSideOutputAttrName, body.getUnitAttr());
+  }
   kernel::ReturnOp::create(body, loc);
   // Inlined constants that the lowering turned into scalars are dead now.
   for (Operation &nested : llvm::make_early_inc_range(llvm::reverse(entry)))
@@ -581,7 +738,10 @@ LogicalResult KernelFormation::run() {
   for (Operation &op : graphBody.without_terminator())
     if (!isa<graph::GraphDialect>(op.getDialect()))
       return op.emitError("kernel formation expects only graph ops, found ") << op.getName();
-  for (const SmallVector<Operation *> &group : formGroups())
+  FailureOr<std::vector<SmallVector<Operation *>>> groups = formGroups();
+  if (failed(groups))
+    return failure();
+  for (const SmallVector<Operation *> &group : *groups)
     if (failed(formKernel(group)))
       return failure();
   for (auto [index, value] : llvm::enumerate(returnOp.getOperands())) {

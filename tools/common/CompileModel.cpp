@@ -1,6 +1,7 @@
 //===- CompileModel.cpp - Model to artifact, for the CLI and Python ---------===//
 #include "tools/common/CompileModel.h"
 #include "dialects/kernel/IR/StorageSize.h"
+#include "dialects/kernel/Transforms/Passes.h"
 
 #include "backends/cpu/compiler/CpuCompiler.h"
 #include "frontends/onnx/OnnxImporter.h"
@@ -474,6 +475,13 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
       pipelineOptions.libraryCalls = request.libraryCalls;
       pipelineOptions.scheduleSearch = request.scheduleSearch;
       pipelineOptions.target = cpu::describeTarget(cpuTarget);
+      if (!request.memoryLevels.empty() &&
+          failed(kernel::parseMemoryLevels(request.memoryLevels, pipelineOptions.target->levels,
+                                           error))) {
+        stages.failed();
+        error = "bad --memory-levels '" + request.memoryLevels + "': " + error;
+        return false;
+      }
       buildGraphToPlanPipeline(pm, pipelineOptions);
       if (failed(pm.run(*module)))
         return stages.failed();

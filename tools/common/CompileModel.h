@@ -47,6 +47,9 @@ struct CompileRequest {
   int64_t vectorWidth = -1; // -1: the target's vector register
   bool libraryCalls = true;
   bool scheduleSearch = true;
+  /// The cost model's memory hierarchy, `name:capacity-bytes:bytes-per-ns[:group]`
+  /// comma-separated, outermost first; empty: the target's own.
+  std::string memoryLevels;
   CompileStop stop = CompileStop::Artifact;
   /// When set: the IR after import and after every pass of the pipeline
   /// (NN-<pass>.mlir), and fusion-report.{md,json}: each kernel, the ops it

@@ -98,6 +98,13 @@ cl::opt<bool> scheduleSearch(
     cl::desc("Cost candidate schedules of each kernel (grid, row steps, staging) with the "
              "cost model and keep the cheapest (default true; false: fixed rule)"),
     cl::init(true), cl::sub(compileCommand));
+cl::opt<std::string> memoryLevels(
+    "memory-levels",
+    cl::desc("The memory hierarchy the schedule search costs with, outermost first: "
+             "name:capacity-bytes:bytes-per-ns[:group],... (capacity 0: unbounded; group: "
+             "private to a group), e.g. dram:0:40,l3:33554432:200,l2:1048576:192:group; "
+             "default: the target's (caches from sysfs, nominal bandwidths)"),
+    cl::value_desc("levels"), cl::sub(compileCommand));
 cl::opt<bool> libraryCalls("library-calls",
                            cl::desc("Offer vendor-library GEMMs (oneDNN, OpenBLAS) for plain "
                                     "f32 matmuls, chosen at load time (default true)"),
@@ -211,6 +218,7 @@ int runCompileCommand() {
   request.vectorWidth = vectorWidth;
   request.libraryCalls = libraryCalls;
   request.scheduleSearch = scheduleSearch;
+  request.memoryLevels = memoryLevels;
   request.dumpDir = dumpDir;
   request.stop = emit == Emit::Graph  ? CompileStop::Graph
                  : emit == Emit::Plan ? CompileStop::Plan

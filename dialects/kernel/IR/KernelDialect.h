@@ -33,6 +33,12 @@ MemorySpaceAttr getMemorySpace(mlir::MLIRContext *context, MemorySpace space);
 /// yields the pad value outside it; the scheduler turns each tile of it into
 /// a fill plus a copy of the input window (stagePaddedTiles).
 inline constexpr llvm::StringLiteral kPadLowAttrName = "smelt.pad_low";
+
+/// On a bufferization.materialize_in_destination of a kernel body: the value
+/// it stores is a side output, an intermediate of the fused group that other
+/// kernels read too. The scheduler tiles the root (the output without this
+/// mark) and has the tile loops yield each side output's tiles as well.
+inline constexpr llvm::StringLiteral kSideOutputAttrName = "smelt.side_output";
 } // namespace smelt::kernel
 
 #endif

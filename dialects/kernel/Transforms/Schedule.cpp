@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/Iterators.h"
 #include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -105,11 +106,12 @@ LogicalResult smelt::kernel::parseMemoryLevels(llvm::StringRef text,
 /// `work` is the loop iterations of the whole kernel (root and fused
 /// producers alike: an epilogue's root has few iterations per output element,
 /// the convolution fused into it has thousands).
-/// The grid aims at `groupsPerProcessor` groups per processor.
+/// The grid aims at `groupsPerProcessor` groups per processor; the last
+/// parallel loop is split only where `splitLastLoop` allows.
 static SmallVector<int64_t> chooseTileSizes(ArrayRef<int64_t> sizes,
                                             ArrayRef<utils::IteratorType> iterators,
                                             int64_t work, const TargetDescription &target,
-                                            int64_t groupsPerProcessor) {
+                                            int64_t groupsPerProcessor, bool splitLastLoop) {
   SmallVector<int64_t> tiles(sizes.size(), 0);
   int64_t desired = std::min(work / std::max<int64_t>(target.minGroupWork, 1),
                              groupsPerProcessor * target.groups);
@@ -130,6 +132,10 @@ static SmallVector<int64_t> chooseTileSizes(ArrayRef<int64_t> sizes,
       continue;
     int64_t remaining = llvm::divideCeil(desired, groups);
     if (loop == parallelLoops.back() && parallelLoops.size() > 1) {
+      // A side output read by a row reduction would be computed, and
+      // stored, by every tile of a row.
+      if (!splitLastLoop)
+        break;
       // Keep whole vectors: tiles of the innermost loop are multiples of 16.
       int64_t tile = llvm::alignTo(llvm::divideCeil(size, remaining), 16);
       if (tile >= size)
@@ -259,13 +265,38 @@ static void setStrategy(FuncOp func, ArrayRef<int64_t> grid, ArrayRef<int64_t> t
   func.setStrategyAttr(StrategyAttr::get(func.getContext(), grid, /*units=*/1, tile));
 }
 
-/// The op that computes the kernel's single output, or null.
-static TilingInterface rootOf(FuncOp func) {
+static bool isSideOutput(bufferization::MaterializeInDestinationOp output) {
+  return output->hasAttr(kSideOutputAttrName);
+}
+
+/// The kernel's stores of its outputs: the root's (`side` false) or the side
+/// outputs'.
+static SmallVector<bufferization::MaterializeInDestinationOp> outputsOf(FuncOp func, bool side) {
   SmallVector<bufferization::MaterializeInDestinationOp> outputs;
-  func.walk([&](bufferization::MaterializeInDestinationOp op) { outputs.push_back(op); });
+  func.walk([&](bufferization::MaterializeInDestinationOp op) {
+    if (isSideOutput(op) == side)
+      outputs.push_back(op);
+  });
+  return outputs;
+}
+
+/// The op that computes the kernel's single output (side outputs aside), or
+/// null.
+static TilingInterface rootOf(FuncOp func) {
+  SmallVector<bufferization::MaterializeInDestinationOp> outputs = outputsOf(func, false);
   if (outputs.size() != 1)
     return nullptr;
   return outputs.front().getSource().getDefiningOp<TilingInterface>();
+}
+
+/// Whether `value` is stored as a side output: by the kernel body, or (inside
+/// a tile loop) into the loop's result.
+static bool storedAsSideOutput(Value value) {
+  return llvm::any_of(value.getUsers(), [](Operation *user) {
+    if (auto output = dyn_cast<bufferization::MaterializeInDestinationOp>(user))
+      return isSideOutput(output);
+    return isa<tensor::ParallelInsertSliceOp>(user);
+  });
 }
 
 /// Static upper bounds of the loops of `op` (kDynamic where unknown).
@@ -302,12 +333,36 @@ static LogicalResult tileAndFuse(RewriterBase &rewriter, FuncOp func, TilingInte
   tiling.setLoopType(loopType);
   scf::SCFTileAndFuseOptions options;
   options.setTilingOptions(tiling);
+  // A side output is fused like any producer, and the loops also yield the
+  // tiles it computes (once: later copies of it in the same tile are only
+  // read locally). The group's schedule computes each of its elements in
+  // exactly one tile (row-local ops, rows split).
+  llvm::SmallPtrSet<Operation *, 4> yielded;
+  options.setFusionControlFn(
+      [&](tensor::ExtractSliceOp, OpResult producer,
+          bool isDestination) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+        scf::SCFTileAndFuseOptions::ControlFnResult control;
+        control.yieldProducerReplacement = !isDestination && storedAsSideOutput(producer) &&
+                                           yielded.insert(producer.getOwner()).second;
+        return control;
+      });
   FailureOr<scf::SCFTileAndFuseResult> result =
       scf::tileConsumerAndFuseProducersUsingSCF(rewriter, root, options);
   if (failed(result))
     return failure();
   for (OpResult value : root->getResults())
     rewriter.replaceAllUsesWith(value, result->replacements.lookup(value));
+  // The side outputs' stores take the loops' results; the untiled
+  // consumers of the side outputs die with the root.
+  Operation *outermost = result->loops.empty() ? nullptr : result->loops.front().getOperation();
+  DominanceInfo dominance;
+  for (auto [original, replacement] : result->replacements) {
+    if (original.getDefiningOp() == root.getOperation() || !outermost)
+      continue;
+    rewriter.replaceUsesWithIf(original, replacement, [&](OpOperand &use) {
+      return dominance.properlyDominates(outermost, use.getOwner(), /*enclosingOpOk=*/false);
+    });
+  }
   // The untiled originals are dead now.
   (void)eraseUnreachableBlocks(rewriter, func->getRegions());
   func.walk<WalkOrder::PostOrder, mlir::ReverseIterator>([&](Operation *op) {
@@ -358,8 +413,10 @@ LogicalResult smelt::kernel::applySchedule(RewriterBase &rewriter, FuncOp func,
                            scf::SCFTilingOptions::LoopType::ForallOp)))
       return func.emitError("could not tile the root of kernel ") << func.getSymName();
     root = nullptr;
+    // The root's tile is the first one the loop stores (side outputs follow).
     func.walk([&](tensor::ParallelInsertSliceOp insert) {
       root = insert.getSource().getDefiningOp<TilingInterface>();
+      return WalkResult::interrupt();
     });
   }
   if (choice.rowsPerStep > 0 && root && failed(stepRows(rewriter, func, root, choice.rowsPerStep)))
@@ -426,10 +483,12 @@ static std::string describeCost(const KernelCost &cost, const TargetDescription 
 LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
                                             const TargetDescription &target,
                                             const ScheduleOptions &options) {
-  SmallVector<bufferization::MaterializeInDestinationOp> outputs;
-  func.walk([&](bufferization::MaterializeInDestinationOp op) { outputs.push_back(op); });
+  SmallVector<bufferization::MaterializeInDestinationOp> outputs = outputsOf(func, false);
+  SmallVector<bufferization::MaterializeInDestinationOp> sideOutputs = outputsOf(func, true);
   if (outputs.size() == 1)
     writeOutputInPlace(outputs.front());
+  for (auto output : sideOutputs)
+    writeOutputInPlace(output);
   TilingInterface root = rootOf(func);
   if (!root) {
     setStrategy(func, {1}, {});
@@ -450,7 +509,9 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
   // the rule without search), each with and without row steps.
   SmallVector<ScheduleChoice> candidates;
   for (int64_t perProcessor : {4, 1, 2, 8}) {
-    ScheduleChoice choice{chooseTileSizes(sizes, iterators, work, target, perProcessor), 0, false};
+    ScheduleChoice choice{chooseTileSizes(sizes, iterators, work, target, perProcessor,
+                                          /*splitLastLoop=*/sideOutputs.empty()),
+                          0, false};
     if (llvm::none_of(candidates, [&](const ScheduleChoice &c) { return c.tile == choice.tile; }))
       candidates.push_back(choice);
   }

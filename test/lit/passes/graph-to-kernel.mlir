@@ -89,11 +89,19 @@ func.func @main(%x: tensor<4x16xf32> {smelt.name = "x"}) -> (tensor<4x16xf32> {s
 
 // -----
 
-// A producer with a user outside the group is materialized: its own kernel.
+// A producer that another kernel reads too joins its first consumer's kernel
+// as a side output: that kernel stores it (its last parameter) for the other.
 // CHECK-LABEL: func.func @main
-// CHECK: plan.launch @k0_exp
-// CHECK: plan.launch @k1_add
-// CHECK: plan.launch @k2_mul
+// CHECK: %[[E:.+]] = plan.alloc {offset = 0 : i64} : memref<8xf32>
+// CHECK: plan.launch @k0_add(%arg0, %arg1, %[[E]])
+// CHECK: plan.launch @k1_mul(%[[E]], %arg0, %arg2)
+// CHECK: kernel.func @k0_add
+// CHECK-SAME: ops = ["graph.exp", "graph.add"]
+// CHECK: %[[EXP:.+]] = linalg.generic
+// CHECK: math.exp
+// CHECK: %[[ADD:.+]] = linalg.generic {{.*}} ins(%[[EXP]],
+// CHECK: bufferization.materialize_in_destination %[[ADD]] in restrict writable %arg1 :
+// CHECK: bufferization.materialize_in_destination %[[EXP]] in restrict writable %arg2 {smelt.side_output}
 func.func @main(%x: tensor<8xf32> {smelt.name = "x"}) -> (tensor<8xf32> {smelt.name = "a"}, tensor<8xf32> {smelt.name = "b"}) {
   %e = graph.exp %x : tensor<8xf32>
   %a = graph.add %e, %x : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
