@@ -52,6 +52,14 @@ def norm_parameters(h, rng):
             "beta": rng.standard_normal(h).astype(np.float32)}
 
 
+def block_inputs(seed, rows):
+    """x, r of 1 x rows x 64, the layer norm's parameters and a 64x64 weight."""
+    rng = np.random.default_rng(seed)
+    x, r = (rng.standard_normal((1, rows, 64)).astype(np.float32) for _ in range(2))
+    params = norm_parameters(64, rng)
+    return x, r, params, (rng.standard_normal((64, 64)) / 8).astype(np.float32)
+
+
 @pytest.mark.parametrize("options", [[], ["--groups=1"], ["--groups=3"], ["--schedule-search=false"]],
                          ids=["search", "one-group", "three-groups", "fixed-rule"])
 @pytest.mark.parametrize("shape", [(1, 197, 768), (3, 37, 200), (2, 5, 16)],
@@ -73,10 +81,7 @@ def test_residual_sum_is_also_a_model_output(smelt, tmp_path, shape, options):
 def test_pre_norm_block(smelt, tmp_path):
     """h = x + r; out = h + LN(h) @ W: the sum is stored by the layer norm's
     kernel and read again by the last add, after the GEMM."""
-    rng = np.random.default_rng(7)
-    x, r = (rng.standard_normal((1, 50, 64)).astype(np.float32) for _ in range(2))
-    params = norm_parameters(64, rng)
-    weight = (rng.standard_normal((64, 64)) / 8).astype(np.float32)
+    x, r, params, weight = block_inputs(7, 50)
     kernels, (out,) = compile_and_run(
         smelt, tmp_path,
         [helper.make_node("Add", ["x", "r"], ["h"]),
@@ -109,10 +114,7 @@ def test_reader_whose_root_comes_first(smelt, tmp_path):
 def test_refused_when_the_group_reads_its_reader(smelt, tmp_path):
     """y = LN(a) + a @ W: the layer norm's group needs the GEMM, which needs
     a, so a stays a kernel of its own."""
-    rng = np.random.default_rng(9)
-    x, r = (rng.standard_normal((1, 20, 64)).astype(np.float32) for _ in range(2))
-    params = norm_parameters(64, rng)
-    weight = (rng.standard_normal((64, 64)) / 8).astype(np.float32)
+    x, r, params, weight = block_inputs(9, 20)
     kernels, (y,) = compile_and_run(
         smelt, tmp_path,
         [helper.make_node("Add", ["x", "r"], ["a"]),
