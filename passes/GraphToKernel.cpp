@@ -341,8 +341,10 @@ FailureOr<std::vector<SmallVector<Operation *>>> KernelFormation::formGroups() {
     while (!worklist.empty()) {
       Operation *op = worklist.pop_back_val();
       for (Operation *user : op->getUsers()) {
-        if (user->getBlock() != root->getBlock() || root->isBeforeInBlock(user) ||
-            !seen.insert(user).second)
+        // A use inside a region (a loop body capturing the value) is a use
+        // by the op that holds the region.
+        user = root->getBlock()->findAncestorOpInBlock(*user);
+        if (!user || root->isBeforeInBlock(user) || !seen.insert(user).second)
           continue;
         auto found = groupOf.find(user);
         if (found != groupOf.end() && found->second == group)
@@ -474,16 +476,19 @@ FailureOr<std::vector<SmallVector<Operation *>>> KernelFormation::formGroups() {
   std::vector<int> waitingFor(count, 0);
   for (size_t g = 0; g < count; ++g) {
     llvm::SmallDenseSet<int, 4> sources;
+    // Operands of nested ops count too: a region may capture values.
     for (Operation *op : groups[g])
-      for (Value operand : op->getOperands())
-        if (Operation *def = computeOpOf(operand)) {
-          auto found = groupOf.find(def);
-          if (found != groupOf.end() && size_t(found->second) != g &&
-              sources.insert(found->second).second) {
-            readers[found->second].push_back(g);
-            ++waitingFor[g];
+      op->walk([&](Operation *nested) {
+        for (Value operand : nested->getOperands())
+          if (Operation *def = computeOpOf(operand)) {
+            auto found = groupOf.find(def);
+            if (found != groupOf.end() && size_t(found->second) != g &&
+                sources.insert(found->second).second) {
+              readers[found->second].push_back(g);
+              ++waitingFor[g];
+            }
           }
-        }
+      });
   }
   auto later = [&](int a, int b) { return groups[b].back()->isBeforeInBlock(groups[a].back()); };
   std::vector<int> ready; // a heap, earliest root on top
