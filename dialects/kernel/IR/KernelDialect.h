@@ -39,6 +39,16 @@ inline constexpr llvm::StringLiteral kPadLowAttrName = "smelt.pad_low";
 /// kernels read too. The scheduler tiles the root (the output without this
 /// mark) and has the tile loops yield each side output's tiles as well.
 inline constexpr llvm::StringLiteral kSideOutputAttrName = "smelt.side_output";
+
+/// On a linalg op of a scheduled kernel that reduces or broadcasts: a
+/// #kernel.scope, the units that compute and share the reduced (broadcast)
+/// values (see ScopeAttr in KernelDialect.td).
+inline constexpr llvm::StringLiteral kScopeAttrName = "kernel.scope";
+
+/// Whether `op` reduces (has reduction loops) or broadcasts (reads an operand
+/// along a loop longer than one that does not index it): the ops that carry
+/// a `kernel.scope`.
+bool reducesOrBroadcasts(mlir::linalg::LinalgOp op);
 } // namespace smelt::kernel
 
 #endif

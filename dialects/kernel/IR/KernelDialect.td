@@ -26,6 +26,8 @@ def Kernel_Dialect : Dialect {
     group), `local` (one unit: registers or stack).
   }];
   let useDefaultAttributePrinterParser = 1;
+  // `kernel.scope` on reductions and broadcasts (see Kernel_ScopeAttr).
+  let hasOperationAttrVerify = 1;
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
@@ -73,6 +75,21 @@ def Kernel_ScopeAttr : EnumAttr<Kernel_Dialect, Kernel_Scope, "scope"> {
     `unit`: each unit on its own; `group`: all units of the group split the
     work and are synchronized when it is done (a barrier on a GPU; on a CPU a
     group is one worker); `grid`: every group of the kernel.
+
+    Besides `kernel.copy`, the scheduler puts it as the `kernel.scope`
+    attribute on every op of a scheduled kernel that reduces (a linalg op with
+    reduction loops) or broadcasts (one that reads an operand along loops that
+    do not index it): whether one unit computes and uses the whole reduced
+    value (`unit`), the units of a group combine their partial results and
+    share it (`group`: shuffles or shared memory and a barrier on a GPU), or
+    the reduced loops are split between groups (`grid`: a second pass or
+    atomics). Backends lower each scope or refuse it by name.
+
+    ```mlir
+    %sum = linalg.generic {..., iterator_types = ["parallel", "reduction"]}
+        ins(%x : tensor<8x768xf32>) outs(%acc : tensor<8xf32>)
+        attrs = {kernel.scope = #kernel.scope<unit>} {...}
+    ```
   }];
   let assemblyFormat = "`<` $value `>`";
 }
@@ -84,14 +101,24 @@ def Kernel_StrategyAttr : Kernel_Attr<"Strategy", "strategy"> {
     group; `tile`: the part of the kernel's iteration space one group
     computes, per loop of its root op (0 = the whole loop). Group `g` (after
     delinearizing over `grid`) computes the tile starting at `g * tile`.
+    `vector_bytes` (optional): the width of the vectors the kernel's code
+    uses, which the schedule search chooses per kernel (absent: the target's
+    widest).
 
     ```mlir
-    #kernel.strategy<grid = [64, 7], units = 1, tile = [1, 1, 8, 0]>
+    #kernel.strategy<grid = [64, 7], units = 1, tile = [1, 1, 8, 0], vector_bytes = 32>
     ```
   }];
   let parameters = (ins ArrayRefParameter<"int64_t">:$grid, "int64_t":$units,
-                        ArrayRefParameter<"int64_t">:$tile);
-  let assemblyFormat = "`<` `grid` `=` `[` $grid `]` `,` `units` `=` $units `,` `tile` `=` `[` $tile `]` `>`";
+                        ArrayRefParameter<"int64_t">:$tile,
+                        OptionalParameter<"int64_t">:$vectorBytes);
+  let builders = [
+    AttrBuilder<(ins "llvm::ArrayRef<int64_t>":$grid, "int64_t":$units,
+                     "llvm::ArrayRef<int64_t>":$tile), [{
+      return $_get($_ctxt, grid, units, tile, /*vectorBytes=*/0);
+    }]>
+  ];
+  let assemblyFormat = "`<` `grid` `=` `[` $grid `]` `,` `units` `=` $units `,` `tile` `=` `[` $tile `]` (`,` `vector_bytes` `=` $vectorBytes^)? `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     /// Total number of groups.

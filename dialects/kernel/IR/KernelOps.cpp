@@ -35,7 +35,7 @@ MemorySpaceAttr smelt::kernel::getMemorySpace(MLIRContext *context, MemorySpace 
 
 LogicalResult StrategyAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                    ArrayRef<int64_t> grid, int64_t units,
-                                   ArrayRef<int64_t> tile) {
+                                   ArrayRef<int64_t> tile, int64_t vectorBytes) {
   if (grid.empty())
     return emitError() << "a strategy needs at least one grid dimension";
   for (int64_t g : grid)
@@ -46,6 +46,50 @@ LogicalResult StrategyAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   for (int64_t t : tile)
     if (t < 0)
       return emitError() << "tile sizes must be non-negative";
+  if (vectorBytes < 0 || (vectorBytes & (vectorBytes - 1)) != 0)
+    return emitError() << "vector_bytes must be a power of two, got " << vectorBytes;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// kernel.scope
+//===----------------------------------------------------------------------===//
+
+bool smelt::kernel::reducesOrBroadcasts(linalg::LinalgOp op) {
+  if (op.getNumReductionLoops() > 0)
+    return true;
+  // A broadcast: some operand is read along a loop (longer than one) that
+  // does not index it, so each of its elements serves a whole line of
+  // iterations.
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    if (!isa<ShapedType>(input->get().getType()))
+      continue;
+    llvm::SmallBitVector indexed(op.getNumLoops());
+    for (AffineExpr expr : op.getMatchingIndexingMap(input).getResults())
+      expr.walk([&](AffineExpr inner) {
+        if (auto dim = dyn_cast<AffineDimExpr>(inner))
+          indexed.set(dim.getPosition());
+      });
+    for (auto [loop, range] : llvm::enumerate(ranges))
+      if (range != 1 && !indexed.test(loop))
+        return true;
+  }
+  return false;
+}
+
+LogicalResult KernelDialect::verifyOperationAttribute(Operation *op, NamedAttribute attribute) {
+  if (attribute.getName() != kScopeAttrName)
+    return op->emitError("unknown kernel dialect attribute '") << attribute.getName() << "'";
+  if (!isa<ScopeAttr>(attribute.getValue()))
+    return op->emitError("'") << kScopeAttrName << "' must be a #kernel.scope, got "
+                              << attribute.getValue();
+  // Transformations after scheduling (canonicalization folding a splat
+  // operand, say) may leave the mark on an op that no longer broadcasts;
+  // only ops other than linalg's are wrong.
+  if (!isa<linalg::LinalgOp>(op))
+    return op->emitError("'") << kScopeAttrName << "' belongs on a linalg op (a reduction or "
+                                                   "a broadcast), not on " << op->getName();
   return success();
 }
 

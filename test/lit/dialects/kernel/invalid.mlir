@@ -62,3 +62,30 @@ kernel.func @copy_type(%x: memref<4xf32, #kernel.space<global>>) {
   kernel.copy %x, %local {scope = #kernel.scope<unit>} : memref<4xf32, #kernel.space<global>> to memref<4xf16, #kernel.space<local>>
   kernel.return
 }
+
+// -----
+
+// expected-error@+1 {{vector_bytes must be a power of two, got 24}}
+kernel.func @bad_vector(%x: memref<4xf32>) attributes {strategy = #kernel.strategy<grid = [1], units = 1, tile = [0], vector_bytes = 24>} {
+  kernel.return
+}
+
+// -----
+
+func.func @scope_type(%x: tensor<4x8xf32>, %acc: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{'kernel.scope' must be a #kernel.scope, got 1 : i64}}
+  %0 = linalg.reduce ins(%x : tensor<4x8xf32>) outs(%acc : tensor<4xf32>) dimensions = [1] {kernel.scope = 1}
+    (%a: f32, %b: f32) {
+      %s = arith.addf %a, %b : f32
+      linalg.yield %s : f32
+    }
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @scope_owner(%x: f32) -> f32 {
+  // expected-error@+1 {{'kernel.scope' belongs on a linalg op (a reduction or a broadcast), not on arith.addf}}
+  %0 = arith.addf %x, %x {kernel.scope = #kernel.scope<unit>} : f32
+  return %0 : f32
+}

@@ -31,3 +31,22 @@ kernel.func @stage(%x: memref<8x16xf32, #kernel.space<global>>,
   kernel.copy %tile, %out {scope = #kernel.scope<unit>} : memref<1x16xf32, #kernel.space<local>> to memref<1x16xf32, strided<[16, 1], offset: ?>, #kernel.space<global>>
   kernel.return
 }
+
+// A row reduction whose units share the result (a group-scope reduction),
+// in a kernel whose schedule chose 32-byte vectors.
+// CHECK-LABEL: kernel.func @row_sum
+// CHECK-SAME: strategy = #kernel.strategy<grid = [8], units = 4, tile = [1, 0], vector_bytes = 32>
+// CHECK: linalg.reduce {{.*}} dimensions = [1] {kernel.scope = #kernel.scope<group>}
+kernel.func @row_sum(%x: memref<8x64xf32, #kernel.space<global>>,
+                     %y: memref<8xf32, #kernel.space<global>>)
+    attributes {strategy = #kernel.strategy<grid = [8], units = 4, tile = [1, 0], vector_bytes = 32>} {
+  %row = kernel.group_id 0
+  %in = memref.subview %x[%row, 0] [1, 64] [1, 1] : memref<8x64xf32, #kernel.space<global>> to memref<1x64xf32, strided<[64, 1], offset: ?>, #kernel.space<global>>
+  %out = memref.subview %y[%row] [1] [1] : memref<8xf32, #kernel.space<global>> to memref<1xf32, strided<[1], offset: ?>, #kernel.space<global>>
+  linalg.reduce ins(%in : memref<1x64xf32, strided<[64, 1], offset: ?>, #kernel.space<global>>) outs(%out : memref<1xf32, strided<[1], offset: ?>, #kernel.space<global>>) dimensions = [1] {kernel.scope = #kernel.scope<group>}
+    (%a: f32, %b: f32) {
+      %s = arith.addf %a, %b : f32
+      linalg.yield %s : f32
+    }
+  kernel.return
+}
