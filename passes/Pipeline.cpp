@@ -20,6 +20,10 @@ void smelt::buildGraphToPlanPipeline(mlir::OpPassManager &pm, const PipelineOpti
   target.minGroupWork = options.minGroupWork;
   kernel::ScheduleOptions schedule;
   schedule.search = options.scheduleSearch;
+  // --vector-width fixes the width of every kernel, not only the register
+  // tiles of contractions.
+  if (options.vectorWidth > 0)
+    schedule.vectorBytes = options.vectorWidth * 4;
   pm.addPass(kernel::createKernelSchedulePass(target, schedule));
   kernel::KernelVectorizeOptions vectorize;
   vectorize.vectorWidth = options.vectorWidth >= 0 ? options.vectorWidth : target.simdBytes / 4;

@@ -73,9 +73,10 @@ cl::opt<bool> fusion("fusion",
                               "kernel per operator)"),
                      cl::init(true), cl::sub(compileCommand));
 cl::opt<int64_t> vectorWidth("vector-width",
-                             cl::desc("f32 lanes for register tiling of matmul/conv "
-                                      "(0: no register tiling; default: the target's vector "
-                                      "register, 16 with AVX-512, 8 with AVX2)"),
+                             cl::desc("f32 lanes of the vectors of every kernel, and of the "
+                                      "register tiles of generated matmul/conv (0: no register "
+                                      "tiling; default: the schedule search picks the target's "
+                                      "widest vectors or half of them per kernel)"),
                              cl::init(-1), cl::sub(compileCommand));
 enum class Emit { Artifact, Graph, Plan, LLVM };
 cl::opt<Emit> emit(

@@ -223,6 +223,17 @@ LogicalResult buildBody(kernel::FuncOp kernelFunc, ModuleOp code) {
       OpBuilder ub(unitId);
       unitId.getResult().replaceAllUsesWith(arith::ConstantIndexOp::create(ub, loc, 0));
       unitId.erase();
+    } else if (auto scope = op->getAttrOfType<kernel::ScopeAttr>(kernel::kScopeAttrName)) {
+      // A group is one unit: unit- and group-scope reductions and
+      // broadcasts are the same loop. Reductions split between groups
+      // would need a second pass, which this backend does not generate.
+      if (scope.getValue() == kernel::Scope::Grid)
+        return op->emitError("CPU backend: kernel ")
+                   << kernelFunc.getSymName()
+                   << ": a reduction or broadcast across groups (#kernel.scope<grid>) is not "
+                      "supported; each group must reduce its own rows",
+               WalkResult::interrupt();
+      op->removeAttr(kernel::kScopeAttrName);
     } else if (auto copy = dyn_cast<kernel::CopyOp>(op)) {
       // A group's transfer between levels: the group's one worker copies
       // with a loop LLVM vectorizes.
@@ -433,6 +444,12 @@ kernel::TargetDescription describeTarget(const CpuTarget &target) {
     description.simdBytes = info->checkFeatures("+avx512f") ? 64
                             : info->checkFeatures("+avx")   ? 32
                                                             : 16;
+    // LLVM's tuning prefers 256-bit vectors on many AVX-512 CPUs (for the
+    // clock they lose on 512-bit code), but on the machine the benchmarks
+    // ran on (which LLVM names rocketlake) 512-bit kernels were faster for
+    // every compute-heavy subgraph (softmax, GELU: 10-25%), so the widest
+    // vectors are costed at full rate (widestVectorCost 1) and the choice
+    // between the two widths comes down to the rows' tails.
   }
   return description;
 }
@@ -546,12 +563,28 @@ FailureOr<std::vector<uint8_t>> compileKernels(ModuleOp module, const CpuTarget 
     return module.emitError("CPU backend: translation to LLVM IR failed");
   llvmModule->setTargetTriple(llvm::Triple(target.triple));
   llvmModule->setDataLayout(machine->createDataLayout());
+  // The vector width each kernel's schedule chose: LLVM's vectorizer and
+  // the X86 back end use no wider registers in its functions.
+  llvm::StringMap<int64_t> vectorBits;
+  for (auto kernelFunc : module.getOps<kernel::FuncOp>())
+    if (kernel::StrategyAttr strategy = kernelFunc.getStrategyAttr();
+        strategy && strategy.getVectorBytes() > 0) {
+      vectorBits[kernelFunc.getSymName()] = strategy.getVectorBytes() * 8;
+      vectorBits[bodyName(kernelFunc.getSymName())] = strategy.getVectorBytes() * 8;
+    }
   for (llvm::Function &function : *llvmModule) {
     if (function.isDeclaration())
       continue;
     function.addFnAttr("target-cpu", target.cpu);
     if (!target.features.empty())
       function.addFnAttr("target-features", target.features);
+    // Both attributes: the vectorizer's width, and the widest registers
+    // the back end may use for vectors the IR already has (without it, a
+    // 512-bit vector type would still take a zmm register).
+    if (auto bits = vectorBits.find(function.getName()); bits != vectorBits.end()) {
+      function.addFnAttr("prefer-vector-width", std::to_string(bits->second));
+      function.addFnAttr("min-legal-vector-width", std::to_string(bits->second));
+    }
   }
 
   auto optimize = makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0, machine.get());

@@ -16,8 +16,9 @@
 //   - writes of the output tile go to device memory.
 // Time per group: moving those bytes (each level at its bandwidth, shared
 // levels split between the groups running at once) and the vector operations
-// of the payloads, which overlap in part, plus the set-up of each op's loop
-// nest and the steps of sequential loops.
+// of the payloads (at the strategy's vector width, with each row's tail),
+// which overlap in part, plus the set-up of each op's loop nest, the steps of
+// sequential loops and the group-scope reductions and broadcasts.
 // The grid runs in waves of `groups`, with half a group's time of expected
 // imbalance between workers and a start-up cost per group.
 //
@@ -182,8 +183,9 @@ double payloadWeight(linalg::LinalgOp op) {
   return std::max(weight, 1.0);
 }
 
-/// The iterations of `op`: each loop bounded by the operand dims it indexes.
-double iterationsOf(linalg::LinalgOp op) {
+/// Upper bounds of the loops of `op`: each bounded by the operand dims it
+/// indexes (1 where none bounds it statically).
+SmallVector<int64_t> loopBoundsOf(linalg::LinalgOp op) {
   SmallVector<int64_t> bounds(op.getNumLoops(), ShapedType::kDynamic);
   for (OpOperand &operand : op->getOpOperands()) {
     if (!isa<RankedTensorType>(operand.get().getType()))
@@ -196,10 +198,30 @@ double iterationsOf(linalg::LinalgOp op) {
         current = ShapedType::isDynamic(current) ? bound : std::min(current, bound);
       }
   }
-  double iterations = 1;
-  for (int64_t bound : bounds)
-    iterations *= ShapedType::isDynamic(bound) ? 1 : std::max<int64_t>(bound, 1);
-  return iterations;
+  for (int64_t &bound : bounds)
+    bound = ShapedType::isDynamic(bound) ? 1 : std::max<int64_t>(bound, 1);
+  return bounds;
+}
+
+/// Vector instructions for the iterations of `op` with `lanes` elements per
+/// vector. The code generator vectorizes the innermost loop longer than one;
+/// each of its runs takes n / lanes whole vectors, and its tail (n % lanes)
+/// runs on vectors of half the width where a vector holds 16 elements or
+/// more (LLVM's vectorized epilogue), otherwise one element at a time.
+double vectorInstructions(linalg::LinalgOp op, int64_t lanes) {
+  SmallVector<int64_t> bounds = loopBoundsOf(op);
+  double outer = 1;
+  int64_t inner = 1;
+  for (int64_t bound : llvm::reverse(bounds)) {
+    if (inner == 1)
+      inner = bound;
+    else
+      outer *= double(bound);
+  }
+  int64_t tail = inner % lanes;
+  int64_t half = lanes / 2;
+  double tailOps = lanes >= 16 ? double(tail / half + tail % half) : double(tail);
+  return outer * (double(inner / lanes) + tailOps);
 }
 
 std::optional<int64_t> tripCount(scf::ForOp loop) {
@@ -227,6 +249,8 @@ public:
   llvm::MapVector<Value, double> argumentReads_;
   double vectorOps_ = 0;
   double loopSteps_ = 0;
+  /// Reductions and broadcasts the units of the group share.
+  double groupSyncs_ = 0;
   /// Linalg ops run (each a loop nest with its own set-up).
   double invocations_ = 0;
 
@@ -283,9 +307,12 @@ void GroupCost::addBlock(Block &block, double trips) {
     if (!linalgOp || !linalgOp.hasPureTensorSemantics())
       continue;
     Type element = getElementTypeOrSelf(linalgOp->getResult(0).getType());
-    double lanes = std::max<int64_t>(1, target_.simdBytes / elementBytes(element));
-    vectorOps_ += trips * iterationsOf(linalgOp) * payloadWeight(linalgOp) / lanes;
+    int64_t lanes = std::max<int64_t>(1, target_.simdBytes / elementBytes(element));
+    vectorOps_ += trips * vectorInstructions(linalgOp, lanes) * payloadWeight(linalgOp);
     invocations_ += trips;
+    if (auto scope = op.getAttrOfType<ScopeAttr>(kScopeAttrName);
+        scope && scope.getValue() != Scope::Unit)
+      groupSyncs_ += trips;
     if (isa<linalg::FillOp>(op) && !reachesOutput(op.getResult(0)))
       continue; // the initial value of an accumulator its consumer writes anyway
 
@@ -343,6 +370,13 @@ int64_t bufferBytes(Value buffer) {
 
 KernelCost smelt::kernel::estimateKernelCost(FuncOp func, const TargetDescription &target) {
   TargetDescription described = target;
+  // The strategy's vector width; the widest may cost more per instruction.
+  double vectorCost = 1;
+  if (StrategyAttr strategy = func.getStrategyAttr();
+      strategy && strategy.getVectorBytes() > 0 && strategy.getVectorBytes() < target.simdBytes)
+    described.simdBytes = strategy.getVectorBytes();
+  else
+    vectorCost = target.widestVectorCost;
   if (described.levels.empty())
     described.levels.push_back({"memory", 0, 20, false});
   int64_t grid = 1;
@@ -420,9 +454,10 @@ KernelCost smelt::kernel::estimateKernelCost(FuncOp func, const TargetDescriptio
   }
   // Memory traffic and arithmetic overlap only in part: the longer of the
   // two plus half of the shorter.
-  double computeNs = group.vectorOps_ / std::max(described.vectorOpsPerNs, 1e-9);
+  double computeNs = group.vectorOps_ * vectorCost / std::max(described.vectorOpsPerNs, 1e-9);
   double groupNs = std::max(memoryNs, computeNs) + std::min(memoryNs, computeNs) / 2 +
                    group.loopSteps_ * described.loopStepNs +
+                   group.groupSyncs_ * described.groupSyncNs +
                    group.invocations_ * described.opOverheadNs;
   double waves = double(llvm::divideCeil(grid, std::max<int64_t>(1, described.groups)));
   cost.nanoseconds = waves * (groupNs + described.groupOverheadNs) + (grid > 1 ? groupNs / 2 : 0);

@@ -38,7 +38,8 @@ LogicalResult smelt::kernel::distributeKernel(RewriterBase &rewriter, FuncOp fun
   for (auto [lb, ub, step] : llvm::zip(*lower, *upper, *steps))
     grid.push_back(std::max<int64_t>(1, llvm::divideCeil(ub - lb, step)));
   ArrayRef<int64_t> tile = strategy ? strategy.getTile() : ArrayRef<int64_t>();
-  func.setStrategyAttr(StrategyAttr::get(func.getContext(), grid, 1, tile));
+  int64_t vectorBytes = strategy ? strategy.getVectorBytes() : 0;
+  func.setStrategyAttr(StrategyAttr::get(func.getContext(), grid, 1, tile, vectorBytes));
 
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(forall);

@@ -33,8 +33,13 @@ struct TargetDescription {
   int64_t groups = 1;
   /// Units per group (1 on CPU: one thread runs a group).
   int64_t unitsPerGroup = 1;
-  /// Bytes one unit processes per instruction (CPU vector width).
+  /// Bytes one unit processes per instruction (CPU vector width): the
+  /// widest vectors the code may use.
   int64_t simdBytes = 32;
+  /// Cost of one instruction on the widest vectors relative to one on half
+  /// that width: 1 where the widest run at full rate, about 2 where they are
+  /// split into halves or lower the clock (LLVM's "prefer-256-bit" CPUs).
+  double widestVectorCost = 1;
   /// The memory hierarchy from device memory inwards (largest first).
   std::vector<MemoryLevel> levels;
   /// Bytes one transfer between levels moves (cache line, DMA burst).
@@ -45,6 +50,10 @@ struct TargetDescription {
   double groupOverheadNs = 300;
   /// Cost of one step of a sequential loop inside a group.
   double loopStepNs = 4;
+  /// Cost of combining and sharing one value between the units of a group
+  /// (a `#kernel.scope<group>` reduction or broadcast: shuffles or shared
+  /// memory and a barrier); nothing on a CPU, where a group is one unit.
+  double groupSyncNs = 0;
   /// Set-up of one op's loop nest (bounds, vector prologue and tail).
   double opOverheadNs = 8;
   /// Fewest loop iterations worth a group of their own.
@@ -84,7 +93,9 @@ struct KernelCost {
 /// its cost on `target`: the bytes each linalg op moves, at the level its
 /// group's working set fits in (first touches of kernel arguments and output
 /// writes at device memory, re-reads and intermediates at the innermost level
-/// that holds the working set of their loop), and its vector operations.
+/// that holds the working set of their loop), and its vector operations at
+/// the width of its strategy's `vector_bytes` (the target's widest when
+/// unset), a row's tail that fills no whole vector at half width or scalar.
 KernelCost estimateKernelCost(FuncOp func, const TargetDescription &target);
 
 /// One candidate schedule: the tile of the root's iteration space one group
@@ -97,7 +108,13 @@ struct ScheduleChoice {
   /// Intermediates several fused ops read are computed once into a local
   /// buffer (one step's rows) instead of recomputed in each reader's loop.
   bool stage = false;
+  /// Bytes of the vectors the kernel's code uses (0: the target's widest).
+  int64_t vectorBytes = 0;
 };
+
+/// The vector widths the schedule search tries on `target`, widest first:
+/// the widest and half of it (down to 16 bytes).
+llvm::SmallVector<int64_t> candidateVectorBytes(const TargetDescription &target);
 
 /// Options of scheduleKernel.
 struct ScheduleOptions {
@@ -106,6 +123,9 @@ struct ScheduleOptions {
   bool search = true;
   /// Emit a remark per candidate with its estimated cost.
   bool report = false;
+  /// The vector width of every kernel, in bytes (0: searched; without
+  /// search, left to the code generator's tuning for the target).
+  int64_t vectorBytes = 0;
 };
 
 /// Points the chain of destination operands that computes `value` (linalg
@@ -115,7 +135,8 @@ struct ScheduleOptions {
 bool writeChainInto(mlir::Value value, mlir::Value destination);
 
 /// Chooses the schedule of `func`: candidate group tiles and row steps are
-/// each applied to a copy and costed with estimateKernelCost; the cheapest
+/// each applied to a copy and costed with estimateKernelCost at each
+/// candidate vector width; the cheapest
 /// replaces the body, and the kernel gets its strategy and a `smelt.cost`
 /// attribute. Kernels whose root cannot be tiled get a one-group grid.
 llvm::LogicalResult scheduleKernel(mlir::RewriterBase &rewriter, FuncOp func,

@@ -18,8 +18,11 @@ def KernelSchedule : Pass<"kernel-schedule", "mlir::ModuleOp"> {
     where no op has loops deeper than the root's). Each candidate is applied
     to a copy of the kernel and costed by the cost model (bytes moved per
     memory level read off the IR, vector operations, waves of groups; see
-    CostModel.cpp); the cheapest is kept and its estimate recorded in the
-    kernel's `smelt.cost` attribute. Inside the tile, elementwise producers
+    CostModel.cpp) at each vector width the target offers (its widest and
+    half of that: the code generator uses no wider registers for the
+    kernel); the cheapest is kept, its width recorded in the strategy's
+    `vector_bytes` and its estimate in the kernel's `smelt.cost` attribute.
+    Every reduction and broadcast gets its `kernel.scope`. Inside the tile, elementwise producers
     then merge into their consumers' loops where that recomputes nothing
     (every consumer loop longer than one indexes the merged operand on its
     own: reductions yes, contractions and broadcasts no), so intermediates
@@ -32,9 +35,14 @@ def KernelSchedule : Pass<"kernel-schedule", "mlir::ModuleOp"> {
            "fewest loop iterations worth giving one group">,
     Option<"simdBytes", "simd-bytes", "int64_t", /*default=*/"0",
            "bytes of a vector register (0: the target's)">,
+    Option<"widestVectorCost", "widest-vector-cost", "double", /*default=*/"0",
+           "cost of an instruction on the widest vectors relative to one on half "
+           "the width (0: the target's)">,
     Option<"memoryLevels", "memory-levels", "std::string", /*default=*/"\"\"",
            "memory hierarchy for the cost model, outermost first: "
            "name:capacity-bytes:bytes-per-ns[:group],... (empty: the target's)">,
+    Option<"vectorBytes", "vector-bytes", "int64_t", /*default=*/"0",
+           "vector width of every kernel in bytes (0: searched)">,
     Option<"search", "search", "bool", /*default=*/"true",
            "cost every candidate schedule and keep the cheapest (false: the first)">,
     Option<"report", "report", "bool", /*default=*/"false",

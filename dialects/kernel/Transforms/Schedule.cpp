@@ -261,8 +261,31 @@ static void writeOutputInPlace(bufferization::MaterializeInDestinationOp output)
     destination.erase();
 }
 
-static void setStrategy(FuncOp func, ArrayRef<int64_t> grid, ArrayRef<int64_t> tile) {
-  func.setStrategyAttr(StrategyAttr::get(func.getContext(), grid, /*units=*/1, tile));
+static void setStrategy(FuncOp func, ArrayRef<int64_t> grid, ArrayRef<int64_t> tile,
+                        int64_t vectorBytes = 0) {
+  func.setStrategyAttr(
+      StrategyAttr::get(func.getContext(), grid, /*units=*/1, tile, vectorBytes));
+}
+
+/// Marks each reduction and broadcast of a scheduled kernel with its scope:
+/// with one unit per group (a CPU worker; every schedule so far) the unit
+/// that computes a row reduces it and uses the result itself; with several,
+/// the group's units split the rows' loops and share the values.
+static void markScopes(FuncOp func) {
+  StrategyAttr strategy = func.getStrategyAttr();
+  Scope scope = strategy && strategy.getUnits() > 1 ? Scope::Group : Scope::Unit;
+  auto attr = ScopeAttr::get(func.getContext(), scope);
+  func.walk([&](linalg::LinalgOp op) {
+    if (reducesOrBroadcasts(op))
+      op->setAttr(kScopeAttrName, attr);
+  });
+}
+
+SmallVector<int64_t> smelt::kernel::candidateVectorBytes(const TargetDescription &target) {
+  SmallVector<int64_t> widths = {std::max<int64_t>(target.simdBytes, 1)};
+  if (target.simdBytes >= 32)
+    widths.push_back(target.simdBytes / 2);
+  return widths;
 }
 
 static bool isSideOutput(bufferization::MaterializeInDestinationOp output) {
@@ -404,6 +427,7 @@ LogicalResult smelt::kernel::applySchedule(RewriterBase &rewriter, FuncOp func,
   TilingInterface root = rootOf(func);
   if (!root) {
     setStrategy(func, {1}, {});
+    markScopes(func);
     return success();
   }
   SmallVector<int64_t> sizes = loopSizes(rewriter, root);
@@ -431,7 +455,9 @@ LogicalResult smelt::kernel::applySchedule(RewriterBase &rewriter, FuncOp func,
       grid.push_back(llvm::divideCeil(size, tile));
   if (grid.empty())
     grid.push_back(1);
-  setStrategy(func, grid, tiled ? ArrayRef<int64_t>(choice.tile) : ArrayRef<int64_t>());
+  setStrategy(func, grid, tiled ? ArrayRef<int64_t>(choice.tile) : ArrayRef<int64_t>(),
+              choice.vectorBytes);
+  markScopes(func);
   return success();
 }
 
@@ -468,6 +494,8 @@ static std::string describeChoice(const ScheduleChoice &choice) {
     text += ", " + std::to_string(choice.rowsPerStep) + " rows per step";
   if (choice.stage)
     text += ", shared intermediates staged";
+  if (choice.vectorBytes)
+    text += ", " + std::to_string(choice.vectorBytes) + "-byte vectors";
   return text;
 }
 
@@ -492,6 +520,7 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
   TilingInterface root = rootOf(func);
   if (!root) {
     setStrategy(func, {1}, {});
+    markScopes(func);
     return success();
   }
 
@@ -529,15 +558,22 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
             candidates.push_back({candidates[i].tile, step, stage});
     }
   }
-  if (!options.search)
+  SmallVector<int64_t> widths = candidateVectorBytes(target);
+  if (!options.search) {
     candidates.resize(1);
+    widths = {0};
+  }
+  if (options.vectorBytes > 0)
+    widths = {options.vectorBytes};
 
-  // Each candidate is applied to a copy of the kernel and costed; the
-  // cheapest copy's body replaces the kernel's.
+  // Each candidate is applied to a copy of the kernel and costed at each
+  // vector width (the width changes the code generated, not the IR's
+  // tiling); the cheapest copy's body replaces the kernel's.
   std::optional<KernelCost> bestCost;
   FuncOp best;
   std::string bestText;
-  for (const ScheduleChoice &choice : candidates) {
+  int64_t costed = 0;
+  for (ScheduleChoice choice : candidates) {
     auto copy = cast<FuncOp>(func->clone());
     {
       // Diagnostics of a failed candidate are not the user's business.
@@ -547,26 +583,40 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
         continue;
       }
     }
-    KernelCost cost = estimateKernelCost(copy, target);
-    if (options.report)
-      func.emitRemark() << "candidate " << describeChoice(choice) << ": "
-                        << describeCost(cost, target);
-    if (!bestCost || cost.nanoseconds < bestCost->nanoseconds) {
-      if (best)
-        best.erase();
-      best = copy;
-      bestCost = cost;
-      bestText = describeChoice(choice);
-    } else {
-      copy.erase();
+    StrategyAttr applied = copy.getStrategyAttr();
+    bool kept = false;
+    for (int64_t width : widths) {
+      choice.vectorBytes = width;
+      copy.setStrategyAttr(StrategyAttr::get(func.getContext(), applied.getGrid(),
+                                             applied.getUnits(), applied.getTile(), width));
+      KernelCost cost = estimateKernelCost(copy, target);
+      ++costed;
+      if (options.report)
+        func.emitRemark() << "candidate " << describeChoice(choice) << ": "
+                          << describeCost(cost, target);
+      if (!bestCost || cost.nanoseconds < bestCost->nanoseconds) {
+        if (best && best != copy)
+          best.erase();
+        best = copy;
+        bestCost = cost;
+        bestText = describeChoice(choice);
+        kept = true;
+        best->setAttr("smelt.chosen_vector_bytes",
+                      IntegerAttr::get(IntegerType::get(func.getContext(), 64), width));
+      }
     }
+    if (!kept)
+      copy.erase();
   }
   if (!best)
     return func.emitError("could not schedule kernel ") << func.getSymName();
   if (options.report)
     func.emitRemark() << "chosen " << bestText;
   func.getBody().takeBody(best.getBody());
-  func.setStrategyAttr(best.getStrategyAttr());
+  StrategyAttr chosen = best.getStrategyAttr();
+  int64_t width = best->getAttrOfType<IntegerAttr>("smelt.chosen_vector_bytes").getInt();
+  func.setStrategyAttr(StrategyAttr::get(func.getContext(), chosen.getGrid(), chosen.getUnits(),
+                                         chosen.getTile(), width));
   best.erase();
 
   // The estimate, for the fusion report.
@@ -576,7 +626,7 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
     entries.push_back(b.getNamedAttr(level.name + "_bytes", b.getI64IntegerAttr(bytes)));
   entries.push_back(b.getNamedAttr("vector_ops", b.getI64IntegerAttr(int64_t(bestCost->vectorOps))));
   entries.push_back(b.getNamedAttr("estimated_ns", b.getI64IntegerAttr(int64_t(bestCost->nanoseconds))));
-  entries.push_back(b.getNamedAttr("candidates", b.getI64IntegerAttr(int64_t(candidates.size()))));
+  entries.push_back(b.getNamedAttr("candidates", b.getI64IntegerAttr(costed)));
   func->setAttr("smelt.cost", b.getDictionaryAttr(entries));
   return success();
 }
@@ -590,6 +640,7 @@ struct KernelSchedulePass
     minGroupWork = target.minGroupWork;
     search = options.search;
     report = options.report;
+    vectorBytes = options.vectorBytes;
   }
 
   void runOnOperation() override {
@@ -598,6 +649,8 @@ struct KernelSchedulePass
       target.groups = groups;
     if (simdBytes > 0)
       target.simdBytes = simdBytes;
+    if (widestVectorCost > 0)
+      target.widestVectorCost = widestVectorCost;
     target.minGroupWork = minGroupWork;
     if (!memoryLevels.empty()) {
       std::string error;
@@ -609,6 +662,7 @@ struct KernelSchedulePass
     ScheduleOptions options;
     options.search = search;
     options.report = report;
+    options.vectorBytes = vectorBytes;
     IRRewriter rewriter(&getContext());
     for (auto func : getOperation().getOps<FuncOp>()) {
       if (func.getStrategyAttr())

@@ -262,6 +262,10 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t l
                                  : arith::MinimumFOp::create(b, l, args[1], args[0]).getResult();
         linalg::YieldOp::create(b, l, folded);
       });
+  // The split ops reduce and share what the original did.
+  if (Attribute scope = generic->getAttr(smelt::kernel::kScopeAttrName))
+    for (Operation *op : {split.getOperation(), combined.getOperation()})
+      op->setAttr(smelt::kernel::kScopeAttrName, scope);
   if (main == extent) {
     rewriter.replaceOp(generic, combined.getResults());
     return;
@@ -275,6 +279,8 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t l
   IRMapping tailMapping;
   rewriter.cloneRegionBefore(generic.getRegion(), tail.getRegion(), tail.getRegion().begin(),
                              tailMapping);
+  if (Attribute scope = generic->getAttr(smelt::kernel::kScopeAttrName))
+    tail->setAttr(smelt::kernel::kScopeAttrName, scope);
   rewriter.replaceOp(generic, tail.getResults());
 }
 
@@ -295,6 +301,10 @@ bool smelt::kernel::unitStrideAlong(linalg::GenericOp generic, unsigned loop) {
 }
 
 void smelt::kernel::vectorizeKernel(FuncOp func, int64_t vectorWidth) {
+  // The kernel's schedule may ask for narrower vectors than the target's.
+  if (StrategyAttr strategy = func.getStrategyAttr();
+      strategy && strategy.getVectorBytes() > 0 && vectorWidth > strategy.getVectorBytes() / 4)
+    vectorWidth = std::max<int64_t>(1, strategy.getVectorBytes() / 4);
   {
     SmallVector<linalg::GenericOp> reductions;
     func.walk([&](linalg::GenericOp generic) {
