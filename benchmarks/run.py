@@ -3,6 +3,7 @@ on the same machine with the same thread count.
 
     SMELT_BUILD_DIR=build python3 benchmarks/run.py [--suite subgraphs|models|all]
         [--threads N] [--repeat N] [--json results.json] [--filter text]
+        [--compile-flag=--vector-width=16 ...]
 
 Memory-bound subgraphs (ONNX models built here) at BERT/ViT/GPT-2/LLaMA-like
 shapes: the median time of each engine, the ratio, and the bandwidth Smelt
@@ -181,9 +182,13 @@ def copy_bandwidth_gbs(threads, repeat, nbytes=256 * 1024 * 1024):
     return 2 * source.numel() * 4 / float(np.median(times)) / 1e9
 
 
+COMPILE_FLAGS = []
+
+
 def smelt_ms(binary, onnx_path, feeds, work, repeat, threads):
     artifact = os.path.join(work, "m.smelt")
-    compiled = subprocess.run([binary, "compile", onnx_path, "-o", artifact, "--quiet"],
+    compiled = subprocess.run([binary, "compile", onnx_path, "-o", artifact, "--quiet",
+                               *COMPILE_FLAGS],
                               capture_output=True, text=True)
     if compiled.returncode != 0:
         return None, compiled.stderr.strip().splitlines()[-1][:200]
@@ -241,7 +246,10 @@ def main():
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--json", default=os.path.join(ROOT, "benchmarks", "results.json"))
     parser.add_argument("--filter", default="", help="only entries whose name contains this")
+    parser.add_argument("--compile-flag", action="append", default=[],
+                        help="extra flag for smelt compile (repeatable), for A/B runs")
     args = parser.parse_args()
+    COMPILE_FLAGS.extend(args.compile_flag)
     binary = os.path.join(os.environ.get("SMELT_BUILD_DIR", os.path.join(ROOT, "build")),
                           "bin", "smelt")
     results = {"threads": args.threads, "repeat": args.repeat, "subgraphs": [], "models": []}
