@@ -299,6 +299,90 @@ std::optional<ConvCall> convCall(ArrayRef<Operation *> group) {
   return call;
 }
 
+/// Whether `op` is a convolution a library computes, or an add or relu of
+/// the epilogue such a convolution could take (following producers back
+/// through at most two adds/relus).
+bool epilogueOfLibraryConv(Operation *op) {
+  for (int step = 0; step < 3 && op; ++step) {
+    if (isa<graph::ConvOp>(op))
+      return convCall({op}).has_value();
+    if (!isa<graph::AddOp, graph::ReluOp>(op))
+      return false;
+    Operation *producer = nullptr;
+    for (Value operand : op->getOperands())
+      if (Operation *def = operand.getDefiningOp();
+          def && isa<graph::ConvOp, graph::AddOp, graph::ReluOp>(def)) {
+        producer = def;
+        break;
+      }
+    op = producer;
+  }
+  return false;
+}
+
+/// The pool2d params (see smelt/plugin.h) of a lone 2-D f32 NCHW pooling a
+/// library can compute: max_pool, avg_pool, and reduce_mean over H and W (a
+/// global average pool). The bottom/right pads are those the windows reach
+/// (ceil_mode's extra windows included); an average that counts explicit
+/// padding but not ceil_mode's extra cells is left to the generated kernel.
+std::optional<SmallVector<int64_t>> poolCall(ArrayRef<Operation *> group) {
+  if (group.size() != 1 || group.front()->getNumOperands() != 1)
+    return std::nullopt;
+  Operation *op = group.front();
+  auto input = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+  auto output = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!input || !output || input.getRank() != 4 || !input.hasStaticShape() ||
+      !output.hasStaticShape() || !input.getElementType().isF32() ||
+      !output.getElementType().isF32() || input.getNumElements() == 0)
+    return std::nullopt;
+  int64_t n = input.getDimSize(0), c = input.getDimSize(1), h = input.getDimSize(2),
+          w = input.getDimSize(3);
+  SmallVector<int64_t> kernel, strides, dilations = {1, 1}, pads;
+  int64_t kind;
+  if (auto max = dyn_cast<graph::MaxPoolOp>(op)) {
+    kernel.assign(max.getKernelShape().begin(), max.getKernelShape().end());
+    strides.assign(max.getStrides().begin(), max.getStrides().end());
+    dilations.assign(max.getDilations().begin(), max.getDilations().end());
+    pads.assign(max.getPads().begin(), max.getPads().end());
+    kind = 0;
+  } else if (auto avg = dyn_cast<graph::AvgPoolOp>(op)) {
+    kernel.assign(avg.getKernelShape().begin(), avg.getKernelShape().end());
+    strides.assign(avg.getStrides().begin(), avg.getStrides().end());
+    pads.assign(avg.getPads().begin(), avg.getPads().end());
+    kind = avg.getCountIncludePad() ? 2 : 1;
+  } else if (auto mean = dyn_cast<graph::ReduceMeanOp>(op)) {
+    SmallVector<int64_t> axes(mean.getAxes().begin(), mean.getAxes().end());
+    llvm::sort(axes);
+    if (axes != SmallVector<int64_t>{2, 3} || output.getNumElements() != n * c)
+      return std::nullopt;
+    kernel = {h, w};
+    strides = {1, 1};
+    pads = {0, 0, 0, 0};
+    kind = 1;
+  } else {
+    return std::nullopt;
+  }
+  if (kernel.size() != 2 || strides.size() != 2 || dilations.size() != 2 || pads.size() != 4)
+    return std::nullopt;
+  int64_t oh = isa<graph::ReduceMeanOp>(op) ? 1 : output.getDimSize(2);
+  int64_t ow = isa<graph::ReduceMeanOp>(op) ? 1 : output.getDimSize(3);
+  if (!isa<graph::ReduceMeanOp>(op) &&
+      (output.getDimSize(0) != n || output.getDimSize(1) != c))
+    return std::nullopt;
+  // The pads the last window reaches.
+  int64_t reachBottom = std::max<int64_t>(
+      0, (oh - 1) * strides[0] + (kernel[0] - 1) * dilations[0] + 1 - h - pads[0]);
+  int64_t reachRight = std::max<int64_t>(
+      0, (ow - 1) * strides[1] + (kernel[1] - 1) * dilations[1] + 1 - w - pads[1]);
+  if (kind == 2 && (reachBottom > pads[2] || reachRight > pads[3]))
+    return std::nullopt;
+  return SmallVector<int64_t>{n,          c,          h,          w,
+                              oh,         ow,         kernel[0],  kernel[1],
+                              strides[0], strides[1], dilations[0], dilations[1],
+                              pads[0],    pads[1],    reachBottom, reachRight,
+                              kind};
+}
+
 Value KernelFormation::bufferOf(Value value) {
   if (Value buffer = buffers.lookup(value))
     return buffer;
@@ -455,6 +539,12 @@ FailureOr<std::vector<SmallVector<Operation *>>> KernelFormation::formGroups() {
       if (!convCall(candidate))
         joined = -1;
     }
+    // Likewise a pooling the library computes keeps out a library
+    // convolution's epilogue (the residual add and relu before a global
+    // average pool): both stay library calls, in the library's layout.
+    if (joined != -1 && libraryCalls && groups[joined].size() == 1 &&
+        poolCall(groups[joined]) && epilogueOfLibraryConv(op))
+      joined = -1;
     if (joined == -1) {
       joined = groups.size();
       groups.emplace_back();
@@ -693,6 +783,17 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
         call->setAttr("library_args", builder.getDenseI64ArrayAttr(positions));
         return success();
       }
+    }
+  }
+  if (libraryCalls && hostArguments.size() == 2) {
+    if (std::optional<SmallVector<int64_t>> pool = poolCall(group)) {
+      // oneDNN's pooling takes the layout the convolutions around it keep.
+      Attribute candidates[] = {builder.getStringAttr("oneDNN"), kernelSymbol};
+      auto call = plan::CallOp::create(builder, loc, "pool2d", hostArguments,
+                                       builder.getArrayAttr(candidates));
+      call->setAttr("params", builder.getDenseI64ArrayAttr(*pool));
+      call->setAttr("library_args", builder.getDenseI64ArrayAttr({0, 1}));
+      return success();
     }
   }
   plan::LaunchOp::create(builder, loc, kernelSymbol, hostArguments);

@@ -407,6 +407,29 @@ bool verifyLibraryCall(const Launch &launch, const Plan &plan,
                                 "sizes of its buffers");
     return true;
   }
+  if (op == "pool2d") {
+    if (countOf(params) != 17 || countOf(args) != 2)
+      return corrupt(error, where + ": a pool2d call needs 2 buffers and 17 parameters");
+    int64_t p[17];
+    for (int i = 0; i < 17; ++i)
+      p[i] = params->Get(i);
+    bool valid = true;
+    for (int i = 0; i <= 11 && valid; ++i)
+      valid = inRange(p[i], 1); // sizes, window, strides, dilations
+    for (int i = 12; i <= 15 && valid; ++i)
+      valid = inRange(p[i], 0); // pads
+    valid = valid && p[16] >= 0 && p[16] <= 2 &&
+            (p[2] + p[12] + p[14] - (p[6] - 1) * p[10] - 1) / p[8] + 1 == p[4] &&
+            (p[3] + p[13] + p[15] - (p[7] - 1) * p[11] - 1) / p[9] + 1 == p[5];
+    if (!valid)
+      return corrupt(error, where + ": invalid pool2d parameters");
+    using U = unsigned __int128;
+    if (bytesOf(0) != U(p[0]) * p[1] * p[2] * p[3] * 4 ||
+        bytesOf(1) != U(p[0]) * p[1] * p[4] * p[5] * 4)
+      return corrupt(error, where + ": the pool2d's shapes disagree with the "
+                                "sizes of its buffers");
+    return true;
+  }
   return true; // drivers that do not know the op run the kernel
 }
 

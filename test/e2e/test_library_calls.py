@@ -1,5 +1,6 @@
 """Per-op implementation choice at load time: a plain f32 MatMul is offered to
-vendor GEMMs (oneDNN, then OpenBLAS) with the generated kernel as fallback.
+vendor GEMMs (oneDNN, then OpenBLAS), convolutions and poolings to oneDNN,
+with the generated kernel as fallback.
 The runtime picks the first library it finds (SMELT_<LIB>_PATH=off removes
 one), `smelt run -v` shows the choice, and every choice matches NumPy."""
 import numpy as np
@@ -115,6 +116,66 @@ def test_convolutions_with_and_without_onednn(tmp_path, smelt):
         uses_onednn = "): oneDNN" in err
         assert uses_onednn == (have_onednn and not library), err
         assert err.count("(conv2d ") == 3, err  # every convolution was offered
+        # f32 convolutions in different summation orders (PyTorch, oneDNN, ours).
+        np.testing.assert_allclose(np.load(tmp_path / "y.npy"), expected, rtol=1e-4, atol=1e-5)
+
+
+class PoolBlock(torch.nn.Module):
+    """A pooling between oneDNN convolutions (its input and output can stay in
+    oneDNN's layout), then a residual block and a global average pool."""
+
+    def __init__(self, pool):
+        super().__init__()
+        self.stem = torch.nn.Conv2d(3, 16, 3, padding=1)
+        self.pool = pool
+        self.body = torch.nn.Conv2d(16, 16, 3, padding=1)
+        self.head = torch.nn.AdaptiveAvgPool2d(1)
+
+    def forward(self, x):
+        y = self.pool(torch.relu(self.stem(x)))
+        return self.head(torch.relu(self.body(y) + y))
+
+
+# (pooling, how many tensors at least stay in oneDNN's layout). PyTorch
+# exports an average that counts padding as a Pad (a generated kernel) and
+# an average over the padded input, so only the body's output stays there;
+# with ceil_mode and no padding it exports an average of the input cells.
+POOLS = [
+    ("max 3x3 s2 p1", lambda: torch.nn.MaxPool2d(3, 2, 1), 3),
+    ("max 3x3 s2 ceil", lambda: torch.nn.MaxPool2d(3, 2, ceil_mode=True), 3),
+    ("max 2x2 dilated", lambda: torch.nn.MaxPool2d(2, 1, dilation=2), 3),
+    ("avg 3x3 s1 p1 exclude pad", lambda: torch.nn.AvgPool2d(3, 1, 1, count_include_pad=False),
+     3),
+    ("avg 3x3 s2 p1 include pad", lambda: torch.nn.AvgPool2d(3, 2, 1), 1),
+    ("avg 2x2 s2 ceil", lambda: torch.nn.AvgPool2d(2, 2, ceil_mode=True), 3),
+]
+
+
+@pytest.mark.parametrize("name,pool,kept", POOLS, ids=[p[0] for p in POOLS])
+def test_poolings_with_and_without_onednn(tmp_path, smelt, name, pool, kept):
+    torch.manual_seed(11)
+    model = PoolBlock(pool()).eval()
+    x = torch.randn(2, 3, 17, 15)
+    torch.onnx.export(model, x, str(tmp_path / "pool.onnx"), opset_version=13)
+    with torch.no_grad():
+        expected = model(x).numpy()
+    assert smelt("compile", tmp_path / "pool.onnx", "-o", tmp_path / "pool.smelt",
+                 "--quiet")[0] == 0
+    np.save(tmp_path / "x.npy", x.numpy())
+    have_onednn = library_found(smelt, "oneDNN")
+    for disable in ([], ["--library=oneDNN=off"]):
+        code, _, err = smelt("run", tmp_path / "pool.smelt", "-v", f"--input=@{tmp_path}/x.npy",
+                             f"--output=@{tmp_path}/y.npy", *disable)
+        assert code == 0, err
+        pools = [line for line in err.splitlines() if "(pool2d " in line]
+        assert len(pools) == 2, err  # the pooling and the global average pool
+        on_onednn = have_onednn and not disable
+        assert all(("): oneDNN" in line) == on_onednn for line in pools), err
+        if on_onednn:
+            # The stem's output, the pooling's (it takes its input's layout)
+            # and the body's.
+            count = int(err.split(" tensor(s) between oneDNN ops")[0].split()[-1])
+            assert count >= kept, err
         # f32 convolutions in different summation orders (PyTorch, oneDNN, ours).
         np.testing.assert_allclose(np.load(tmp_path / "y.npy"), expected, rtol=1e-4, atol=1e-5)
 

@@ -11,7 +11,7 @@
 // int64_t end_id)`; a launch calls it over sub-ranges of [0, grid).
 //
 //===----------------------------------------------------------------------===//
-#include "OneDnnConv.h"
+#include "OneDnnOps.h"
 #include "smelt/plugin.h"
 
 #include <algorithm>
@@ -236,7 +236,7 @@ void runGemm(const Gemm &gemm, const float *a, const float *b, float *c) {
     const float *bi = b + i * gemm.strideB;
     float *ci = c + i * gemm.m * gemm.n;
     if (gemm.library == Gemm::Library::OneDnn) {
-      std::lock_guard<std::mutex> serial(smelt::cpu::oneDnnCalls()); // see OneDnnConv.h
+      std::lock_guard<std::mutex> serial(smelt::cpu::oneDnnCalls()); // see OneDnnOps.h
       int status = reinterpret_cast<DnnlSgemm>(gemm.function)(
           'N', 'N', gemm.m, gemm.n, gemm.k, 1.0f, ai, gemm.k, bi, gemm.n, 0.0f, ci, gemm.n);
       if (status != 0)
@@ -307,6 +307,7 @@ struct Program {
     std::vector<uint32_t> args;
     Gemm library; // used instead of `entry` when bound
     std::shared_ptr<smelt::cpu::OneDnnConv> conv; // likewise, for conv2d
+    std::shared_ptr<smelt::cpu::OneDnnPool> pool; // likewise, for pool2d
     std::vector<uint32_t> libraryArgs;
     bool hasBias = false, hasResidual = false;
   };
@@ -447,6 +448,12 @@ void Program::runStep(const Step &step, std::vector<void *> &pointers,
                                            residual, static_cast<float *>(pointers[ids[next]]));
     if (!failure.empty())
       fail(SMELT_INTERNAL, failure);
+  } else if (step.kind == SMELT_COMMAND_LAUNCH && step.launch.pool) {
+    const std::vector<uint32_t> &ids = step.launch.libraryArgs;
+    std::string failure = step.launch.pool->run(static_cast<const float *>(pointers[ids[0]]),
+                                                static_cast<float *>(pointers[ids[1]]));
+    if (!failure.empty())
+      fail(SMELT_INTERNAL, failure);
   } else if (step.kind == SMELT_COMMAND_LAUNCH && step.launch.library.function) {
     const std::vector<uint32_t> &ids = step.launch.args;
     runGemm(step.launch.library, static_cast<const float *>(pointers[ids[0]]),
@@ -566,14 +573,22 @@ smelt_status_code_t checkSectionEntry(void *, uint32_t, const smelt_program_sect
   return guard(error, [&] { checkSection(*section); });
 }
 
-/// Tensors that one oneDNN convolution writes and only oneDNN convolutions
-/// read stay in the layout oneDNN chose (see keepInLibraryLayout): the
-/// reorders around every call disappear between consecutive convolutions.
+/// Tensors that one oneDNN op (a convolution or pooling) writes and only
+/// oneDNN ops read stay in the layout oneDNN chose (see keepInLibraryLayout):
+/// the reorders around every call disappear between consecutive library ops.
 /// Only scratch buffers qualify (inputs and outputs are NCHW for the caller),
-/// each with exactly one writer. Returns how many were kept.
-size_t keepConvolutionsInLibraryLayout(Program &program) {
+/// each with exactly one writer; they are decided in the order of their
+/// writers, since a pooling writes the layout it was given. Returns how many
+/// were kept.
+size_t keepTensorsInLibraryLayout(Program &program) {
   enum Role { Writer, Input, Residual, Other };
   std::vector<std::vector<std::pair<size_t, Role>>> uses(program.buffers.size());
+  auto libraryOp = [&](size_t stepIndex) -> smelt::cpu::OneDnnOp * {
+    const Program::Launch &launch = program.steps[stepIndex].launch;
+    if (launch.conv)
+      return launch.conv.get();
+    return launch.pool.get();
+  };
   for (size_t i = 0; i < program.steps.size(); ++i) {
     const Program::Step &step = program.steps[i];
     auto use = [&](uint32_t id, Role role) {
@@ -590,6 +605,9 @@ size_t keepConvolutionsInLibraryLayout(Program &program) {
       if (step.launch.hasResidual)
         use(ids[next++], Residual);
       use(ids[next], Writer);
+    } else if (step.kind == SMELT_COMMAND_LAUNCH && step.launch.pool) {
+      use(step.launch.libraryArgs[0], Input);
+      use(step.launch.libraryArgs[1], Writer);
     } else if (step.kind == SMELT_COMMAND_LAUNCH) {
       for (uint32_t id : step.launch.args)
         use(id, Other);
@@ -601,26 +619,33 @@ size_t keepConvolutionsInLibraryLayout(Program &program) {
       use(step.reduce.destination, Other);
     }
   }
-  size_t kept = 0;
+  std::vector<std::pair<size_t, smelt::cpu::LibraryEdge>> edges; // by writer step
   for (size_t b = 0; b < uses.size(); ++b) {
     if (program.buffers[b].kind != SMELT_BUFFER_ARENA)
       continue;
-    smelt::cpu::ConvEdge edge{nullptr, {}, program.buffers[b].size};
+    smelt::cpu::LibraryEdge edge{nullptr, {}, program.buffers[b].size};
+    size_t writer = 0;
     bool eligible = true;
     for (auto [stepIndex, role] : uses[b]) {
-      smelt::cpu::OneDnnConv *conv = program.steps[stepIndex].launch.conv.get();
       if (role == Other || (role == Writer && edge.producer)) {
         eligible = false;
         break;
       }
-      if (role == Writer)
-        edge.producer = conv;
-      else
-        edge.consumers.emplace_back(conv, role == Residual);
+      if (role == Writer) {
+        edge.producer = libraryOp(stepIndex);
+        writer = stepIndex;
+      } else {
+        edge.consumers.emplace_back(libraryOp(stepIndex), role == Residual);
+      }
     }
-    if (eligible && edge.producer && smelt::cpu::keepInLibraryLayout(edge))
-      ++kept;
+    if (eligible && edge.producer)
+      edges.emplace_back(writer, std::move(edge));
   }
+  std::stable_sort(edges.begin(), edges.end(),
+                   [](const auto &a, const auto &b) { return a.first < b.first; });
+  size_t kept = 0;
+  for (const auto &[writer, edge] : edges)
+    kept += smelt::cpu::keepInLibraryLayout(edge);
   return kept;
 }
 
@@ -707,6 +732,31 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
                      std::to_string(params[2]) + "x" + std::to_string(params[3]) + " -> " +
                      std::to_string(params[4]) + "x" + std::to_string(params[7]) + "x" +
                      std::to_string(params[8]) + "): " + choice + "\n";
+        } else if (command.library_op && std::string(command.library_op) == "pool2d" &&
+                   command.library_param_count == 17) {
+          const int64_t *params = command.library_params;
+          std::string choice;
+          bool offered = false;
+          for (uint32_t l = 0; l < command.library_count; ++l)
+            offered |= std::string(command.libraries[l]) == "oneDNN";
+          if (offered) {
+            std::string why;
+            step.launch.pool = smelt::cpu::bindOneDnnPool(*driver->host, params, why);
+            choice = step.launch.pool ? step.launch.pool->name()
+                                      : "generated kernel (oneDNN: " + why + ")";
+          } else {
+            choice = "generated kernel (no library offered)";
+          }
+          step.launch.libraryArgs.assign(command.library_args,
+                                         command.library_args + command.library_arg_count);
+          static const char *const kKinds[] = {"max", "average", "average with padding"};
+          step.label += " [pool2d: " + choice + "]";
+          choices += "  kernel " + std::to_string(command.kernel) + " '" +
+                     view->kernels[command.kernel].symbol + "' (pool2d " +
+                     kKinds[params[16]] + " " + std::to_string(params[0]) + "x" +
+                     std::to_string(params[1]) + "x" + std::to_string(params[2]) + "x" +
+                     std::to_string(params[3]) + " -> " + std::to_string(params[4]) + "x" +
+                     std::to_string(params[5]) + "): " + choice + "\n";
         } else if (command.library_op) {
           std::string choice;
           step.launch.library = bindLibraryCall(*driver->host, command, choice);
@@ -731,10 +781,10 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
       }
       program->steps.push_back(std::move(step));
     }
-    size_t kept = keepConvolutionsInLibraryLayout(*program);
+    size_t kept = keepTensorsInLibraryLayout(*program);
     if (kept > 0)
       choices += "  " + std::to_string(kept) +
-                 " tensor(s) between oneDNN convolutions stay in oneDNN's layout\n";
+                 " tensor(s) between oneDNN ops stay in oneDNN's layout\n";
     uint32_t loaded = 0;
     for (const auto &code : program->codeObjects)
       loaded += code != nullptr;

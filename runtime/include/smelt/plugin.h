@@ -180,7 +180,13 @@ typedef struct smelt_program_command_t {
   /* The buffers the library op takes, when they are not `args` (count 0).
    * "conv2d": input, weight, [bias], [residual], output, with params [N, C,
    * H, W, K, R, S, OH, OW, strideH, strideW, dilationH, dilationW, padTop,
-   * padLeft, padBottom, padRight, groups, hasBias, hasResidual, relu]. */
+   * padLeft, padBottom, padRight, groups, hasBias, hasResidual, relu].
+   * "pool2d": input, output (NCHW f32), with params [N, C, H, W, OH, OW, KH,
+   * KW, strideH, strideW, dilationH, dilationW, padTop, padLeft, padBottom,
+   * padRight, kind] where kind is 0 max, 1 average over the cells inside
+   * the input, 2 average over the window with the padding counted; the pads
+   * are those the windows reach (OH = (H + padTop + padBottom - (KH - 1) *
+   * dilationH - 1) / strideH + 1, likewise OW). */
   const uint32_t *library_args;
   uint32_t library_arg_count;
 } smelt_program_command_t;

@@ -149,3 +149,50 @@ func.func @main(%a: tensor<4x16xf32>, %b: tensor<16x8xf32>) -> tensor<4x8xf32> {
   %r = graph.relu %y : tensor<4x8xf32>
   return %r : tensor<4x8xf32>
 }
+
+// -----
+
+// Poolings a library computes are pool2d calls offered to oneDNN: the global
+// average pool after a residual block stays alone, so the block's add and
+// relu remain the convolution's epilogue (both library calls). pool2d params:
+// N, C, H, W, OH, OW, window, strides, dilations, pads (top, left, and the
+// bottom/right ones the windows reach), kind (1: average of the input cells).
+// CHECK-LABEL: func.func @main
+// CHECK: plan.call "conv2d"
+// CHECK-SAME: @k0_relu
+// CHECK-SAME: params = array<i64: 1, 4, 8, 8, 4, 3, 3, 8, 8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1>
+// CHECK: plan.call "pool2d"
+// CHECK-SAME: candidates = ["oneDNN", @k1_reduce_mean], library_args = array<i64: 0, 1>, params = array<i64: 1, 4, 8, 8, 1, 1, 8, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1>
+// CHECK: kernel.func @k0_relu
+// CHECK-SAME: ops = ["graph.conv", "graph.add", "graph.relu"]
+func.func @main(%x: tensor<1x4x8x8xf32> {smelt.name = "x"}, %w: tensor<4x4x3x3xf32> {smelt.name = "w"}) -> (tensor<1x4x1x1xf32> {smelt.name = "y"}) {
+  %0 = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %1 = graph.add %0, %x : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %2 = graph.relu %1 : tensor<1x4x8x8xf32>
+  %3 = graph.reduce_mean %2 {axes = array<i64: 2, 3>, keep_dims = true} : (tensor<1x4x8x8xf32>) -> tensor<1x4x1x1xf32>
+  return %3 : tensor<1x4x1x1xf32>
+}
+
+// -----
+
+// ceil_mode: the last window reaches one cell past the input, which becomes
+// the bottom/right pad the library is given (kind 0: max).
+// CHECK-LABEL: func.func @main
+// CHECK: plan.call "pool2d"
+// CHECK-SAME: params = array<i64: 1, 4, 8, 8, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 0>
+func.func @main(%x: tensor<1x4x8x8xf32> {smelt.name = "x"}) -> (tensor<1x4x4x4xf32> {smelt.name = "y"}) {
+  %0 = graph.max_pool %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, ceil_mode = true} : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32>
+  return %0 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// An average that counts the explicit padding (kind 2) but not ceil_mode's
+// extra cells has no library equivalent: the generated kernel runs.
+// CHECK-LABEL: func.func @main
+// CHECK-NOT: plan.call
+// CHECK: plan.launch @k0_avg_pool
+func.func @main(%x: tensor<1x4x8x8xf32> {smelt.name = "x"}) -> (tensor<1x4x5x5xf32> {smelt.name = "y"}) {
+  %0 = graph.avg_pool %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, ceil_mode = true, count_include_pad = true} : (tensor<1x4x8x8xf32>) -> tensor<1x4x5x5xf32>
+  return %0 : tensor<1x4x5x5xf32>
+}

@@ -271,6 +271,27 @@ TEST(ArtifactWriter, RejectsInconsistentDescriptions) {
   EXPECT_FALSE(writeArtifact(model, bytes, error));
   EXPECT_THAT(error, HasSubstr("a gemm call needs 3 buffers and 5 parameters"));
 
+  // pool2d: input and output, 17 parameters whose window arithmetic holds.
+  launch.libraryOp = "pool2d";
+  launch.libraryArgs = {3, 4};
+  // 1x1x2x8 -> 1x1x1x4 with 2x2 windows: 16 bytes out, but buffer 4 has 64.
+  launch.libraryParams = {1, 1, 2, 8, 1, 4, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0};
+  EXPECT_FALSE(writeArtifact(model, bytes, error));
+  EXPECT_THAT(error, HasSubstr("the pool2d's shapes disagree with the sizes of its buffers"));
+  // 1x1x2x8 -> 1x1x2x8 with 1x1 windows fits, but kind 3 does not exist.
+  launch.libraryParams = {1, 1, 2, 8, 2, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 3};
+  EXPECT_FALSE(writeArtifact(model, bytes, error));
+  EXPECT_THAT(error, HasSubstr("invalid pool2d parameters"));
+  // An output size the windows do not give.
+  launch.libraryParams = {1, 1, 2, 8, 2, 8, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0, 0};
+  EXPECT_FALSE(writeArtifact(model, bytes, error));
+  EXPECT_THAT(error, HasSubstr("invalid pool2d parameters"));
+  launch.libraryParams = {1, 1, 2, 8, 2, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1};
+  EXPECT_TRUE(writeArtifact(model, bytes, error)) << error;
+  launch.libraryArgs = {3};
+  EXPECT_FALSE(writeArtifact(model, bytes, error));
+  EXPECT_THAT(error, HasSubstr("a pool2d call needs 2 buffers and 17 parameters"));
+
   model = makeCopyModel();
   model.outputs[0].shape = std::vector<int64_t>(17, 1);
   EXPECT_FALSE(writeArtifact(model, bytes, error));

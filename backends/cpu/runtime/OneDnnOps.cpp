@@ -1,11 +1,11 @@
-//===- OneDnnConv.cpp - 2-D convolutions through oneDNN, bound at load time ===//
+//===- OneDnnOps.cpp - convolutions and poolings through oneDNN, bound at load time -===//
 //
 // Uses oneDNN's C API (version 2) by the declarations of Debian's
 // libdnnl-dev; every function is resolved with dlsym from the library the
 // host opened, so nothing links oneDNN.
 //
 //===----------------------------------------------------------------------===//
-#include "OneDnnConv.h"
+#include "OneDnnOps.h"
 
 #if __has_include(<oneapi/dnnl/dnnl.h>)
 #include <oneapi/dnnl/dnnl.h>
@@ -32,7 +32,13 @@ std::unique_ptr<OneDnnConv> bindOneDnnConv(const smelt_host_t &, const int64_t *
   return nullptr;
 }
 
-bool keepInLibraryLayout(const ConvEdge &) { return false; }
+std::unique_ptr<OneDnnPool> bindOneDnnPool(const smelt_host_t &, const int64_t *,
+                                           std::string &why) {
+  why = "this runtime was built without oneDNN's headers (libdnnl-dev)";
+  return nullptr;
+}
+
+bool keepInLibraryLayout(const LibraryEdge &) { return false; }
 
 #else
 
@@ -50,6 +56,7 @@ struct Api {
   X(dnnl_memory_desc_equal)                                                                      \
   X(dnnl_memory_desc_get_size)                                                                   \
   X(dnnl_dilated_convolution_forward_desc_init)                                                  \
+  X(dnnl_pooling_v2_forward_desc_init)                                                           \
   X(dnnl_post_ops_create)                                                                        \
   X(dnnl_post_ops_append_sum)                                                                    \
   X(dnnl_post_ops_append_eltwise)                                                                \
@@ -107,6 +114,68 @@ const Api *resolve(void *handle, std::string &why) {
   return apis.back().second.get();
 }
 
+/// One call's oneDNN objects: a stream, the run's buffers wrapped as
+/// memories (or scratch memories oneDNN allocates), the first failure.
+class Execution {
+public:
+  Execution(const Api *api, const char *what) : api_(api), what_(what) {
+    if (api_->dnnl_stream_create(&stream_, api_->engine, dnnl_stream_default_flags) !=
+        dnnl_success)
+      error_ = "oneDNN could not create a stream";
+  }
+  ~Execution() {
+    for (dnnl_memory_t memory : memories_)
+      api_->dnnl_memory_destroy(memory);
+    if (stream_)
+      api_->dnnl_stream_destroy(stream_);
+  }
+  /// `data` as a memory of layout `desc`.
+  dnnl_memory_t wrap(const dnnl_memory_desc_t &desc, const void *data) {
+    dnnl_memory_t memory = nullptr;
+    if (api_->dnnl_memory_create(&memory, &desc, api_->engine, const_cast<void *>(data)) !=
+        dnnl_success) {
+      if (error_.empty())
+        error_ = "oneDNN could not wrap a buffer";
+      return nullptr;
+    }
+    memories_.push_back(memory);
+    return memory;
+  }
+  dnnl_memory_t scratch(const dnnl_memory_desc_t &desc) { return wrap(desc, DNNL_MEMORY_ALLOCATE); }
+  void execute(dnnl_primitive_t primitive, std::vector<dnnl_exec_arg_t> args) {
+    if (error_.empty() &&
+        api_->dnnl_primitive_execute(primitive, stream_, static_cast<int>(args.size()),
+                                     args.data()) != dnnl_success)
+      error_ = std::string("oneDNN's ") + what_ + " failed";
+  }
+  /// Waits for the stream; the first failure, or empty.
+  std::string finish() {
+    if (error_.empty() && api_->dnnl_stream_wait(stream_) != dnnl_success)
+      error_ = std::string("oneDNN's ") + what_ + " failed";
+    return error_;
+  }
+  bool failed() const { return !error_.empty(); }
+
+private:
+  const Api *api_;
+  const char *what_;
+  dnnl_stream_t stream_ = nullptr;
+  std::vector<dnnl_memory_t> memories_;
+  std::string error_;
+};
+
+/// A reorder primitive between two layouts; empty on success, else why not.
+std::string makeReorder(const Api *api, const dnnl_memory_desc_t &from,
+                        const dnnl_memory_desc_t &to, dnnl_primitive_t &reorder) {
+  dnnl_primitive_desc_t pd = nullptr;
+  bool ok = api->dnnl_reorder_primitive_desc_create(&pd, &from, api->engine, &to, api->engine,
+                                                    nullptr) == dnnl_success &&
+            api->dnnl_primitive_create(&reorder, pd) == dnnl_success;
+  if (pd)
+    api->dnnl_primitive_desc_destroy(pd);
+  return ok ? "" : "oneDNN could not reorder activations";
+}
+
 class Conv final : public OneDnnConv {
 public:
   ~Conv() override {
@@ -123,47 +192,24 @@ public:
     // concurrent calls get different teams: one call at a time keeps every
     // result bit-identical to a lone run (each call uses every core anyway).
     std::lock_guard<std::mutex> serial(oneDnnCalls());
-    dnnl_stream_t stream = nullptr;
-    if (api_->dnnl_stream_create(&stream, api_->engine, dnnl_stream_default_flags) !=
-        dnnl_success)
-      return "oneDNN could not create a stream";
-    std::vector<dnnl_memory_t> memories;
-    bool wrapped = true;
-    auto wrap = [&](const dnnl_memory_desc_t &desc, const void *data) {
-      dnnl_memory_t memory = nullptr;
-      if (api_->dnnl_memory_create(&memory, &desc, api_->engine, const_cast<void *>(data)) !=
-          dnnl_success) {
-        wrapped = false;
-        return (dnnl_memory_t) nullptr;
-      }
-      memories.push_back(memory);
-      return memory;
-    };
-    auto scratch = [&](const dnnl_memory_desc_t &desc) {
-      return wrap(desc, DNNL_MEMORY_ALLOCATE);
-    };
-    std::string error;
-    auto execute = [&](dnnl_primitive_t primitive, std::vector<dnnl_exec_arg_t> args) {
-      if (error.empty() &&
-          api_->dnnl_primitive_execute(primitive, stream, static_cast<int>(args.size()),
-                                       args.data()) != dnnl_success)
-        error = "oneDNN's convolution failed";
-    };
+    Execution call(api_, "convolution");
+    if (call.failed())
+      return call.finish();
 
     // The implementation's layouts when they are not NCHW: reorder in and out,
-    // unless the neighbouring convolutions keep the tensor in that layout.
+    // unless the neighbouring ops keep the tensor in that layout.
     dnnl_memory_t src;
     if (srcInLibraryLayout_) {
-      src = wrap(src_, input);
+      src = call.wrap(src_, input);
     } else {
-      src = wrap(plainSrc_, input);
+      src = call.wrap(plainSrc_, input);
       if (srcReorder_) {
-        dnnl_memory_t blocked = scratch(src_);
-        execute(srcReorder_, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, blocked}});
+        dnnl_memory_t blocked = call.scratch(src_);
+        call.execute(srcReorder_, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, blocked}});
         src = blocked;
       }
     }
-    dnnl_memory_t dst = wrap(dstInLibraryLayout_ ? dst_ : plainDst_, output);
+    dnnl_memory_t dst = call.wrap(dstInLibraryLayout_ ? dst_ : plainDst_, output);
     dnnl_memory_t convDst = dst;
     const bool reorderOut = dstReorder_ && !dstInLibraryLayout_;
     std::vector<float> staged;
@@ -171,9 +217,9 @@ public:
       // The residual, kept in the library's layout, is copied in as is.
       if (hasResidual_ && residualInLibraryLayout_) {
         staged.assign(residual, residual + outputBytes_ / sizeof(float));
-        convDst = wrap(dst_, staged.data());
+        convDst = call.wrap(dst_, staged.data());
       } else {
-        convDst = scratch(dst_);
+        convDst = call.scratch(dst_);
       }
     }
     if (hasResidual_) {
@@ -182,28 +228,21 @@ public:
       // driver never keeps a buffer the residual shares with the output in
       // the library's layout, so this never reorders in place).
       if (dstReorder_ && !residualInLibraryLayout_)
-        execute(residualReorder_,
-                {{DNNL_ARG_FROM, wrap(plainDst_, residual)}, {DNNL_ARG_TO, convDst}});
+        call.execute(residualReorder_,
+                     {{DNNL_ARG_FROM, call.wrap(plainDst_, residual)}, {DNNL_ARG_TO, convDst}});
       else if (!reorderOut && residual != output)
         std::memcpy(output, residual, outputBytes_);
     }
     std::vector<dnnl_exec_arg_t> args = {
         {DNNL_ARG_SRC, src},
-        {DNNL_ARG_WEIGHTS, reorderedWeights_ ? reorderedWeights_ : wrap(weights_, weight)},
+        {DNNL_ARG_WEIGHTS, reorderedWeights_ ? reorderedWeights_ : call.wrap(weights_, weight)},
         {DNNL_ARG_DST, convDst}};
     if (hasBias_)
-      args.push_back({DNNL_ARG_BIAS, wrap(bias_, bias)});
-    if (!wrapped)
-      error = "oneDNN could not wrap a buffer";
-    execute(primitive_, args);
+      args.push_back({DNNL_ARG_BIAS, call.wrap(bias_, bias)});
+    call.execute(primitive_, args);
     if (reorderOut)
-      execute(dstReorder_, {{DNNL_ARG_FROM, convDst}, {DNNL_ARG_TO, dst}});
-    if (error.empty() && api_->dnnl_stream_wait(stream) != dnnl_success)
-      error = "oneDNN's convolution failed";
-    for (dnnl_memory_t memory : memories)
-      api_->dnnl_memory_destroy(memory);
-    api_->dnnl_stream_destroy(stream);
-    return error;
+      call.execute(dstReorder_, {{DNNL_ARG_FROM, convDst}, {DNNL_ARG_TO, dst}});
+    return call.finish();
   }
 
   const std::string &name() const override { return name_; }
@@ -272,11 +311,11 @@ public:
     src_ = *api_->dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
     dst_ = *api_->dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
     if (!api_->dnnl_memory_desc_equal(&src_, &plainSrc_))
-      why = makeReorder(plainSrc_, src_, srcReorder_);
+      why = makeReorder(api_, plainSrc_, src_, srcReorder_);
     if (why.empty() && !api_->dnnl_memory_desc_equal(&dst_, &plainDst_)) {
-      why = makeReorder(dst_, plainDst_, dstReorder_);
+      why = makeReorder(api_, dst_, plainDst_, dstReorder_);
       if (why.empty() && hasResidual_)
-        why = makeReorder(plainDst_, dst_, residualReorder_);
+        why = makeReorder(api_, plainDst_, dst_, residualReorder_);
     }
     // Constant weights go, once, into the layout the implementation chose.
     const dnnl_memory_desc_t *chosen =
@@ -293,6 +332,7 @@ public:
   }
 
   explicit Conv(const Api *api) : api_(api) {}
+  const Api *api() const { return api_; }
 
   /// The layout the implementation reads its input in / writes its output in
   /// (and reads the residual in), when it is not NCHW.
@@ -301,27 +341,10 @@ public:
       return srcReorder_ ? &src_ : nullptr;
     return dstReorder_ ? &dst_ : nullptr;
   }
-  uint64_t layoutBytes(const dnnl_memory_desc_t &desc) const {
-    return api_->dnnl_memory_desc_get_size(&desc);
-  }
-  bool sameLayout(const dnnl_memory_desc_t &a, const dnnl_memory_desc_t &b) const {
-    return api_->dnnl_memory_desc_equal(&a, &b) != 0;
-  }
   bool srcInLibraryLayout_ = false, dstInLibraryLayout_ = false,
        residualInLibraryLayout_ = false;
 
 private:
-  std::string makeReorder(const dnnl_memory_desc_t &from, const dnnl_memory_desc_t &to,
-                          dnnl_primitive_t &reorder) {
-    dnnl_primitive_desc_t pd = nullptr;
-    bool ok = api_->dnnl_reorder_primitive_desc_create(&pd, &from, api_->engine, &to,
-                                                       api_->engine, nullptr) == dnnl_success &&
-              api_->dnnl_primitive_create(&reorder, pd) == dnnl_success;
-    if (pd)
-      api_->dnnl_primitive_desc_destroy(pd);
-    return ok ? "" : "oneDNN could not reorder activations";
-  }
-
   std::string reorderWeights(const dnnl_memory_desc_t &plain, const dnnl_memory_desc_t &chosen,
                              const float *weights) {
     dnnl_memory_t source = nullptr;
@@ -367,10 +390,130 @@ private:
   std::string name_;
 };
 
-} // namespace
+/// Which pooling (params[16] of pool2d).
+dnnl_alg_kind_t poolingAlgorithm(int64_t kind) {
+  return kind == 0 ? dnnl_pooling_max
+         : kind == 1 ? dnnl_pooling_avg_exclude_padding
+                     : dnnl_pooling_avg_include_padding;
+}
 
-std::unique_ptr<OneDnnConv> bindOneDnnConv(const smelt_host_t &host, const int64_t *params,
-                                           const float *constantWeights, std::string &why) {
+class Pool final : public OneDnnPool {
+public:
+  explicit Pool(const Api *api) : api_(api) {}
+  ~Pool() override { destroy(primitive_, dstReorder_); }
+  const Api *api() const { return api_; }
+
+  std::string run(const float *input, float *output) const override {
+    std::lock_guard<std::mutex> serial(oneDnnCalls()); // see Conv::run
+    Execution call(api_, "pooling");
+    if (call.failed())
+      return call.finish();
+    // The input comes in src_ (NCHW, or the layout its producer keeps);
+    // the output goes out NCHW unless its consumers keep oneDNN's layout.
+    const bool reorderOut = dstReorder_ && !dstInLibraryLayout_;
+    dnnl_memory_t src = call.wrap(src_, input);
+    dnnl_memory_t dst = call.wrap(reorderOut ? plainDst_ : dst_, output);
+    dnnl_memory_t poolDst = reorderOut ? call.scratch(dst_) : dst;
+    call.execute(primitive_, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, poolDst}});
+    if (reorderOut)
+      call.execute(dstReorder_, {{DNNL_ARG_FROM, poolDst}, {DNNL_ARG_TO, dst}});
+    return call.finish();
+  }
+
+  const std::string &name() const override { return name_; }
+  bool inLibraryLayout() const override { return srcInLibraryLayout_; }
+
+  /// Builds the primitive for NCHW on both sides; empty on success, else why not.
+  std::string build(const int64_t *p) {
+    params_.assign(p, p + 17);
+    dnnl_dims_t srcDims = {p[0], p[1], p[2], p[3]}, dstDims = {p[0], p[1], p[4], p[5]};
+    if (api_->dnnl_memory_desc_init_by_tag(&plainSrc_, 4, srcDims, dnnl_f32, dnnl_nchw) !=
+            dnnl_success ||
+        api_->dnnl_memory_desc_init_by_tag(&plainDst_, 4, dstDims, dnnl_f32, dnnl_nchw) !=
+            dnnl_success)
+      return "oneDNN rejected the tensor shapes";
+    return create(plainSrc_);
+  }
+
+  /// Takes input of layout `src` from now on, writing the output in the
+  /// layout oneDNN picks for it (as a rule the same); false (and nothing
+  /// changed) when oneDNN cannot. `reset` goes back to NCHW.
+  bool adopt(const dnnl_memory_desc_t &src) {
+    if (!create(src).empty())
+      return false;
+    srcInLibraryLayout_ = true;
+    return true;
+  }
+  void reset() {
+    if (create(plainSrc_).empty())
+      srcInLibraryLayout_ = false;
+  }
+  /// The layout it writes, when it is not NCHW.
+  const dnnl_memory_desc_t *libraryLayout() const { return dstReorder_ ? &dst_ : nullptr; }
+  bool dstInLibraryLayout_ = false;
+
+private:
+  void destroy(dnnl_primitive_t primitive, dnnl_primitive_t reorder) {
+    for (dnnl_primitive_t p : {primitive, reorder})
+      if (p)
+        api_->dnnl_primitive_destroy(p);
+  }
+
+  /// (Re)creates the primitive for input of layout `src`; on failure keeps
+  /// the one it had and says why.
+  std::string create(const dnnl_memory_desc_t &src) {
+    const int64_t *p = params_.data();
+    dnnl_dims_t dstDims = {p[0], p[1], p[4], p[5]};
+    dnnl_dims_t kernel = {p[6], p[7]}, strides = {p[8], p[9]},
+                dilation = {p[10] - 1, p[11] - 1}, padLeft = {p[12], p[13]},
+                padRight = {p[14], p[15]};
+    dnnl_memory_desc_t anyDst;
+    dnnl_pooling_v2_desc_t desc;
+    if (api_->dnnl_memory_desc_init_by_tag(&anyDst, 4, dstDims, dnnl_f32,
+                                           dnnl_format_tag_any) != dnnl_success ||
+        api_->dnnl_pooling_v2_forward_desc_init(&desc, dnnl_forward_inference,
+                                                poolingAlgorithm(p[16]), &src, &anyDst, strides,
+                                                kernel, dilation, padLeft,
+                                                padRight) != dnnl_success)
+      return "oneDNN rejected the pooling";
+    dnnl_primitive_desc_t pd = nullptr;
+    if (api_->dnnl_primitive_desc_create(&pd, &desc, nullptr, api_->engine, nullptr) !=
+        dnnl_success)
+      return "oneDNN has no implementation for this pooling";
+    std::string why;
+    dnnl_primitive_t primitive = nullptr, reorder = nullptr;
+    dnnl_memory_desc_t dst = *api_->dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+    const char *implementation = nullptr;
+    api_->dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &implementation);
+    std::string name = "oneDNN " + api_->version + " " + (implementation ? implementation : "?");
+    if (api_->dnnl_primitive_create(&primitive, pd) != dnnl_success)
+      why = "oneDNN could not create the pooling";
+    else if (!api_->dnnl_memory_desc_equal(&dst, &plainDst_))
+      why = makeReorder(api_, dst, plainDst_, reorder);
+    api_->dnnl_primitive_desc_destroy(pd);
+    if (!why.empty()) {
+      destroy(primitive, reorder);
+      return why;
+    }
+    destroy(primitive_, dstReorder_);
+    primitive_ = primitive;
+    dstReorder_ = reorder;
+    src_ = src;
+    dst_ = dst;
+    name_ = name;
+    return "";
+  }
+
+  const Api *api_;
+  std::vector<int64_t> params_;
+  dnnl_memory_desc_t src_, dst_, plainSrc_, plainDst_;
+  dnnl_primitive_t primitive_ = nullptr, dstReorder_ = nullptr;
+  bool srcInLibraryLayout_ = false;
+  std::string name_;
+};
+
+/// oneDNN's API from the library the host opens; null (and why) without it.
+const Api *openOneDnn(const smelt_host_t &host, std::string &why) {
   smelt_host_library_t library{};
   library.struct_size = sizeof(library);
   host.open_library(host.context, "oneDNN", &library);
@@ -378,7 +521,25 @@ std::unique_ptr<OneDnnConv> bindOneDnnConv(const smelt_host_t &host, const int64
     why = library.message ? library.message : "oneDNN not found";
     return nullptr;
   }
-  const Api *api = resolve(library.handle, why);
+  return resolve(library.handle, why);
+}
+
+/// The layout `op` writes its output in, when it is not NCHW.
+const dnnl_memory_desc_t *writtenLayout(OneDnnOp *op) {
+  return op->kind() == OneDnnOp::Kind::Conv ? static_cast<Conv *>(op)->libraryLayout(false)
+                                            : static_cast<Pool *>(op)->libraryLayout();
+}
+
+const Api *apiOf(OneDnnOp *op) {
+  return op->kind() == OneDnnOp::Kind::Conv ? static_cast<Conv *>(op)->api()
+                                            : static_cast<Pool *>(op)->api();
+}
+
+} // namespace
+
+std::unique_ptr<OneDnnConv> bindOneDnnConv(const smelt_host_t &host, const int64_t *params,
+                                           const float *constantWeights, std::string &why) {
+  const Api *api = openOneDnn(host, why);
   if (!api)
     return nullptr;
   auto conv = std::make_unique<Conv>(api);
@@ -388,21 +549,57 @@ std::unique_ptr<OneDnnConv> bindOneDnnConv(const smelt_host_t &host, const int64
   return conv;
 }
 
-bool keepInLibraryLayout(const ConvEdge &edge) {
-  auto *producer = static_cast<Conv *>(edge.producer);
-  const dnnl_memory_desc_t *layout = producer->libraryLayout(/*input=*/false);
-  if (!layout || edge.consumers.empty() || producer->layoutBytes(*layout) != edge.bytes)
+std::unique_ptr<OneDnnPool> bindOneDnnPool(const smelt_host_t &host, const int64_t *params,
+                                           std::string &why) {
+  const Api *api = openOneDnn(host, why);
+  if (!api)
+    return nullptr;
+  auto pool = std::make_unique<Pool>(api);
+  why = pool->build(params);
+  if (!why.empty())
+    return nullptr;
+  return pool;
+}
+
+bool keepInLibraryLayout(const LibraryEdge &edge) {
+  const dnnl_memory_desc_t *layout = writtenLayout(edge.producer);
+  if (!layout || edge.consumers.empty())
     return false;
+  const Api *api = apiOf(edge.producer);
+  if (api->dnnl_memory_desc_get_size(layout) != edge.bytes)
+    return false;
+  // Convolutions read the layout they chose; poolings take any layout
+  // oneDNN pools.
   for (auto [consumer, asResidual] : edge.consumers) {
+    if (consumer->kind() == OneDnnOp::Kind::Pool)
+      continue;
     const dnnl_memory_desc_t *wanted =
         static_cast<Conv *>(consumer)->libraryLayout(/*input=*/!asResidual);
-    if (!wanted || !producer->sameLayout(*layout, *wanted))
+    if (!wanted || !api->dnnl_memory_desc_equal(layout, wanted))
       return false;
   }
-  producer->dstInLibraryLayout_ = true;
-  for (auto [consumer, asResidual] : edge.consumers)
-    (asResidual ? static_cast<Conv *>(consumer)->residualInLibraryLayout_
-                : static_cast<Conv *>(consumer)->srcInLibraryLayout_) = true;
+  std::vector<Pool *> adopted;
+  for (auto [consumer, asResidual] : edge.consumers) {
+    if (consumer->kind() != OneDnnOp::Kind::Pool)
+      continue;
+    auto *pool = static_cast<Pool *>(consumer);
+    if (!pool->adopt(*layout)) {
+      for (Pool *undone : adopted)
+        undone->reset();
+      return false;
+    }
+    adopted.push_back(pool);
+  }
+  if (edge.producer->kind() == OneDnnOp::Kind::Conv)
+    static_cast<Conv *>(edge.producer)->dstInLibraryLayout_ = true;
+  else
+    static_cast<Pool *>(edge.producer)->dstInLibraryLayout_ = true;
+  for (auto [consumer, asResidual] : edge.consumers) {
+    if (consumer->kind() == OneDnnOp::Kind::Conv) {
+      auto *conv = static_cast<Conv *>(consumer);
+      (asResidual ? conv->residualInLibraryLayout_ : conv->srcInLibraryLayout_) = true;
+    }
+  }
   return true;
 }
 
