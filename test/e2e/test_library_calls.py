@@ -98,26 +98,31 @@ class ConvBlock(torch.nn.Module):
         return torch.relu(self.pointwise(z) + y)
 
 
-def test_convolutions_with_and_without_onednn(tmp_path, smelt):
-    torch.manual_seed(9)
-    model = ConvBlock().eval()
-    x = torch.randn(2, 3, 17, 15)
-    torch.onnx.export(model, x, str(tmp_path / "conv.onnx"), opset_version=13)
+def runs_with_and_without_onednn(tmp_path, smelt, model, x):
+    """Exports `model`, compiles it, and runs it with oneDNN (where found) and
+    without; yields (whether oneDNN may run, `smelt run -v`'s report) after
+    checking each run against PyTorch (f32 convolutions in different
+    summation orders: PyTorch's, oneDNN's, ours)."""
+    torch.onnx.export(model, x, str(tmp_path / "m.onnx"), opset_version=13)
     with torch.no_grad():
         expected = model(x).numpy()
-    assert smelt("compile", tmp_path / "conv.onnx", "-o", tmp_path / "conv.smelt",
-                 "--quiet")[0] == 0
+    assert smelt("compile", tmp_path / "m.onnx", "-o", tmp_path / "m.smelt", "--quiet")[0] == 0
     np.save(tmp_path / "x.npy", x.numpy())
     have_onednn = library_found(smelt, "oneDNN")
-    for library in ([], ["--library=oneDNN=off"]):
-        code, _, err = smelt("run", tmp_path / "conv.smelt", "-v", f"--input=@{tmp_path}/x.npy",
-                             f"--output=@{tmp_path}/y.npy", *library)
+    for disable in ([], ["--library=oneDNN=off"]):
+        code, _, err = smelt("run", tmp_path / "m.smelt", "-v", f"--input=@{tmp_path}/x.npy",
+                             f"--output=@{tmp_path}/y.npy", *disable)
         assert code == 0, err
-        uses_onednn = "): oneDNN" in err
-        assert uses_onednn == (have_onednn and not library), err
-        assert err.count("(conv2d ") == 3, err  # every convolution was offered
-        # f32 convolutions in different summation orders (PyTorch, oneDNN, ours).
         np.testing.assert_allclose(np.load(tmp_path / "y.npy"), expected, rtol=1e-4, atol=1e-5)
+        yield have_onednn and not disable, err
+
+
+def test_convolutions_with_and_without_onednn(tmp_path, smelt):
+    torch.manual_seed(9)
+    for on_onednn, err in runs_with_and_without_onednn(tmp_path, smelt, ConvBlock().eval(),
+                                                       torch.randn(2, 3, 17, 15)):
+        assert ("): oneDNN" in err) == on_onednn, err
+        assert err.count("(conv2d ") == 3, err  # every convolution was offered
 
 
 class PoolBlock(torch.nn.Module):
@@ -154,30 +159,16 @@ POOLS = [
 @pytest.mark.parametrize("name,pool,kept", POOLS, ids=[p[0] for p in POOLS])
 def test_poolings_with_and_without_onednn(tmp_path, smelt, name, pool, kept):
     torch.manual_seed(11)
-    model = PoolBlock(pool()).eval()
-    x = torch.randn(2, 3, 17, 15)
-    torch.onnx.export(model, x, str(tmp_path / "pool.onnx"), opset_version=13)
-    with torch.no_grad():
-        expected = model(x).numpy()
-    assert smelt("compile", tmp_path / "pool.onnx", "-o", tmp_path / "pool.smelt",
-                 "--quiet")[0] == 0
-    np.save(tmp_path / "x.npy", x.numpy())
-    have_onednn = library_found(smelt, "oneDNN")
-    for disable in ([], ["--library=oneDNN=off"]):
-        code, _, err = smelt("run", tmp_path / "pool.smelt", "-v", f"--input=@{tmp_path}/x.npy",
-                             f"--output=@{tmp_path}/y.npy", *disable)
-        assert code == 0, err
+    for on_onednn, err in runs_with_and_without_onednn(tmp_path, smelt, PoolBlock(pool()).eval(),
+                                                       torch.randn(2, 3, 17, 15)):
         pools = [line for line in err.splitlines() if "(pool2d " in line]
         assert len(pools) == 2, err  # the pooling and the global average pool
-        on_onednn = have_onednn and not disable
         assert all(("): oneDNN" in line) == on_onednn for line in pools), err
         if on_onednn:
             # The stem's output, the pooling's (it takes its input's layout)
             # and the body's.
             count = int(err.split(" tensor(s) between oneDNN ops")[0].split()[-1])
             assert count >= kept, err
-        # f32 convolutions in different summation orders (PyTorch, oneDNN, ours).
-        np.testing.assert_allclose(np.load(tmp_path / "y.npy"), expected, rtol=1e-4, atol=1e-5)
 
 
 def test_openmp_spin_is_shortened_unless_the_user_chose(smelt, monkeypatch):

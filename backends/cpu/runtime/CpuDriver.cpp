@@ -25,6 +25,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <fstream>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -573,6 +574,28 @@ smelt_status_code_t checkSectionEntry(void *, uint32_t, const smelt_program_sect
   return guard(error, [&] { checkSection(*section); });
 }
 
+/// Binds a conv2d or pool2d to oneDNN when the command offers it (`bind`
+/// returns the bound op, or null and why); says what runs, for `smelt run -v`.
+template <typename Bind>
+std::string chooseOneDnn(const smelt_program_command_t &command, Bind bind) {
+  bool offered = false;
+  for (uint32_t l = 0; l < command.library_count; ++l)
+    offered |= std::string(command.libraries[l]) == "oneDNN";
+  if (!offered)
+    return "generated kernel (no library offered)";
+  std::string why;
+  const smelt::cpu::OneDnnOp *op = bind(why);
+  return op ? op->name() : "generated kernel (oneDNN: " + why + ")";
+}
+
+/// "AxBxC" of the params at `positions`.
+std::string joinDims(const int64_t *params, std::initializer_list<int> positions) {
+  std::string text;
+  for (int position : positions)
+    text += (text.empty() ? "" : "x") + std::to_string(params[position]);
+  return text;
+}
+
 /// Tensors that one oneDNN op (a convolution or pooling) writes and only
 /// oneDNN ops read stay in the layout oneDNN chose (see keepInLibraryLayout):
 /// the reorders around every call disappear between consecutive library ops.
@@ -698,14 +721,10 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
         step.launch.entry = entries[command.kernel];
         step.launch.grid = static_cast<int64_t>(view->kernels[command.kernel].grid);
         step.launch.args.assign(command.args, command.args + command.arg_count);
+        const int64_t *params = command.library_params;
         if (command.library_op && std::string(command.library_op) == "conv2d" &&
             command.library_param_count == 21) {
-          const int64_t *params = command.library_params;
-          std::string choice;
-          bool offered = false;
-          for (uint32_t l = 0; l < command.library_count; ++l)
-            offered |= std::string(command.libraries[l]) == "oneDNN";
-          if (offered) {
+          std::string choice = chooseOneDnn(command, [&](std::string &why) {
             // Constant weights can be reordered once for the library.
             const smelt_program_buffer_t &weights = view->buffers[command.library_args[1]];
             const float *constantWeights =
@@ -713,14 +732,10 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
                     ? reinterpret_cast<const float *>(
                           static_cast<const uint8_t *>(view->constants) + weights.offset)
                     : nullptr;
-            std::string why;
             step.launch.conv = smelt::cpu::bindOneDnnConv(*driver->host, params,
                                                           constantWeights, why);
-            choice = step.launch.conv ? step.launch.conv->name()
-                                      : "generated kernel (oneDNN: " + why + ")";
-          } else {
-            choice = "generated kernel (no library offered)";
-          }
+            return step.launch.conv.get();
+          });
           step.launch.libraryArgs.assign(command.library_args,
                                          command.library_args + command.library_arg_count);
           step.launch.hasBias = params[18] != 0;
@@ -728,35 +743,22 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
           step.label += " [conv2d: " + choice + "]";
           choices += "  kernel " + std::to_string(command.kernel) + " '" +
                      view->kernels[command.kernel].symbol + "' (conv2d " +
-                     std::to_string(params[0]) + "x" + std::to_string(params[1]) + "x" +
-                     std::to_string(params[2]) + "x" + std::to_string(params[3]) + " -> " +
-                     std::to_string(params[4]) + "x" + std::to_string(params[7]) + "x" +
-                     std::to_string(params[8]) + "): " + choice + "\n";
+                     joinDims(params, {0, 1, 2, 3}) + " -> " + joinDims(params, {4, 7, 8}) +
+                     "): " + choice + "\n";
         } else if (command.library_op && std::string(command.library_op) == "pool2d" &&
                    command.library_param_count == 17) {
-          const int64_t *params = command.library_params;
-          std::string choice;
-          bool offered = false;
-          for (uint32_t l = 0; l < command.library_count; ++l)
-            offered |= std::string(command.libraries[l]) == "oneDNN";
-          if (offered) {
-            std::string why;
+          std::string choice = chooseOneDnn(command, [&](std::string &why) {
             step.launch.pool = smelt::cpu::bindOneDnnPool(*driver->host, params, why);
-            choice = step.launch.pool ? step.launch.pool->name()
-                                      : "generated kernel (oneDNN: " + why + ")";
-          } else {
-            choice = "generated kernel (no library offered)";
-          }
+            return step.launch.pool.get();
+          });
           step.launch.libraryArgs.assign(command.library_args,
                                          command.library_args + command.library_arg_count);
           static const char *const kKinds[] = {"max", "average", "average with padding"};
           step.label += " [pool2d: " + choice + "]";
           choices += "  kernel " + std::to_string(command.kernel) + " '" +
-                     view->kernels[command.kernel].symbol + "' (pool2d " +
-                     kKinds[params[16]] + " " + std::to_string(params[0]) + "x" +
-                     std::to_string(params[1]) + "x" + std::to_string(params[2]) + "x" +
-                     std::to_string(params[3]) + " -> " + std::to_string(params[4]) + "x" +
-                     std::to_string(params[5]) + "): " + choice + "\n";
+                     view->kernels[command.kernel].symbol + "' (pool2d " + kKinds[params[16]] +
+                     " " + joinDims(params, {0, 1, 2, 3}) + " -> " + joinDims(params, {4, 5}) +
+                     "): " + choice + "\n";
         } else if (command.library_op) {
           std::string choice;
           step.launch.library = bindLibraryCall(*driver->host, command, choice);
