@@ -141,29 +141,35 @@ class PoolBlock(torch.nn.Module):
         return self.head(torch.relu(self.body(y) + y))
 
 
-# (pooling, how many tensors at least stay in oneDNN's layout). PyTorch
-# exports an average that counts padding as a Pad (a generated kernel) and
-# an average over the padded input, so only the body's output stays there;
-# with ceil_mode and no padding it exports an average of the input cells.
+# (pooling, how many tensors at least stay in oneDNN's layout, whether
+# oneDNN computes the pooling). PyTorch exports an average that counts
+# padding as a Pad (a generated kernel) and an average over the padded input:
+# that average would read and write NCHW, where the driver runs the generated
+# kernel, and only the body's output stays in oneDNN's layout. With ceil_mode
+# and no padding it exports an average of the input cells.
 POOLS = [
-    ("max 3x3 s2 p1", lambda: torch.nn.MaxPool2d(3, 2, 1), 3),
-    ("max 3x3 s2 ceil", lambda: torch.nn.MaxPool2d(3, 2, ceil_mode=True), 3),
-    ("max 2x2 dilated", lambda: torch.nn.MaxPool2d(2, 1, dilation=2), 3),
+    ("max 3x3 s2 p1", lambda: torch.nn.MaxPool2d(3, 2, 1), 3, True),
+    ("max 3x3 s2 ceil", lambda: torch.nn.MaxPool2d(3, 2, ceil_mode=True), 3, True),
+    ("max 2x2 dilated", lambda: torch.nn.MaxPool2d(2, 1, dilation=2), 3, True),
     ("avg 3x3 s1 p1 exclude pad", lambda: torch.nn.AvgPool2d(3, 1, 1, count_include_pad=False),
-     3),
-    ("avg 3x3 s2 p1 include pad", lambda: torch.nn.AvgPool2d(3, 2, 1), 1),
-    ("avg 2x2 s2 ceil", lambda: torch.nn.AvgPool2d(2, 2, ceil_mode=True), 3),
+     3, True),
+    ("avg 3x3 s2 p1 include pad", lambda: torch.nn.AvgPool2d(3, 2, 1), 1, False),
+    ("avg 2x2 s2 ceil", lambda: torch.nn.AvgPool2d(2, 2, ceil_mode=True), 3, True),
 ]
 
 
-@pytest.mark.parametrize("name,pool,kept", POOLS, ids=[p[0] for p in POOLS])
-def test_poolings_with_and_without_onednn(tmp_path, smelt, name, pool, kept):
+@pytest.mark.parametrize("name,pool,kept,pooled_by_onednn", POOLS, ids=[p[0] for p in POOLS])
+def test_poolings_with_and_without_onednn(tmp_path, smelt, name, pool, kept, pooled_by_onednn):
     torch.manual_seed(11)
     for on_onednn, err in runs_with_and_without_onednn(tmp_path, smelt, PoolBlock(pool()).eval(),
                                                        torch.randn(2, 3, 17, 15)):
         pools = [line for line in err.splitlines() if "(pool2d " in line]
         assert len(pools) == 2, err  # the pooling and the global average pool
-        assert all(("): oneDNN" in line) == on_onednn for line in pools), err
+        pooling, head = pools
+        assert ("): oneDNN" in head) == on_onednn, err
+        assert ("): oneDNN" in pooling) == (on_onednn and pooled_by_onednn), err
+        if on_onednn and not pooled_by_onednn:
+            assert "would read and write NCHW here" in pooling, err
         if on_onednn:
             # The stem's output, the pooling's (it takes its input's layout)
             # and the body's.
