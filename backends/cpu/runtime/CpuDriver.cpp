@@ -11,6 +11,7 @@
 // int64_t end_id)`; a launch calls it over sub-ranges of [0, grid).
 //
 //===----------------------------------------------------------------------===//
+#include "LibraryGemm.h"
 #include "OneDnnOps.h"
 #include "smelt/plugin.h"
 
@@ -215,81 +216,6 @@ private:
 
 using KernelEntry = void (*)(void **buffers, int64_t firstId, int64_t endId);
 
-/// A GEMM bound from a vendor library: C = A * B, row-major f32.
-struct Gemm {
-  enum class Library { None, OneDnn, OpenBlas } library = Library::None;
-  void *function = nullptr;
-  int64_t batch = 0, m = 0, n = 0, k = 0, strideB = 0;
-};
-
-// The entry points by their documented C signatures.
-using DnnlSgemm = int (*)(char transA, char transB, int64_t m, int64_t n, int64_t k,
-                          float alpha, const float *a, int64_t lda, const float *b,
-                          int64_t ldb, float beta, float *c, int64_t ldc);
-using CblasSgemm = void (*)(int order, int transA, int transB, int m, int n, int k,
-                            float alpha, const float *a, int lda, const float *b, int ldb,
-                            float beta, float *c, int ldc);
-constexpr int kCblasRowMajor = 101, kCblasNoTrans = 111;
-
-void runGemm(const Gemm &gemm, const float *a, const float *b, float *c) {
-  for (int64_t i = 0; i < gemm.batch; ++i) {
-    const float *ai = a + i * gemm.m * gemm.k;
-    const float *bi = b + i * gemm.strideB;
-    float *ci = c + i * gemm.m * gemm.n;
-    if (gemm.library == Gemm::Library::OneDnn) {
-      std::lock_guard<std::mutex> serial(smelt::cpu::oneDnnCalls()); // see OneDnnOps.h
-      int status = reinterpret_cast<DnnlSgemm>(gemm.function)(
-          'N', 'N', gemm.m, gemm.n, gemm.k, 1.0f, ai, gemm.k, bi, gemm.n, 0.0f, ci, gemm.n);
-      if (status != 0)
-        fail(SMELT_INTERNAL, "dnnl_sgemm failed with status " + std::to_string(status));
-    } else {
-      reinterpret_cast<CblasSgemm>(gemm.function)(
-          kCblasRowMajor, kCblasNoTrans, kCblasNoTrans, int(gemm.m), int(gemm.n), int(gemm.k),
-          1.0f, ai, int(gemm.k), bi, int(gemm.n), 0.0f, ci, int(gemm.n));
-    }
-  }
-}
-
-/// Binds the first library of `command` that can compute its op; says what
-/// it chose (or why none) in `choice`.
-Gemm bindLibraryCall(const smelt_host_t &host, const smelt_program_command_t &command,
-                     std::string &choice) {
-  Gemm gemm;
-  if (!command.library_op || std::string(command.library_op) != "gemm" ||
-      command.library_param_count != 5)
-    return gemm;
-  const int64_t *p = command.library_params;
-  gemm.batch = p[0], gemm.m = p[1], gemm.n = p[2], gemm.k = p[3], gemm.strideB = p[4];
-  std::string reasons;
-  for (uint32_t i = 0; i < command.library_count; ++i) {
-    std::string name = command.libraries[i];
-    const char *entry = name == "oneDNN" ? "dnnl_sgemm" : name == "OpenBLAS" ? "cblas_sgemm" : nullptr;
-    std::string why;
-    if (!entry) {
-      why = "no binding in the cpu driver";
-    } else if (name == "OpenBLAS" && (gemm.m > INT32_MAX || gemm.n > INT32_MAX ||
-                                      gemm.k > INT32_MAX)) {
-      why = "dimensions exceed its 32-bit interface";
-    } else {
-      smelt_host_library_t library{};
-      library.struct_size = sizeof(library);
-      host.open_library(host.context, name.c_str(), &library);
-      void *function = library.handle ? ::dlsym(library.handle, entry) : nullptr;
-      if (function) {
-        gemm.library = name == "oneDNN" ? Gemm::Library::OneDnn : Gemm::Library::OpenBlas;
-        gemm.function = function;
-        choice = name + " " + (library.version && *library.version ? library.version : "") +
-                 " " + entry;
-        return gemm;
-      }
-      why = library.handle ? std::string("no symbol ") + entry : library.message;
-    }
-    reasons += (reasons.empty() ? "" : "; ") + name + ": " + why;
-  }
-  choice = "generated kernel (" + (reasons.empty() ? std::string("no library offered") : reasons) + ")";
-  return gemm;
-}
-
 struct Driver {
   const smelt_host_t *host;
   std::string deviceName;
@@ -306,7 +232,7 @@ struct Program {
     KernelEntry entry;
     int64_t grid;
     std::vector<uint32_t> args;
-    Gemm library; // used instead of `entry` when bound
+    smelt::cpu::Gemm library; // used instead of `entry` when bound
     std::shared_ptr<smelt::cpu::OneDnnConv> conv; // likewise, for conv2d
     std::shared_ptr<smelt::cpu::OneDnnPool> pool; // likewise, for pool2d
     std::vector<uint32_t> libraryArgs;
@@ -457,8 +383,11 @@ void Program::runStep(const Step &step, std::vector<void *> &pointers,
       fail(SMELT_INTERNAL, failure);
   } else if (step.kind == SMELT_COMMAND_LAUNCH && step.launch.library.function) {
     const std::vector<uint32_t> &ids = step.launch.args;
-    runGemm(step.launch.library, static_cast<const float *>(pointers[ids[0]]),
-            static_cast<const float *>(pointers[ids[1]]), static_cast<float *>(pointers[ids[2]]));
+    std::string failure =
+        runGemm(step.launch.library, static_cast<const float *>(pointers[ids[0]]),
+                static_cast<const float *>(pointers[ids[1]]), static_cast<float *>(pointers[ids[2]]));
+    if (!failure.empty())
+      fail(SMELT_INTERNAL, failure);
   } else if (step.kind == SMELT_COMMAND_LAUNCH) {
     args.clear();
     for (uint32_t id : step.launch.args)
@@ -664,8 +593,9 @@ size_t keepTensorsInLibraryLayout(Program &program) {
     if (eligible && edge.producer)
       edges.emplace_back(writer, std::move(edge));
   }
-  std::stable_sort(edges.begin(), edges.end(),
-                   [](const auto &a, const auto &b) { return a.first < b.first; });
+  // Each library op writes one tensor: the writers are distinct.
+  std::sort(edges.begin(), edges.end(),
+            [](const auto &a, const auto &b) { return a.first < b.first; });
   size_t kept = 0;
   for (const auto &[writer, edge] : edges)
     kept += smelt::cpu::keepInLibraryLayout(edge);
@@ -765,8 +695,8 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
                      ")";
         } else if (command.library_op) {
           std::string choice;
-          step.launch.library = bindLibraryCall(*driver->host, command, choice);
-          const Gemm &g = step.launch.library;
+          step.launch.library = smelt::cpu::bindLibraryCall(*driver->host, command, choice);
+          const smelt::cpu::Gemm &g = step.launch.library;
           libraryOps[c] = command.library_op;
           chosen[c] = choice;
           described[c] = "  kernel " + std::to_string(command.kernel) + " '" +

@@ -1,0 +1,35 @@
+//===- LibraryGemm.h - GEMMs through oneDNN or OpenBLAS, bound at load time -===//
+//
+// The gemm library op (see smelt/plugin.h): dnnl_sgemm or cblas_sgemm, the
+// first of the command's candidates the host finds, resolved with dlsym
+// (nothing links them).
+//
+//===----------------------------------------------------------------------===//
+#ifndef SMELT_BACKENDS_CPU_RUNTIME_LIBRARYGEMM_H
+#define SMELT_BACKENDS_CPU_RUNTIME_LIBRARYGEMM_H
+
+#include "smelt/plugin.h"
+
+#include <cstdint>
+#include <string>
+
+namespace smelt::cpu {
+
+/// A GEMM bound from a vendor library: C = A * B, row-major f32.
+struct Gemm {
+  enum class Library { None, OneDnn, OpenBlas } library = Library::None;
+  void *function = nullptr;
+  int64_t batch = 0, m = 0, n = 0, k = 0, strideB = 0;
+};
+
+/// Binds the first library of `command` (a gemm) that can compute it; says
+/// what it chose (or why none) in `choice`. Unbound: `function` is null.
+Gemm bindLibraryCall(const smelt_host_t &host, const smelt_program_command_t &command,
+                     std::string &choice);
+
+/// C = A * B for each batch; an error message, or empty.
+std::string runGemm(const Gemm &gemm, const float *a, const float *b, float *c);
+
+} // namespace smelt::cpu
+
+#endif // SMELT_BACKENDS_CPU_RUNTIME_LIBRARYGEMM_H
