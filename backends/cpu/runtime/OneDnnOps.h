@@ -71,7 +71,7 @@ struct LibraryEdge {
 /// its input's).
 bool keepInLibraryLayout(const LibraryEdge &edge);
 
-/// Held around every oneDNN computation (convolutions and GEMMs): oneDNN's
+/// Held around every oneDNN computation (convolutions, poolings and GEMMs): oneDNN's
 /// OpenMP teams differ between concurrent calls, and so would the rounding.
 /// (On a loaded machine oneDNN's results can still differ in the last bits
 /// between calls; --library=oneDNN=off gives bit-reproducible runs.)

@@ -571,6 +571,7 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
   // tiling); the cheapest copy's body replaces the kernel's.
   std::optional<KernelCost> bestCost;
   FuncOp best;
+  int64_t bestWidth = 0;
   std::string bestText;
   int64_t costed = 0;
   for (ScheduleChoice choice : candidates) {
@@ -599,10 +600,9 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
           best.erase();
         best = copy;
         bestCost = cost;
+        bestWidth = width;
         bestText = describeChoice(choice);
         kept = true;
-        best->setAttr("smelt.chosen_vector_bytes",
-                      IntegerAttr::get(IntegerType::get(func.getContext(), 64), width));
       }
     }
     if (!kept)
@@ -613,10 +613,10 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
   if (options.report)
     func.emitRemark() << "chosen " << bestText;
   func.getBody().takeBody(best.getBody());
+  // The copy's strategy holds the last width costed, not necessarily its best.
   StrategyAttr chosen = best.getStrategyAttr();
-  int64_t width = best->getAttrOfType<IntegerAttr>("smelt.chosen_vector_bytes").getInt();
   func.setStrategyAttr(StrategyAttr::get(func.getContext(), chosen.getGrid(), chosen.getUnits(),
-                                         chosen.getTile(), width));
+                                         chosen.getTile(), bestWidth));
   best.erase();
 
   // The estimate, for the fusion report.
