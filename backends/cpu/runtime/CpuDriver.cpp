@@ -381,7 +381,7 @@ void Program::runStep(const Step &step, std::vector<void *> &pointers,
                                                 static_cast<float *>(pointers[ids[1]]));
     if (!failure.empty())
       fail(SMELT_INTERNAL, failure);
-  } else if (step.kind == SMELT_COMMAND_LAUNCH && step.launch.library.function) {
+  } else if (step.kind == SMELT_COMMAND_LAUNCH && step.launch.library.bound()) {
     const std::vector<uint32_t> &ids = step.launch.args;
     std::string failure =
         runGemm(step.launch.library, static_cast<const float *>(pointers[ids[0]]),
@@ -695,7 +695,16 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
                      ")";
         } else if (command.library_op) {
           std::string choice;
-          step.launch.library = smelt::cpu::bindLibraryCall(*driver->host, command, choice);
+          // A constant B (a layer's weights) can be packed once for the library.
+          const smelt_program_buffer_t *b =
+              command.arg_count == 3 ? &view->buffers[command.args[1]] : nullptr;
+          const float *constantB =
+              b && b->kind == SMELT_BUFFER_CONSTANT
+                  ? reinterpret_cast<const float *>(
+                        static_cast<const uint8_t *>(view->constants) + b->offset)
+                  : nullptr;
+          step.launch.library =
+              smelt::cpu::bindLibraryCall(*driver->host, command, constantB, choice);
           const smelt::cpu::Gemm &g = step.launch.library;
           libraryOps[c] = command.library_op;
           chosen[c] = choice;

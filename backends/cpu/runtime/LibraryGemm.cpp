@@ -23,6 +23,8 @@ constexpr int kCblasRowMajor = 101, kCblasNoTrans = 111;
 } // namespace
 
 std::string runGemm(const Gemm &gemm, const float *a, const float *b, float *c) {
+  if (gemm.matmul)
+    return gemm.matmul->run(a, c); // every batch in one call, B packed
   for (int64_t i = 0; i < gemm.batch; ++i) {
     const float *ai = a + i * gemm.m * gemm.k;
     const float *bi = b + i * gemm.strideB;
@@ -43,7 +45,7 @@ std::string runGemm(const Gemm &gemm, const float *a, const float *b, float *c) 
 }
 
 Gemm bindLibraryCall(const smelt_host_t &host, const smelt_program_command_t &command,
-                     std::string &choice) {
+                     const float *constantB, std::string &choice) {
   Gemm gemm;
   if (!command.library_op || std::string(command.library_op) != "gemm" ||
       command.library_param_count != 5)
@@ -54,7 +56,16 @@ Gemm bindLibraryCall(const smelt_host_t &host, const smelt_program_command_t &co
   for (uint32_t i = 0; i < command.library_count; ++i) {
     std::string name = command.libraries[i];
     const char *entry = name == "oneDNN" ? "dnnl_sgemm" : name == "OpenBLAS" ? "cblas_sgemm" : nullptr;
-    std::string why;
+    std::string why, packed;
+    if (name == "oneDNN" && constantB) {
+      if (std::unique_ptr<OneDnnMatmul> matmul = bindOneDnnMatmul(host, p, constantB, packed)) {
+        gemm.library = Gemm::Library::OneDnn;
+        choice = matmul->name();
+        gemm.matmul = std::move(matmul);
+        return gemm;
+      }
+      packed = " (its matmul: " + packed + ")";
+    }
     if (!entry) {
       why = "no binding in the cpu driver";
     } else if (name == "OpenBLAS" && (gemm.m > INT32_MAX || gemm.n > INT32_MAX ||
@@ -69,10 +80,10 @@ Gemm bindLibraryCall(const smelt_host_t &host, const smelt_program_command_t &co
         gemm.library = name == "oneDNN" ? Gemm::Library::OneDnn : Gemm::Library::OpenBlas;
         gemm.function = function;
         choice = name + " " + (library.version && *library.version ? library.version : "") +
-                 " " + entry;
+                 " " + entry + packed;
         return gemm;
       }
-      why = library.handle ? std::string("no symbol ") + entry : library.message;
+      why = library.handle ? std::string("no symbol ") + entry + packed : library.message;
     }
     reasons += (reasons.empty() ? "" : "; ") + name + ": " + why;
   }

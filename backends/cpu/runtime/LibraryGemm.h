@@ -1,8 +1,9 @@
 //===- LibraryGemm.h - GEMMs through oneDNN or OpenBLAS, bound at load time -===//
 //
-// The gemm library op (see smelt/plugin.h): dnnl_sgemm or cblas_sgemm, the
-// first of the command's candidates the host finds, resolved with dlsym
-// (nothing links them).
+// The gemm library op (see smelt/plugin.h): oneDNN (its matmul primitive
+// with B packed once when B is a constant, dnnl_sgemm otherwise) or
+// cblas_sgemm, the first of the command's candidates the host finds,
+// resolved with dlsym (nothing links them).
 //
 //===----------------------------------------------------------------------===//
 #ifndef SMELT_BACKENDS_CPU_RUNTIME_LIBRARYGEMM_H
@@ -11,21 +12,26 @@
 #include "smelt/plugin.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace smelt::cpu {
 
 /// A GEMM bound from a vendor library: C = A * B, row-major f32.
+class OneDnnMatmul;
 struct Gemm {
   enum class Library { None, OneDnn, OpenBlas } library = Library::None;
-  void *function = nullptr;
+  void *function = nullptr;                 // dnnl_sgemm or cblas_sgemm, or
+  std::shared_ptr<const OneDnnMatmul> matmul; // oneDNN's matmul (constant B)
+  bool bound() const { return function || matmul; }
   int64_t batch = 0, m = 0, n = 0, k = 0, strideB = 0;
 };
 
 /// Binds the first library of `command` (a gemm) that can compute it; says
-/// what it chose (or why none) in `choice`. Unbound: `function` is null.
+/// what it chose (or why none) in `choice`. `constantB`, when B is a
+/// constant of the plan, lets oneDNN pack it once. Unbound: !bound().
 Gemm bindLibraryCall(const smelt_host_t &host, const smelt_program_command_t &command,
-                     std::string &choice);
+                     const float *constantB, std::string &choice);
 
 /// C = A * B for each batch; an error message, or empty.
 std::string runGemm(const Gemm &gemm, const float *a, const float *b, float *c);

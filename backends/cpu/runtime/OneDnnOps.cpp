@@ -1,4 +1,4 @@
-//===- OneDnnOps.cpp - convolutions and poolings through oneDNN, bound at load time -===//
+//===- OneDnnOps.cpp - convolutions, poolings, matmuls through oneDNN at load time -===//
 //
 // Uses oneDNN's C API (version 2) by the declarations of Debian's
 // libdnnl-dev; every function is resolved with dlsym from the library the
@@ -38,6 +38,12 @@ std::unique_ptr<OneDnnPool> bindOneDnnPool(const smelt_host_t &, const int64_t *
   return nullptr;
 }
 
+std::unique_ptr<OneDnnMatmul> bindOneDnnMatmul(const smelt_host_t &, const int64_t *,
+                                               const float *, std::string &why) {
+  why = "this runtime was built without oneDNN's headers (libdnnl-dev)";
+  return nullptr;
+}
+
 bool keepInLibraryLayout(const LibraryEdge &) { return false; }
 
 #else
@@ -57,6 +63,7 @@ struct Api {
   X(dnnl_memory_desc_get_size)                                                                   \
   X(dnnl_dilated_convolution_forward_desc_init)                                                  \
   X(dnnl_pooling_v2_forward_desc_init)                                                           \
+  X(dnnl_matmul_desc_init)                                                                       \
   X(dnnl_post_ops_create)                                                                        \
   X(dnnl_post_ops_append_sum)                                                                    \
   X(dnnl_post_ops_append_eltwise)                                                                \
@@ -174,6 +181,44 @@ std::string makeReorder(const Api *api, const dnnl_memory_desc_t &from,
   if (pd)
     api->dnnl_primitive_desc_destroy(pd);
   return ok ? "" : "oneDNN could not reorder activations";
+}
+
+/// Constant weights of layout `plain`, copied once into a memory of layout
+/// `chosen` (the implementation's) that `reordered` receives; empty on
+/// success, else why not.
+std::string reorderConstant(const Api *api, const dnnl_memory_desc_t &plain,
+                            const dnnl_memory_desc_t &chosen, const float *weights,
+                            dnnl_memory_t &reordered) {
+  dnnl_memory_t source = nullptr;
+  dnnl_primitive_desc_t pd = nullptr;
+  dnnl_primitive_t reorder = nullptr;
+  dnnl_stream_t stream = nullptr;
+  std::string why;
+  if (api->dnnl_memory_create(&source, &plain, api->engine, const_cast<float *>(weights)) !=
+          dnnl_success ||
+      api->dnnl_memory_create(&reordered, &chosen, api->engine, DNNL_MEMORY_ALLOCATE) !=
+          dnnl_success ||
+      api->dnnl_reorder_primitive_desc_create(&pd, &plain, api->engine, &chosen, api->engine,
+                                              nullptr) != dnnl_success ||
+      api->dnnl_primitive_create(&reorder, pd) != dnnl_success ||
+      api->dnnl_stream_create(&stream, api->engine, dnnl_stream_default_flags) !=
+          dnnl_success) {
+    why = "oneDNN could not reorder the weights";
+  } else {
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, reordered}};
+    if (api->dnnl_primitive_execute(reorder, stream, 2, args) != dnnl_success ||
+        api->dnnl_stream_wait(stream) != dnnl_success)
+      why = "oneDNN could not reorder the weights";
+  }
+  if (stream)
+    api->dnnl_stream_destroy(stream);
+  if (reorder)
+    api->dnnl_primitive_destroy(reorder);
+  if (pd)
+    api->dnnl_primitive_desc_destroy(pd);
+  if (source)
+    api->dnnl_memory_destroy(source);
+  return why;
 }
 
 class Conv final : public OneDnnConv {
@@ -321,10 +366,12 @@ public:
     const dnnl_memory_desc_t *chosen =
         api_->dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     if (!why.empty()) {
-    } else if (constantWeights && chosen && !api_->dnnl_memory_desc_equal(chosen, &plainWeights))
-      why = reorderWeights(plainWeights, *chosen, constantWeights);
-    else
+    } else if (constantWeights && chosen && !api_->dnnl_memory_desc_equal(chosen, &plainWeights)) {
+      why = reorderConstant(api_, plainWeights, *chosen, constantWeights, reorderedWeights_);
+      weights_ = *chosen;
+    } else {
       weights_ = plainWeights;
+    }
     if (why.empty() && api_->dnnl_primitive_create(&primitive_, pd) != dnnl_success)
       why = "oneDNN could not create the convolution";
     api_->dnnl_primitive_desc_destroy(pd);
@@ -345,41 +392,6 @@ public:
        residualInLibraryLayout_ = false;
 
 private:
-  std::string reorderWeights(const dnnl_memory_desc_t &plain, const dnnl_memory_desc_t &chosen,
-                             const float *weights) {
-    dnnl_memory_t source = nullptr;
-    dnnl_primitive_desc_t pd = nullptr;
-    dnnl_primitive_t reorder = nullptr;
-    dnnl_stream_t stream = nullptr;
-    std::string why;
-    if (api_->dnnl_memory_create(&source, &plain, api_->engine, const_cast<float *>(weights)) !=
-            dnnl_success ||
-        api_->dnnl_memory_create(&reorderedWeights_, &chosen, api_->engine,
-                                 DNNL_MEMORY_ALLOCATE) != dnnl_success ||
-        api_->dnnl_reorder_primitive_desc_create(&pd, &plain, api_->engine, &chosen,
-                                                 api_->engine, nullptr) != dnnl_success ||
-        api_->dnnl_primitive_create(&reorder, pd) != dnnl_success ||
-        api_->dnnl_stream_create(&stream, api_->engine, dnnl_stream_default_flags) !=
-            dnnl_success) {
-      why = "oneDNN could not reorder the weights";
-    } else {
-      dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, reorderedWeights_}};
-      if (api_->dnnl_primitive_execute(reorder, stream, 2, args) != dnnl_success ||
-          api_->dnnl_stream_wait(stream) != dnnl_success)
-        why = "oneDNN could not reorder the weights";
-    }
-    if (stream)
-      api_->dnnl_stream_destroy(stream);
-    if (reorder)
-      api_->dnnl_primitive_destroy(reorder);
-    if (pd)
-      api_->dnnl_primitive_desc_destroy(pd);
-    if (source)
-      api_->dnnl_memory_destroy(source);
-    weights_ = chosen;
-    return why;
-  }
-
   const Api *api_;
   dnnl_memory_desc_t src_, weights_, bias_, dst_, plainSrc_, plainDst_;
   dnnl_primitive_t primitive_ = nullptr;
@@ -512,6 +524,84 @@ private:
   std::string name_;
 };
 
+/// A GEMM with constant right operand: oneDNN's matmul primitive, its
+/// weights packed once (dnnl_sgemm would repack them on every call).
+class Matmul final : public OneDnnMatmul {
+public:
+  explicit Matmul(const Api *api) : api_(api) {}
+  ~Matmul() override {
+    if (primitive_)
+      api_->dnnl_primitive_destroy(primitive_);
+    if (weights_)
+      api_->dnnl_memory_destroy(weights_);
+  }
+
+  std::string run(const float *a, float *c) const override {
+    std::lock_guard<std::mutex> serial(oneDnnCalls()); // see Conv::run
+    Execution call(api_, "matmul");
+    if (call.failed())
+      return call.finish();
+    call.execute(primitive_, {{DNNL_ARG_SRC, call.wrap(src_, a)},
+                              {DNNL_ARG_WEIGHTS, weights_},
+                              {DNNL_ARG_DST, call.wrap(dst_, c)}});
+    return call.finish();
+  }
+
+  const std::string &name() const override { return name_; }
+
+  /// Builds the primitive for params [batch, M, N, K, batch stride of B]
+  /// and packs `b`; empty on success, else why not.
+  std::string build(const int64_t *p, const float *b) {
+    const int64_t batch = p[0], m = p[1], n = p[2], k = p[3];
+    const bool batched = batch > 1;
+    if (batched && p[4] != k * n)
+      return "oneDNN's matmul here takes one B per batch";
+    // Row-major operands: [batch,] M x K, K x N, M x N.
+    dnnl_dims_t srcDims = {batch, m, k}, weightDims = {batch, k, n}, dstDims = {batch, m, n};
+    const int rank = batched ? 3 : 2;
+    const int64_t *src = batched ? srcDims : srcDims + 1;
+    const int64_t *weights = batched ? weightDims : weightDims + 1;
+    const int64_t *dst = batched ? dstDims : dstDims + 1;
+    const dnnl_format_tag_t rowMajor = batched ? dnnl_abc : dnnl_ab;
+    dnnl_memory_desc_t plainWeights, anyWeights;
+    if (api_->dnnl_memory_desc_init_by_tag(&src_, rank, src, dnnl_f32, rowMajor) !=
+            dnnl_success ||
+        api_->dnnl_memory_desc_init_by_tag(&dst_, rank, dst, dnnl_f32, rowMajor) !=
+            dnnl_success ||
+        api_->dnnl_memory_desc_init_by_tag(&plainWeights, rank, weights, dnnl_f32, rowMajor) !=
+            dnnl_success ||
+        api_->dnnl_memory_desc_init_by_tag(&anyWeights, rank, weights, dnnl_f32,
+                                           dnnl_format_tag_any) != dnnl_success)
+      return "oneDNN rejected the matrix shapes";
+    dnnl_matmul_desc_t desc;
+    if (api_->dnnl_matmul_desc_init(&desc, &src_, &anyWeights, nullptr, &dst_) != dnnl_success)
+      return "oneDNN rejected the matmul";
+    dnnl_primitive_desc_t pd = nullptr;
+    if (api_->dnnl_primitive_desc_create(&pd, &desc, nullptr, api_->engine, nullptr) !=
+        dnnl_success)
+      return "oneDNN has no implementation for this matmul";
+    const char *implementation = nullptr;
+    api_->dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &implementation);
+    name_ = "oneDNN " + api_->version + " matmul " + (implementation ? implementation : "?") +
+            " (weights packed at load)";
+    const dnnl_memory_desc_t *chosen =
+        api_->dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    std::string why = chosen ? reorderConstant(api_, plainWeights, *chosen, b, weights_)
+                             : "oneDNN did not say its weights layout";
+    if (why.empty() && api_->dnnl_primitive_create(&primitive_, pd) != dnnl_success)
+      why = "oneDNN could not create the matmul";
+    api_->dnnl_primitive_desc_destroy(pd);
+    return why;
+  }
+
+private:
+  const Api *api_;
+  dnnl_memory_desc_t src_, dst_;
+  dnnl_memory_t weights_ = nullptr;
+  dnnl_primitive_t primitive_ = nullptr;
+  std::string name_;
+};
+
 /// oneDNN's API from the library the host opens; null (and why) without it.
 const Api *openOneDnn(const smelt_host_t &host, std::string &why) {
   smelt_host_library_t library{};
@@ -559,6 +649,18 @@ std::unique_ptr<OneDnnPool> bindOneDnnPool(const smelt_host_t &host, const int64
   if (!why.empty())
     return nullptr;
   return pool;
+}
+
+std::unique_ptr<OneDnnMatmul> bindOneDnnMatmul(const smelt_host_t &host, const int64_t *params,
+                                               const float *constantB, std::string &why) {
+  const Api *api = openOneDnn(host, why);
+  if (!api)
+    return nullptr;
+  auto matmul = std::make_unique<Matmul>(api);
+  why = matmul->build(params, constantB);
+  if (!why.empty())
+    return nullptr;
+  return matmul;
 }
 
 bool keepInLibraryLayout(const LibraryEdge &edge) {

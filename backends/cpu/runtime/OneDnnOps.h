@@ -1,4 +1,4 @@
-//===- OneDnnOps.h - convolutions and poolings through oneDNN, bound at load time -===//
+//===- OneDnnOps.h - convolutions, poolings, matmuls through oneDNN at load time -===//
 //
 // The conv2d and pool2d library ops (see smelt/plugin.h) computed by oneDNN
 // 2.x, found at load time through the host (never linked). A convolution's
@@ -7,7 +7,8 @@
 // oneDNN prefers; a pooling takes its input in whatever layout the
 // neighbouring convolutions keep. Each run wraps the run's buffers. Without
 // oneDNN (or its headers at build time) binding fails with the reason and
-// the driver runs the generated kernel instead.
+// the driver runs the generated kernel instead. A GEMM whose right operand
+// is constant runs oneDNN's matmul primitive with that operand packed once.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SMELT_BACKENDS_CPU_RUNTIME_ONEDNNOPS_H
@@ -53,6 +54,17 @@ public:
   Kind kind() const final { return Kind::Pool; }
 };
 
+/// C = A * B with a constant B (a GEMM's weights), packed once at bind time
+/// into the layout oneDNN's matmul prefers.
+class OneDnnMatmul {
+public:
+  virtual ~OneDnnMatmul() = default;
+  /// Thread-safe. Returns an error message, or empty.
+  virtual std::string run(const float *a, float *c) const = 0;
+  /// "oneDNN 2.6.3 matmul brg:avx512_core (weights packed at load)".
+  virtual const std::string &name() const = 0;
+};
+
 /// A tensor one oneDNN op writes and only oneDNN ops read (as input, or as
 /// the residual of a convolution's sum post-op).
 struct LibraryEdge {
@@ -82,6 +94,11 @@ std::mutex &oneDnnCalls();
 /// and says why in `why`.
 std::unique_ptr<OneDnnConv> bindOneDnnConv(const smelt_host_t &host, const int64_t *params,
                                            const float *constantWeights, std::string &why);
+
+/// Binds a gemm with `params` (the 5 of smelt/plugin.h) whose B is the
+/// constant `constantB`. On failure returns null and says why in `why`.
+std::unique_ptr<OneDnnMatmul> bindOneDnnMatmul(const smelt_host_t &host, const int64_t *params,
+                                               const float *constantB, std::string &why);
 
 /// Binds a pool2d with `params` (the 17 of smelt/plugin.h), NCHW on both
 /// sides until keepInLibraryLayout says otherwise. On failure returns null
