@@ -428,6 +428,48 @@ FailureOr<std::vector<SmallVector<Operation *>>> KernelFormation::formGroups() {
   return ordered;
 }
 
+/// Rewrites `sum = contraction + residual` (an elementwise add, the
+/// contraction's only use) so that the contraction accumulates onto
+/// `init + residual` instead. Each residual element is then read where that
+/// output element starts, and never after the output is written, so the plan
+/// may give the output the residual's buffer (the conv2d library op's
+/// in-place sum). The sum's rounding order changes (residual before the
+/// products, as oneDNN's sum post-op). Returns whether it did.
+bool accumulateOntoResidual(Value contraction, Value sum) {
+  auto conv = contraction.getDefiningOp<linalg::LinalgOp>();
+  auto add = sum.getDefiningOp<linalg::GenericOp>();
+  if (!conv || !add || !contraction.hasOneUse() || conv->getNumResults() != 1 ||
+      conv.getNumDpsInits() != 1 || conv.getNumReductionLoops() == 0 ||
+      add.getNumDpsInputs() != 2 || add.getNumDpsInits() != 1 ||
+      add.getNumReductionLoops() != 0 || sum.getType() != contraction.getType() ||
+      !llvm::all_of(add.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isIdentity(); }))
+    return false;
+  // The contraction adds onto its init: its body yields `out + ...`.
+  Block *body = conv.getBlock();
+  auto combine = body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  Value out = body->getArguments().back();
+  if (!combine || (combine.getLhs() != out && combine.getRhs() != out))
+    return false;
+  // The add is one addf of its two inputs.
+  Block &addBody = add.getRegion().front();
+  auto addf = dyn_cast<arith::AddFOp>(addBody.front());
+  if (!addf || addBody.getOperations().size() != 2 ||
+      addBody.getTerminator()->getOperand(0) != addf.getResult() ||
+      !llvm::is_contained({addf.getLhs(), addf.getRhs()}, addBody.getArgument(0)) ||
+      !llvm::is_contained({addf.getLhs(), addf.getRhs()}, addBody.getArgument(1)))
+    return false;
+  unsigned convIndex = add.getDpsInputOperand(0)->get() == contraction ? 0 : 1;
+  add.getDpsInputOperand(convIndex)->set(conv.getDpsInitOperand(0)->get());
+  if (Operation *empty = add.getDpsInitOperand(0)->get().getDefiningOp())
+    if (empty->getBlock() == conv->getBlock() && conv->isBeforeInBlock(empty))
+      empty->moveBefore(conv);
+  add->moveBefore(conv);
+  sum.replaceAllUsesWith(contraction);
+  conv.getDpsInitOperand(0)->set(sum);
+  return true;
+}
+
 LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
   MLIRContext *context = graphFunc.getContext();
   Operation *root = group.back();
@@ -567,6 +609,13 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
     if (index >= rootOutputs)
       output->setAttr(kernel::kSideOutputAttrName, body.getUnitAttr());
   }
+  // A library convolution with a residual: the generated kernel (its
+  // fallback) accumulates onto the residual, so the output may take the
+  // residual's buffer.
+  std::optional<ConvCall> conv = libraryCalls ? convCall(group) : std::nullopt;
+  bool residualInPlace = conv && conv->params[19] != 0 && outputs.size() == 1 &&
+                         accumulateOntoResidual(operandMap.lookup(group[0]->getResult(0)),
+                                                operandMap.lookup(group[1]->getResult(0)));
   kernel::ReturnOp::create(body, loc);
   // Inlined constants that the lowering turned into scalars are dead now.
   for (Operation &nested : llvm::make_early_inc_range(llvm::reverse(entry)))
@@ -586,7 +635,7 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
     }
   }
   if (libraryCalls) {
-    if (std::optional<ConvCall> conv = convCall(group)) {
+    if (conv) {
       // The library's operands by position among the kernel's (the output is
       // the last); an operand the kernel inlined (a splat constant) rules the
       // library call out.
@@ -604,6 +653,8 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
                                          builder.getArrayAttr(candidates));
         call->setAttr("params", builder.getDenseI64ArrayAttr(conv->params));
         call->setAttr("library_args", builder.getDenseI64ArrayAttr(positions));
+        if (residualInPlace)
+          call->setAttr("residual_in_place", builder.getUnitAttr());
         return success();
       }
     }

@@ -60,7 +60,11 @@ def PlanMemory : Pass<"plan-memory", "mlir::ModuleOp"> {
   let description = [{
     Every `plan.alloc` of the host function gets an `offset` in one per-run
     arena; buffers whose live ranges (through views) do not overlap share
-    bytes. The arena size goes into the function's `plan.arena_size`.
+    bytes. The arena size goes into the function's `plan.arena_size`. A
+    `plan.call "conv2d"` marked `residual_in_place` (its fallback kernel
+    accumulates onto the residual) whose residual dies there writes its
+    output over the residual: one slot for both, so a library's in-place sum
+    needs no copy of the residual.
   }];
   let options = [
     Option<"alignment", "alignment", "int64_t", /*default=*/"64",

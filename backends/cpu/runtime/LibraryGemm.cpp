@@ -24,7 +24,7 @@ constexpr int kCblasRowMajor = 101, kCblasNoTrans = 111;
 
 std::string runGemm(const Gemm &gemm, const float *a, const float *b, float *c) {
   if (gemm.matmul)
-    return gemm.matmul->run(a, c); // every batch in one call, B packed
+    return gemm.matmul->run(a, b, c); // every batch in one call
   for (int64_t i = 0; i < gemm.batch; ++i) {
     const float *ai = a + i * gemm.m * gemm.k;
     const float *bi = b + i * gemm.strideB;
@@ -57,7 +57,7 @@ Gemm bindLibraryCall(const smelt_host_t &host, const smelt_program_command_t &co
     std::string name = command.libraries[i];
     const char *entry = name == "oneDNN" ? "dnnl_sgemm" : name == "OpenBLAS" ? "cblas_sgemm" : nullptr;
     std::string why, packed;
-    if (name == "oneDNN" && constantB) {
+    if (name == "oneDNN") {
       if (std::unique_ptr<OneDnnMatmul> matmul = bindOneDnnMatmul(host, p, constantB, packed)) {
         gemm.library = Gemm::Library::OneDnn;
         choice = matmul->name();

@@ -1,7 +1,7 @@
 //===- LibraryGemm.h - GEMMs through oneDNN or OpenBLAS, bound at load time -===//
 //
-// The gemm library op (see smelt/plugin.h): oneDNN (its matmul primitive
-// with B packed once when B is a constant, dnnl_sgemm otherwise) or
+// The gemm library op (see smelt/plugin.h): oneDNN (its matmul primitive,
+// a constant B packed once; dnnl_sgemm where that fails) or
 // cblas_sgemm, the first of the command's candidates the host finds,
 // resolved with dlsym (nothing links them).
 //
@@ -22,7 +22,7 @@ class OneDnnMatmul;
 struct Gemm {
   enum class Library { None, OneDnn, OpenBlas } library = Library::None;
   void *function = nullptr;                 // dnnl_sgemm or cblas_sgemm, or
-  std::shared_ptr<const OneDnnMatmul> matmul; // oneDNN's matmul (constant B)
+  std::shared_ptr<const OneDnnMatmul> matmul; // oneDNN's matmul primitive
   bool bound() const { return function || matmul; }
   int64_t batch = 0, m = 0, n = 0, k = 0, strideB = 0;
 };

@@ -257,6 +257,12 @@ public:
     dnnl_memory_t dst = call.wrap(dstInLibraryLayout_ ? dst_ : plainDst_, output);
     dnnl_memory_t convDst = dst;
     const bool reorderOut = dstReorder_ && !dstInLibraryLayout_;
+    // The plan may place the output over the residual (when the residual
+    // dies here): the sum post-op then accumulates in place, unless the
+    // residual must be reordered into the output's layout, which goes
+    // through a staging buffer (a reorder cannot work in place).
+    const bool stageInPlace = hasResidual_ && residual == output && !reorderOut &&
+                              dstReorder_ && !residualInLibraryLayout_;
     std::vector<float> staged;
     if (reorderOut) {
       // The residual, kept in the library's layout, is copied in as is.
@@ -266,12 +272,13 @@ public:
       } else {
         convDst = call.scratch(dst_);
       }
+    } else if (stageInPlace) {
+      staged.resize(outputBytes_ / sizeof(float));
+      convDst = call.wrap(dst_, staged.data());
     }
     if (hasResidual_) {
       // The sum post-op accumulates into the destination: it starts as the
-      // residual, reordered when it is NCHW and the destination is not (the
-      // driver never keeps a buffer the residual shares with the output in
-      // the library's layout, so this never reorders in place).
+      // residual, reordered when it is NCHW and the destination is not.
       if (dstReorder_ && !residualInLibraryLayout_)
         call.execute(residualReorder_,
                      {{DNNL_ARG_FROM, call.wrap(plainDst_, residual)}, {DNNL_ARG_TO, convDst}});
@@ -287,7 +294,10 @@ public:
     call.execute(primitive_, args);
     if (reorderOut)
       call.execute(dstReorder_, {{DNNL_ARG_FROM, convDst}, {DNNL_ARG_TO, dst}});
-    return call.finish();
+    std::string failure = call.finish();
+    if (failure.empty() && stageInPlace)
+      std::memcpy(output, staged.data(), outputBytes_);
+    return failure;
   }
 
   const std::string &name() const override { return name_; }
@@ -524,25 +534,25 @@ private:
   std::string name_;
 };
 
-/// A GEMM with constant right operand: oneDNN's matmul primitive, its
-/// weights packed once (dnnl_sgemm would repack them on every call).
+/// A GEMM through oneDNN's matmul primitive: every batch in one call, and a
+/// constant right operand packed once (dnnl_sgemm repacks it on every call).
 class Matmul final : public OneDnnMatmul {
 public:
   explicit Matmul(const Api *api) : api_(api) {}
   ~Matmul() override {
     if (primitive_)
       api_->dnnl_primitive_destroy(primitive_);
-    if (weights_)
-      api_->dnnl_memory_destroy(weights_);
+    if (packed_)
+      api_->dnnl_memory_destroy(packed_);
   }
 
-  std::string run(const float *a, float *c) const override {
+  std::string run(const float *a, const float *b, float *c) const override {
     std::lock_guard<std::mutex> serial(oneDnnCalls()); // see Conv::run
     Execution call(api_, "matmul");
     if (call.failed())
       return call.finish();
     call.execute(primitive_, {{DNNL_ARG_SRC, call.wrap(src_, a)},
-                              {DNNL_ARG_WEIGHTS, weights_},
+                              {DNNL_ARG_WEIGHTS, packed_ ? packed_ : call.wrap(weights_, b)},
                               {DNNL_ARG_DST, call.wrap(dst_, c)}});
     return call.finish();
   }
@@ -550,8 +560,8 @@ public:
   const std::string &name() const override { return name_; }
 
   /// Builds the primitive for params [batch, M, N, K, batch stride of B]
-  /// and packs `b`; empty on success, else why not.
-  std::string build(const int64_t *p, const float *b) {
+  /// and packs `constantB` when there is one; empty on success, else why not.
+  std::string build(const int64_t *p, const float *constantB) {
     const int64_t batch = p[0], m = p[1], n = p[2], k = p[3];
     const bool batched = batch > 1;
     if (batched && p[4] != k * n)
@@ -563,18 +573,21 @@ public:
     const int64_t *weights = batched ? weightDims : weightDims + 1;
     const int64_t *dst = batched ? dstDims : dstDims + 1;
     const dnnl_format_tag_t rowMajor = batched ? dnnl_abc : dnnl_ab;
-    dnnl_memory_desc_t plainWeights, anyWeights;
+    // A constant B may take whatever layout the implementation likes.
+    dnnl_memory_desc_t chosenWeights;
     if (api_->dnnl_memory_desc_init_by_tag(&src_, rank, src, dnnl_f32, rowMajor) !=
             dnnl_success ||
         api_->dnnl_memory_desc_init_by_tag(&dst_, rank, dst, dnnl_f32, rowMajor) !=
             dnnl_success ||
-        api_->dnnl_memory_desc_init_by_tag(&plainWeights, rank, weights, dnnl_f32, rowMajor) !=
+        api_->dnnl_memory_desc_init_by_tag(&weights_, rank, weights, dnnl_f32, rowMajor) !=
             dnnl_success ||
-        api_->dnnl_memory_desc_init_by_tag(&anyWeights, rank, weights, dnnl_f32,
-                                           dnnl_format_tag_any) != dnnl_success)
+        api_->dnnl_memory_desc_init_by_tag(&chosenWeights, rank, weights, dnnl_f32,
+                                           constantB ? dnnl_format_tag_any : rowMajor) !=
+            dnnl_success)
       return "oneDNN rejected the matrix shapes";
     dnnl_matmul_desc_t desc;
-    if (api_->dnnl_matmul_desc_init(&desc, &src_, &anyWeights, nullptr, &dst_) != dnnl_success)
+    if (api_->dnnl_matmul_desc_init(&desc, &src_, &chosenWeights, nullptr, &dst_) !=
+        dnnl_success)
       return "oneDNN rejected the matmul";
     dnnl_primitive_desc_t pd = nullptr;
     if (api_->dnnl_primitive_desc_create(&pd, &desc, nullptr, api_->engine, nullptr) !=
@@ -583,11 +596,14 @@ public:
     const char *implementation = nullptr;
     api_->dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &implementation);
     name_ = "oneDNN " + api_->version + " matmul " + (implementation ? implementation : "?") +
-            " (weights packed at load)";
-    const dnnl_memory_desc_t *chosen =
-        api_->dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-    std::string why = chosen ? reorderConstant(api_, plainWeights, *chosen, b, weights_)
-                             : "oneDNN did not say its weights layout";
+            (constantB ? " (weights packed at load)" : "");
+    std::string why;
+    if (constantB) {
+      const dnnl_memory_desc_t *chosen =
+          api_->dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+      why = chosen ? reorderConstant(api_, weights_, *chosen, constantB, packed_)
+                   : "oneDNN did not say its weights layout";
+    }
     if (why.empty() && api_->dnnl_primitive_create(&primitive_, pd) != dnnl_success)
       why = "oneDNN could not create the matmul";
     api_->dnnl_primitive_desc_destroy(pd);
@@ -596,8 +612,8 @@ public:
 
 private:
   const Api *api_;
-  dnnl_memory_desc_t src_, dst_;
-  dnnl_memory_t weights_ = nullptr;
+  dnnl_memory_desc_t src_, weights_, dst_; // row-major
+  dnnl_memory_t packed_ = nullptr;         // a constant B in the implementation's layout
   dnnl_primitive_t primitive_ = nullptr;
   std::string name_;
 };

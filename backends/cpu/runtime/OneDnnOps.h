@@ -7,8 +7,8 @@
 // oneDNN prefers; a pooling takes its input in whatever layout the
 // neighbouring convolutions keep. Each run wraps the run's buffers. Without
 // oneDNN (or its headers at build time) binding fails with the reason and
-// the driver runs the generated kernel instead. A GEMM whose right operand
-// is constant runs oneDNN's matmul primitive with that operand packed once.
+// the driver runs the generated kernel instead. A GEMM runs oneDNN's matmul
+// primitive, a constant right operand packed once.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SMELT_BACKENDS_CPU_RUNTIME_ONEDNNOPS_H
@@ -54,13 +54,15 @@ public:
   Kind kind() const final { return Kind::Pool; }
 };
 
-/// C = A * B with a constant B (a GEMM's weights), packed once at bind time
-/// into the layout oneDNN's matmul prefers.
+/// C = A * B for every batch in one call of oneDNN's matmul primitive; a
+/// constant B (a layer's weights) is packed once at bind time into the
+/// layout the implementation prefers.
 class OneDnnMatmul {
 public:
   virtual ~OneDnnMatmul() = default;
-  /// Thread-safe. Returns an error message, or empty.
-  virtual std::string run(const float *a, float *c) const = 0;
+  /// `b` is ignored when B was packed. Thread-safe. Returns an error
+  /// message, or empty.
+  virtual std::string run(const float *a, const float *b, float *c) const = 0;
   /// "oneDNN 2.6.3 matmul brg:avx512_core (weights packed at load)".
   virtual const std::string &name() const = 0;
 };
@@ -95,8 +97,9 @@ std::mutex &oneDnnCalls();
 std::unique_ptr<OneDnnConv> bindOneDnnConv(const smelt_host_t &host, const int64_t *params,
                                            const float *constantWeights, std::string &why);
 
-/// Binds a gemm with `params` (the 5 of smelt/plugin.h) whose B is the
-/// constant `constantB`. On failure returns null and says why in `why`.
+/// Binds a gemm with `params` (the 5 of smelt/plugin.h); `constantB` (may
+/// be null) lets B be packed once. On failure returns null and says why in
+/// `why`.
 std::unique_ptr<OneDnnMatmul> bindOneDnnMatmul(const smelt_host_t &host, const int64_t *params,
                                                const float *constantB, std::string &why);
 

@@ -180,7 +180,10 @@ typedef struct smelt_program_command_t {
   /* The buffers the library op takes, when they are not `args` (count 0).
    * "conv2d": input, weight, [bias], [residual], output, with params [N, C,
    * H, W, K, R, S, OH, OW, strideH, strideW, dilationH, dilationW, padTop,
-   * padLeft, padBottom, padRight, groups, hasBias, hasResidual, relu].
+   * padLeft, padBottom, padRight, groups, hasBias, hasResidual, relu];
+   * the residual and the output may be the same buffer (the plan places a
+   * residual that dies there under the output; the kernel reads each
+   * residual element before it writes that output element).
    * "pool2d": input, output (NCHW f32), with params [N, C, H, W, OH, OW, KH,
    * KW, strideH, strideW, dilationH, dilationW, padTop, padLeft, padBottom,
    * padRight, kind] where kind is 0 max, 1 average over the cells inside

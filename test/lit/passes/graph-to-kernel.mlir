@@ -33,17 +33,76 @@ func.func @main(%x: tensor<2x8xf32> {smelt.name = "x"}) -> (tensor<16xf32> {smel
 // kernel; the residual input x is read by two kernels' worth of ops but is a
 // graph input, so it is simply a parameter. The kernel is offered to oneDNN
 // first: library_args are input, weight, residual (x again) and output by
-// position among the call's operands.
+// position among the call's operands. The kernel accumulates onto the
+// residual (the add comes before the contraction), which lets the plan put
+// the output over a residual that dies there (residual_in_place; not here,
+// x is an input).
 // CHECK-LABEL: func.func @main
-// CHECK: plan.call "conv2d"(%arg0, %arg1, %arg2) {candidates = ["oneDNN", @k0_relu], library_args = array<i64: 0, 1, 0, 2>, params = array<i64: 1, 4, 8, 8, 4, 3, 3, 8, 8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1>}
+// CHECK: plan.call "conv2d"(%arg0, %arg1, %arg2) {candidates = ["oneDNN", @k0_relu], library_args = array<i64: 0, 1, 0, 2>, params = array<i64: 1, 4, 8, 8, 4, 3, 3, 8, 8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1>, residual_in_place}
 // CHECK-NOT: plan.launch
 // CHECK: kernel.func @k0_relu
 // CHECK-SAME: ops = ["graph.conv", "graph.add", "graph.relu"]
+// CHECK: %[[X:.+]] = bufferization.to_tensor %arg0
+// CHECK: %[[ZERO:.+]] = linalg.fill
+// CHECK: %[[INIT:.+]] = linalg.generic {{.*}} ins(%[[ZERO]], %[[X]] :
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.addf
+// CHECK: %[[CONV:.+]] = linalg.generic {{.*}}"reduction"{{.*}} outs(%[[INIT]] :
+// CHECK: linalg.generic {{.*}} ins(%[[CONV]] :
+// CHECK: arith.maximumf
 func.func @main(%x: tensor<1x4x8x8xf32> {smelt.name = "x"}, %w: tensor<4x4x3x3xf32> {smelt.name = "w"}) -> (tensor<1x4x8x8xf32> {smelt.name = "y"}) {
   %0 = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
   %1 = graph.add %0, %x : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
   %2 = graph.relu %1 : tensor<1x4x8x8xf32>
   return %2 : tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// A residual block: the first convolution's output is the residual of the
+// third and dies there, so the third writes its output over it (one arena
+// slot, offset 0 for both); a residual add that is no library epilogue (neg
+// after it) is an elementwise kernel.
+// CHECK-LABEL: func.func @main
+// CHECK: %[[R:.+]] = plan.alloc {offset = 0 : i64}
+// CHECK: plan.call "conv2d"(%arg0, %arg1, %[[R]])
+// CHECK: %[[T:.+]] = plan.alloc {offset = 1024 : i64}
+// CHECK: plan.call "conv2d"(%[[R]], %arg1, %[[T]])
+// CHECK: %[[O:.+]] = plan.alloc {offset = 0 : i64}
+// CHECK: plan.call "conv2d"(%[[T]], %arg2, %[[R]], %[[O]]) {{{.*}}residual_in_place}
+// CHECK: plan.call "conv2d"(%[[O]], %arg2, %[[L:.+]]) {candidates = ["oneDNN", @k3_conv]
+// CHECK: plan.launch @k4_neg(%[[L]], %[[O]], %arg3)
+func.func @main(%x: tensor<1x4x8x8xf32> {smelt.name = "x"}, %w: tensor<4x4x3x3xf32> {smelt.name = "w"}, %v: tensor<4x4x1x1xf32> {smelt.name = "v"}) -> (tensor<1x4x8x8xf32> {smelt.name = "y"}) {
+  %0 = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %1 = graph.relu %0 : tensor<1x4x8x8xf32>
+  %2 = graph.conv %1, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %3 = graph.relu %2 : tensor<1x4x8x8xf32>
+  %4 = graph.conv %3, %v {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x4x8x8xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x8x8xf32>
+  %5 = graph.add %4, %1 : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %6 = graph.relu %5 : tensor<1x4x8x8xf32>
+  %7 = graph.conv %6, %v {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x4x8x8xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x8x8xf32>
+  %8 = graph.add %7, %6 : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %9 = graph.neg %8 : tensor<1x4x8x8xf32>
+  return %9 : tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// A convolution whose input is also its residual reads it while writing:
+// no in-place output.
+// CHECK-LABEL: func.func @main
+// CHECK: %[[Y:.+]] = plan.alloc {offset = 0 : i64}
+// CHECK: plan.call "conv2d"(%arg0, %arg1, %[[Y]])
+// CHECK: %[[Z:.+]] = plan.alloc {offset = 256 : i64}
+// CHECK: plan.call "conv2d"(%[[Y]], %arg1, %[[Z]]) {{{.*}}library_args = array<i64: 0, 1, 0, 2>{{.*}}residual_in_place}
+func.func @main(%x: tensor<1x4x4x4xf32> {smelt.name = "x"}, %w: tensor<4x4x1x1xf32> {smelt.name = "w"}) -> (tensor<64xf32> {smelt.name = "y"}) {
+  %0 = graph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x4x4x4xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x4x4xf32>
+  %1 = graph.conv %0, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x4x4x4xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x4x4xf32>
+  %2 = graph.add %1, %0 : (tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %3 = graph.relu %2 : tensor<1x4x4x4xf32>
+  %4 = graph.reshape %3 : tensor<1x4x4x4xf32> to tensor<64xf32>
+  %5 = graph.neg %4 : tensor<64xf32>
+  return %5 : tensor<64xf32>
 }
 
 // -----
