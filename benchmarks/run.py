@@ -2,7 +2,7 @@
 on the same machine with the same thread count.
 
     SMELT_BUILD_DIR=build python3 benchmarks/run.py [--suite subgraphs|models|all]
-        [--threads N] [--repeat N] [--json results.json] [--filter text]
+        [--threads N] [--repeat N] [--rounds N] [--json results.json] [--filter text]
         [--compile-flag=--vector-width=16 ...]
 
 Memory-bound subgraphs (ONNX models built here) at BERT/ViT/GPT-2/LLaMA-like
@@ -185,13 +185,18 @@ def copy_bandwidth_gbs(threads, repeat, nbytes=256 * 1024 * 1024):
 COMPILE_FLAGS = []
 
 
-def smelt_ms(binary, onnx_path, feeds, work, repeat, threads):
+def smelt_compile(binary, onnx_path, work):
+    """The artifact's path, or (None, the error)."""
     artifact = os.path.join(work, "m.smelt")
     compiled = subprocess.run([binary, "compile", onnx_path, "-o", artifact, "--quiet",
                                *COMPILE_FLAGS],
                               capture_output=True, text=True)
     if compiled.returncode != 0:
         return None, compiled.stderr.strip().splitlines()[-1][:200]
+    return artifact, ""
+
+
+def smelt_ms(binary, artifact, feeds, work, repeat, threads):
     arguments = [binary, "run", artifact, f"--repeat={repeat + 1}", f"--threads={threads}"]
     for i, (name, value) in enumerate(feeds.items()):
         path = os.path.join(work, f"in{i}.npy")
@@ -221,6 +226,29 @@ def ort_ms(onnx_path, feeds, work, repeat, threads):
     return report["median_ms"], report["version"]  # ORT's own time, see ort_bench.js
 
 
+def alternating(binary, onnx_path, feeds, work, repeat, threads, rounds):
+    """(Smelt ms, ORT ms, ORT version, problem): Smelt's and ORT's runs
+    alternate in `rounds` rounds of repeat / rounds runs each, and each time
+    is the median of the rounds' medians. This shared machine's speed drifts
+    over seconds (other tenants' memory traffic); alternating spreads the
+    drift over both sides instead of charging it to whichever ran then."""
+    artifact, problem = smelt_compile(binary, onnx_path, work)
+    if not artifact:
+        return None, None, None, problem
+    per_round = max(3, repeat // rounds)
+    ours, theirs, version = [], [], None
+    for _ in range(rounds):
+        time_ms, problem = smelt_ms(binary, artifact, feeds, work, per_round, threads)
+        if time_ms is None:
+            return None, None, None, problem
+        ours.append(time_ms)
+        time_ms, version = ort_ms(onnx_path, feeds, work, per_round, threads)
+        if time_ms is not None:
+            theirs.append(time_ms)
+    return (float(np.median(ours)), float(np.median(theirs)) if theirs else None, version,
+            "")
+
+
 def geomean(values):
     values = [v for v in values if v]
     return float(np.exp(np.mean(np.log(values)))) if values else None
@@ -244,6 +272,8 @@ def main():
     parser.add_argument("--suite", choices=["subgraphs", "models", "all"], default="all")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="Smelt and ORT alternate this many times, repeat/rounds runs each")
     parser.add_argument("--json", default=os.path.join(ROOT, "benchmarks", "results.json"))
     parser.add_argument("--filter", default="", help="only entries whose name contains this")
     parser.add_argument("--compile-flag", action="append", default=[],
@@ -252,7 +282,8 @@ def main():
     COMPILE_FLAGS.extend(args.compile_flag)
     binary = os.path.join(os.environ.get("SMELT_BUILD_DIR", os.path.join(ROOT, "build")),
                           "bin", "smelt")
-    results = {"threads": args.threads, "repeat": args.repeat, "subgraphs": [], "models": []}
+    results = {"threads": args.threads, "repeat": args.repeat, "rounds": args.rounds,
+               "subgraphs": [], "models": []}
     ort_version = None
     with tempfile.TemporaryDirectory() as work:
         if args.suite in ("subgraphs", "all"):
@@ -270,9 +301,9 @@ def main():
                         continue
                     path = os.path.join(work, "m.onnx")
                     onnx.save(onnx_model, path)
-                    ours, problem = smelt_ms(binary, path, feeds, work, args.repeat, args.threads)
-                    theirs, ort_version = ort_ms(path, feeds, work, args.repeat, args.threads) \
-                        if ours else (None, ort_version)
+                    ours, theirs, version, problem = alternating(
+                        binary, path, feeds, work, args.repeat, args.threads, args.rounds)
+                    ort_version = version or ort_version
                     gbs = moved / (ours * 1e-3) / 1e9 if ours else None
                     # The subgraphs' tensors may stay in the caches between
                     # runs, so also compare with a copy of the same bytes.
@@ -302,8 +333,9 @@ def main():
                 path = os.path.join(work, "model.onnx")
                 torch.onnx.export(module, x, path, opset_version=14)
                 feeds = {onnx.load(path).graph.input[0].name: x.numpy()}
-                ours, problem = smelt_ms(binary, path, feeds, work, args.repeat, args.threads)
-                theirs, ort_version = ort_ms(path, feeds, work, args.repeat, args.threads)
+                ours, theirs, version, problem = alternating(
+                    binary, path, feeds, work, args.repeat, args.threads, args.rounds)
+                ort_version = version or ort_version
                 ratio = ours / theirs if ours and theirs else None
                 results["models"].append({"model": name, "smelt_ms": ours, "ort_ms": theirs,
                                           "problem": problem})

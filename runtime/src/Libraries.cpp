@@ -162,12 +162,17 @@ std::string loadedPath(void *handle, const char *fallback) {
 
 /// GNU OpenMP's idle threads spin after each parallel region (300000 rounds
 /// unless told otherwise) and so compete for the cores with the oneTBB
-/// workers of the generated kernel that runs next: measured on 2 cores, a
-/// max-pool right after a oneDNN convolution took 0.45-0.6 ms with the
-/// default and 0.24-0.34 ms with 1000 rounds, the convolution itself
-/// unchanged. libgomp reads its settings once, when it is loaded; unless the
-/// user chose (OMP_WAIT_POLICY or GOMP_SPINCOUNT) or it is loaded already,
-/// it gets the short spin. Returns the note for `smelt devices -v`.
+/// workers of the generated kernel that runs next; a thread that stops
+/// spinning sleeps on a futex, and waking it for the next library call costs
+/// too. Measured on 2 cores: with 1000 rounds a max-pool after a convolution
+/// went from 0.45-0.6 ms to 0.24-0.34 ms on one machine (AMD Zen 5), while on
+/// another (an Intel Xeon VM with slow wake-ups) 1000 rounds made ResNet-50
+/// 72 ms instead of 45 and ResNet-18 29 instead of 18, and BERT-base was no
+/// faster than with 30000. 30000 rounds (tens of microseconds) keeps a team
+/// awake across back-to-back library calls and yields soon after. libgomp
+/// reads its settings once, when it is loaded; unless the user chose
+/// (OMP_WAIT_POLICY or GOMP_SPINCOUNT) or it is loaded already, it gets this
+/// spin. Returns the note for `smelt devices -v`.
 std::string shortenOpenMpSpin() {
   static std::once_flag once;
   static std::string note;
@@ -178,8 +183,8 @@ std::string shortenOpenMpSpin() {
       ::dlclose(loaded);
       return; // its settings are fixed
     }
-    ::setenv("GOMP_SPINCOUNT", "1000", 0);
-    note = "its OpenMP threads spin 1000 rounds when idle: GOMP_SPINCOUNT=1000";
+    ::setenv("GOMP_SPINCOUNT", "30000", 0);
+    note = "its OpenMP threads spin 30000 rounds when idle: GOMP_SPINCOUNT=30000";
   });
   return note;
 }

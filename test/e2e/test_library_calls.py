@@ -225,7 +225,7 @@ def test_poolings_with_and_without_onednn(tmp_path, smelt, name, pool, kept, poo
 
 def test_openmp_spin_is_shortened_unless_the_user_chose(smelt, monkeypatch):
     """Debian's oneDNN runs on GNU OpenMP; before loading it the runtime sets
-    GOMP_SPINCOUNT=1000 (idle OpenMP threads would otherwise spin and take the
+    GOMP_SPINCOUNT=30000 (idle OpenMP threads would otherwise spin long and take the
     cores from the oneTBB workers of the next generated kernel), but only when
     the user set neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT."""
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
@@ -233,7 +233,7 @@ def test_openmp_spin_is_shortened_unless_the_user_chose(smelt, monkeypatch):
     monkeypatch.delenv("SMELT_ONEDNN_PATH", raising=False)
     if not library_found(smelt, "oneDNN"):
         pytest.skip("oneDNN is not installed")
-    note = "GOMP_SPINCOUNT=1000"
+    note = "GOMP_SPINCOUNT=30000"
 
     def onednn_line():
         code, out, _ = smelt("devices", "-v")
