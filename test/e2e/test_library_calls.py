@@ -246,3 +246,18 @@ def test_openmp_spin_is_shortened_unless_the_user_chose(smelt, monkeypatch):
     monkeypatch.delenv("OMP_WAIT_POLICY")
     monkeypatch.setenv("GOMP_SPINCOUNT", "5000")
     assert note not in onednn_line()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_onednn_uses_the_instance_threads(tmp_path, smelt, monkeypatch, threads):
+    """oneDNN's OpenMP team follows the instance's thread count (--threads),
+    not the machine's core count (oneDNN's verbose mode reports it)."""
+    monkeypatch.delenv("SMELT_ONEDNN_PATH", raising=False)
+    if not library_found(smelt, "oneDNN"):
+        pytest.skip("oneDNN is not installed")
+    matmul_model(str(tmp_path / "mm.onnx"), shared_weight=True)
+    assert smelt("compile", tmp_path / "mm.onnx", "-o", tmp_path / "mm.smelt", "--quiet")[0] == 0
+    monkeypatch.setenv("ONEDNN_VERBOSE", "1")
+    code, out, err = smelt("run", tmp_path / "mm.smelt", f"--threads={threads}")
+    assert code == 0, err
+    assert f"runtime:OpenMP,nthr:{threads}" in out, out

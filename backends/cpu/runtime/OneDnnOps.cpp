@@ -86,7 +86,18 @@ struct Api {
 #undef SMELT_DNNL_MEMBER
   dnnl_engine_t engine = nullptr;
   std::string version;
+  /// GNU OpenMP's omp_set_num_threads when oneDNN runs on it (Debian's
+  /// does): oneDNN sizes its work split and its team by the calling
+  /// thread's OpenMP thread count, which follows the instance's threads.
+  void (*setOpenMpThreads)(int) = nullptr;
 };
+
+/// Makes oneDNN calls from this thread use `threads` (the instance's
+/// num_threads) where oneDNN runs on OpenMP.
+void useThreads(const Api *api, int threads) {
+  if (api->setOpenMpThreads && threads > 0)
+    api->setOpenMpThreads(threads);
+}
 
 /// Resolves the API once per library handle (oneDNN stays loaded).
 const Api *resolve(void *handle, std::string &why) {
@@ -111,6 +122,9 @@ const Api *resolve(void *handle, std::string &why) {
           ".x has another C API than the one this driver binds (2.x)";
     return nullptr;
   }
+  // Resolved through oneDNN's handle, which searches its dependencies.
+  api->setOpenMpThreads =
+      reinterpret_cast<void (*)(int)>(::dlsym(handle, "omp_set_num_threads"));
   api->version = std::to_string(version->major) + "." + std::to_string(version->minor) + "." +
                  std::to_string(version->patch);
   if (api->dnnl_engine_create(&api->engine, dnnl_cpu, 0) != dnnl_success) {
@@ -125,7 +139,8 @@ const Api *resolve(void *handle, std::string &why) {
 /// memories (or scratch memories oneDNN allocates), the first failure.
 class Execution {
 public:
-  Execution(const Api *api, const char *what) : api_(api), what_(what) {
+  Execution(const Api *api, int threads, const char *what) : api_(api), what_(what) {
+    useThreads(api_, threads);
     if (api_->dnnl_stream_create(&stream_, api_->engine, dnnl_stream_default_flags) !=
         dnnl_success)
       error_ = "oneDNN could not create a stream";
@@ -237,7 +252,7 @@ public:
     // concurrent calls get different teams: one call at a time keeps every
     // result bit-identical to a lone run (each call uses every core anyway).
     std::lock_guard<std::mutex> serial(oneDnnCalls());
-    Execution call(api_, "convolution");
+    Execution call(api_, threads_, "convolution");
     if (call.failed())
       return call.finish();
 
@@ -388,7 +403,7 @@ public:
     return why;
   }
 
-  explicit Conv(const Api *api) : api_(api) {}
+  Conv(const Api *api, int threads) : api_(api), threads_(threads) {}
   const Api *api() const { return api_; }
 
   /// The layout the implementation reads its input in / writes its output in
@@ -403,6 +418,7 @@ public:
 
 private:
   const Api *api_;
+  int threads_; // the instance's num_threads
   dnnl_memory_desc_t src_, weights_, bias_, dst_, plainSrc_, plainDst_;
   dnnl_primitive_t primitive_ = nullptr;
   dnnl_primitive_t srcReorder_ = nullptr, dstReorder_ = nullptr, residualReorder_ = nullptr;
@@ -421,13 +437,13 @@ dnnl_alg_kind_t poolingAlgorithm(int64_t kind) {
 
 class Pool final : public OneDnnPool {
 public:
-  explicit Pool(const Api *api) : api_(api) {}
+  Pool(const Api *api, int threads) : api_(api), threads_(threads) {}
   ~Pool() override { destroy(primitive_, dstReorder_); }
   const Api *api() const { return api_; }
 
   std::string run(const float *input, float *output) const override {
     std::lock_guard<std::mutex> serial(oneDnnCalls()); // see Conv::run
-    Execution call(api_, "pooling");
+    Execution call(api_, threads_, "pooling");
     if (call.failed())
       return call.finish();
     // The input comes in src_ (NCHW, or the layout its producer keeps);
@@ -527,6 +543,7 @@ private:
   }
 
   const Api *api_;
+  int threads_; // the instance's num_threads
   std::vector<int64_t> params_;
   dnnl_memory_desc_t src_, dst_, plainSrc_, plainDst_;
   dnnl_primitive_t primitive_ = nullptr, dstReorder_ = nullptr;
@@ -538,7 +555,7 @@ private:
 /// constant right operand packed once (dnnl_sgemm repacks it on every call).
 class Matmul final : public OneDnnMatmul {
 public:
-  explicit Matmul(const Api *api) : api_(api) {}
+  Matmul(const Api *api, int threads) : api_(api), threads_(threads) {}
   ~Matmul() override {
     if (primitive_)
       api_->dnnl_primitive_destroy(primitive_);
@@ -548,7 +565,7 @@ public:
 
   std::string run(const float *a, const float *b, float *c) const override {
     std::lock_guard<std::mutex> serial(oneDnnCalls()); // see Conv::run
-    Execution call(api_, "matmul");
+    Execution call(api_, threads_, "matmul");
     if (call.failed())
       return call.finish();
     call.execute(primitive_, {{DNNL_ARG_SRC, call.wrap(src_, a)},
@@ -612,6 +629,7 @@ public:
 
 private:
   const Api *api_;
+  int threads_; // the instance's num_threads
   dnnl_memory_desc_t src_, weights_, dst_; // row-major
   dnnl_memory_t packed_ = nullptr;         // a constant B in the implementation's layout
   dnnl_primitive_t primitive_ = nullptr;
@@ -627,7 +645,10 @@ const Api *openOneDnn(const smelt_host_t &host, std::string &why) {
     why = library.message ? library.message : "oneDNN not found";
     return nullptr;
   }
-  return resolve(library.handle, why);
+  const Api *api = resolve(library.handle, why);
+  if (api)
+    useThreads(api, host.num_threads); // primitives are sized when created
+  return api;
 }
 
 /// The layout `op` writes its output in, when it is not NCHW.
@@ -648,7 +669,7 @@ std::unique_ptr<OneDnnConv> bindOneDnnConv(const smelt_host_t &host, const int64
   const Api *api = openOneDnn(host, why);
   if (!api)
     return nullptr;
-  auto conv = std::make_unique<Conv>(api);
+  auto conv = std::make_unique<Conv>(api, host.num_threads);
   why = conv->build(params, constantWeights);
   if (!why.empty())
     return nullptr;
@@ -660,7 +681,7 @@ std::unique_ptr<OneDnnPool> bindOneDnnPool(const smelt_host_t &host, const int64
   const Api *api = openOneDnn(host, why);
   if (!api)
     return nullptr;
-  auto pool = std::make_unique<Pool>(api);
+  auto pool = std::make_unique<Pool>(api, host.num_threads);
   why = pool->build(params);
   if (!why.empty())
     return nullptr;
@@ -672,7 +693,7 @@ std::unique_ptr<OneDnnMatmul> bindOneDnnMatmul(const smelt_host_t &host, const i
   const Api *api = openOneDnn(host, why);
   if (!api)
     return nullptr;
-  auto matmul = std::make_unique<Matmul>(api);
+  auto matmul = std::make_unique<Matmul>(api, host.num_threads);
   why = matmul->build(params, constantB);
   if (!why.empty())
     return nullptr;
