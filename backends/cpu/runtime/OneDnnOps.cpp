@@ -664,40 +664,38 @@ const Api *apiOf(OneDnnOp *op) {
 
 } // namespace
 
-std::unique_ptr<OneDnnConv> bindOneDnnConv(const smelt_host_t &host, const int64_t *params,
-                                           const float *constantWeights, std::string &why) {
+namespace {
+
+/// An `Op` for the instance's oneDNN, built with `arguments`; null (and why)
+/// when oneDNN is missing or refuses it.
+template <typename Op, typename... Arguments>
+std::unique_ptr<Op> bindOp(const smelt_host_t &host, std::string &why,
+                           const Arguments &...arguments) {
   const Api *api = openOneDnn(host, why);
   if (!api)
     return nullptr;
-  auto conv = std::make_unique<Conv>(api, host.num_threads);
-  why = conv->build(params, constantWeights);
+  auto op = std::make_unique<Op>(api, host.num_threads);
+  why = op->build(arguments...);
   if (!why.empty())
     return nullptr;
-  return conv;
+  return op;
+}
+
+} // namespace
+
+std::unique_ptr<OneDnnConv> bindOneDnnConv(const smelt_host_t &host, const int64_t *params,
+                                           const float *constantWeights, std::string &why) {
+  return bindOp<Conv>(host, why, params, constantWeights);
 }
 
 std::unique_ptr<OneDnnPool> bindOneDnnPool(const smelt_host_t &host, const int64_t *params,
                                            std::string &why) {
-  const Api *api = openOneDnn(host, why);
-  if (!api)
-    return nullptr;
-  auto pool = std::make_unique<Pool>(api, host.num_threads);
-  why = pool->build(params);
-  if (!why.empty())
-    return nullptr;
-  return pool;
+  return bindOp<Pool>(host, why, params);
 }
 
 std::unique_ptr<OneDnnMatmul> bindOneDnnMatmul(const smelt_host_t &host, const int64_t *params,
                                                const float *constantB, std::string &why) {
-  const Api *api = openOneDnn(host, why);
-  if (!api)
-    return nullptr;
-  auto matmul = std::make_unique<Matmul>(api, host.num_threads);
-  why = matmul->build(params, constantB);
-  if (!why.empty())
-    return nullptr;
-  return matmul;
+  return bindOp<Matmul>(host, why, params, constantB);
 }
 
 bool keepInLibraryLayout(const LibraryEdge &edge) {
