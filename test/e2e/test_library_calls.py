@@ -103,15 +103,16 @@ class ConvBlock(torch.nn.Module):
         return torch.relu(self.pointwise(z) + y)
 
 
-def runs_with_and_without_onednn(tmp_path, smelt, model, x):
-    """Exports `model`, compiles it, and runs it with oneDNN (where found) and
-    without; yields (whether oneDNN may run, `smelt run -v`'s report) after
-    checking each run against PyTorch (f32 convolutions in different
-    summation orders: PyTorch's, oneDNN's, ours)."""
+def runs_with_and_without_onednn(tmp_path, smelt, model, x, compile_flags=()):
+    """Exports `model`, compiles it (with `compile_flags`), and runs it with
+    oneDNN (where found) and without; yields (whether oneDNN may run, `smelt
+    run -v`'s report) after checking each run against PyTorch (f32
+    convolutions in different summation orders: PyTorch's, oneDNN's, ours)."""
     torch.onnx.export(model, x, str(tmp_path / "m.onnx"), opset_version=13)
     with torch.no_grad():
         expected = model(x).numpy()
-    assert smelt("compile", tmp_path / "m.onnx", "-o", tmp_path / "m.smelt", "--quiet")[0] == 0
+    assert smelt("compile", tmp_path / "m.onnx", "-o", tmp_path / "m.smelt", "--quiet",
+                 *compile_flags)[0] == 0
     np.save(tmp_path / "x.npy", x.numpy())
     have_onednn = library_found(smelt, "oneDNN")
     for disable in ([], ["--library=oneDNN=off"]):
@@ -153,12 +154,11 @@ class ResidualChain(torch.nn.Module):
 
 def test_residuals_in_place_with_and_without_onednn(tmp_path, smelt):
     torch.manual_seed(10)
-    for on_onednn, err in runs_with_and_without_onednn(tmp_path, smelt, ResidualChain().eval(),
-                                                       torch.randn(2, 3, 13, 11)):
+    for on_onednn, err in runs_with_and_without_onednn(
+            tmp_path, smelt, ResidualChain().eval(), torch.randn(2, 3, 13, 11),
+            compile_flags=[f"--dump-dir={tmp_path}/dump"]):
         assert ("): oneDNN" in err) == on_onednn, err
     # Both residual convolutions wrote over their residual.
-    assert smelt("compile", tmp_path / "m.onnx", "-o", tmp_path / "m.smelt", "--quiet",
-                 f"--dump-dir={tmp_path}/dump")[0] == 0
     plan = (tmp_path / "dump" / "12-plan-memory.mlir").read_text()
     assert plan.count("residual_in_place") == 2, plan
     offsets = {}

@@ -17,13 +17,15 @@
 
 namespace smelt::cpu {
 
-/// A GEMM bound from a vendor library: C = A * B, row-major f32.
 class OneDnnMatmul;
+
+/// A GEMM bound from a vendor library: C = A * B, row-major f32, through
+/// oneDNN's matmul primitive (`matmul`) or a library's sgemm (`function`).
 struct Gemm {
   enum class Library { None, OneDnn, OpenBlas } library = Library::None;
-  void *function = nullptr;                 // dnnl_sgemm or cblas_sgemm, or
-  std::shared_ptr<const OneDnnMatmul> matmul; // oneDNN's matmul primitive
-  bool bound() const { return function || matmul; }
+  std::shared_ptr<const OneDnnMatmul> matmul;
+  void *function = nullptr; // dnnl_sgemm or cblas_sgemm
+  bool bound() const { return matmul || function; }
   int64_t batch = 0, m = 0, n = 0, k = 0, strideB = 0;
 };
 

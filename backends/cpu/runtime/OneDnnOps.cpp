@@ -662,10 +662,6 @@ const Api *apiOf(OneDnnOp *op) {
                                             : static_cast<Pool *>(op)->api();
 }
 
-} // namespace
-
-namespace {
-
 /// An `Op` for the instance's oneDNN, built with `arguments`; null (and why)
 /// when oneDNN is missing or refuses it.
 template <typename Op, typename... Arguments>
