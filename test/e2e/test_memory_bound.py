@@ -1,5 +1,6 @@
 """Fused memory-bound kernels against NumPy: row reductions split into vector
-lanes (with a tail when the row length is not a multiple of 16), reassociated
+lanes (16, 32 or 64 by row length, with a tail when the row length is not a
+multiple of them), divisions by row sums as reciprocal products, reassociated
 sums, polynomial exp/erf, the NaN behaviour of maxima. Tolerances against a
 float64 reference: rtol 1e-5 (summation order and the exp/erf approximations;
 atol 1e-7 for softmax, 1e-6 for GELU near its zero), maxima exact."""
@@ -23,7 +24,8 @@ def compile_and_run(smelt, tmp_path, model, x, outputs):
     return [np.load(p) for p in paths]
 
 
-@pytest.mark.parametrize("shape", [(2, 7, 128), (3, 37, 197), (2, 5, 200), (4, 40)])
+@pytest.mark.parametrize("shape", [(2, 7, 128), (3, 37, 197), (2, 5, 200), (4, 40), (2, 9, 512),
+                                   (3, 1000)])
 def test_softmax_and_row_maximum(smelt, tmp_path, shape):
     f32 = lambda name, s: helper.make_tensor_value_info(name, TensorProto.FLOAT, list(s))
     model = helper.make_model(helper.make_graph(
@@ -33,6 +35,7 @@ def test_softmax_and_row_maximum(smelt, tmp_path, shape):
         opset_imports=[helper.make_opsetid("", 13)])
     x = np.random.default_rng(1).standard_normal(shape).astype(np.float32) * 8
     x.reshape(-1, shape[-1])[1, shape[-1] - 2] = np.nan  # in the tail when there is one
+    x.reshape(-1, shape[-1])[2, 37] = np.nan  # in one of the vector chains of lanes
     y, m = compile_and_run(smelt, tmp_path, model, x, 2)
     e = np.exp(x.astype(np.float64) - x.max(-1, keepdims=True))
     np.testing.assert_allclose(y, e / e.sum(-1, keepdims=True), rtol=RTOL, atol=ATOL)

@@ -161,9 +161,17 @@ void allowReassociation(linalg::GenericOp generic) {
 /// an expand_shape of each operand that depends on k. LLVM does not
 /// vectorize a NaN-propagating maximum as a reduction, but does vectorize it
 /// across parallel lanes; the result is exact (max and min do not round).
+/// On 16-lane vectors (`vectorWidth`, AVX-512), up to four vectors of lanes
+/// (64) are independent chains, so the compare-and-select chain of each
+/// (about five cycles a step on x86) overlaps the others, and the lanes'
+/// fill and final fold are explicit vector ops (whole-vector stores, one
+/// vector.reduction per row) where LLVM would vectorize their scalar loops
+/// across rows with scatters and gathers. Narrower kernels keep 16 lanes and
+/// scalar loops: explicit vectors wider than the kernel's width would be
+/// legalized to the target's widest registers.
 /// (linalg::splitReduction does the same for plain maps, but mistranslates
 /// broadcast operands whose maps have constant indices.)
-void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t lanes) {
+void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t vectorWidth) {
   Operation *combiner = reductionCombiner(generic);
   if (!combiner || generic.getNumReductionLoops() != 1 || generic.getNumDpsInits() != 1 ||
       !isa<arith::MaximumFOp, arith::MinimumFOp>(combiner))
@@ -172,9 +180,14 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t l
   unsigned k = loops - 1;
   int64_t extent = generic.getStaticLoopRanges()[k];
   if (generic.getIteratorTypesArray()[k] != utils::IteratorType::reduction ||
-      ShapedType::isDynamic(extent) || extent < 4 * lanes ||
+      ShapedType::isDynamic(extent) || extent < 4 * 16 ||
       !smelt::kernel::unitStrideAlong(generic, k) || generic.hasIndexSemantics())
     return;
+  // Up to four chains of 16 lanes, each still stepping at least four times.
+  const bool wholeVectors = vectorWidth == 16;
+  int64_t lanes = 16;
+  while (wholeVectors && lanes < 64 && extent >= 4 * 2 * lanes)
+    lanes *= 2;
   MLIRContext *context = generic.getContext();
   Location loc = generic.getLoc();
   rewriter.setInsertionPoint(generic);
@@ -228,15 +241,24 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t l
   SmallVector<AffineExpr> partialExprs(outputMap.getResults());
   partialExprs.push_back(ki);
   maps.push_back(AffineMap::get(loops + 1, 0, partialExprs, context));
-  const bool isMaximum = isa<arith::MaximumFOp>(combiner);
-  auto kind = isMaximum ? arith::AtomicRMWKind::maximumf : arith::AtomicRMWKind::minimumf;
+  auto kind = isa<arith::MaximumFOp>(combiner) ? arith::AtomicRMWKind::maximumf : arith::AtomicRMWKind::minimumf;
   Value identity = arith::getIdentityValue(kind, outputType.getElementType(), rewriter, loc);
   // Row tiles at the end of the grid may be shorter (dynamic sizes).
   SmallVector<OpFoldResult> partialSizes = tensor::getMixedSizes(rewriter, loc, init->get());
   partialSizes.push_back(rewriter.getIndexAttr(lanes));
   Value partialInit =
       tensor::EmptyOp::create(rewriter, loc, partialSizes, outputType.getElementType());
-  partialInit = linalg::FillOp::create(rewriter, loc, identity, partialInit).getResult(0);
+  auto fill = linalg::FillOp::create(rewriter, loc, identity, partialInit);
+  partialInit = fill.getResult(0);
+  // Filled by whole-vector stores (LLVM would scatter its loop across rows).
+  if (wholeVectors && cast<RankedTensorType>(partialInit.getType()).hasStaticShape()) {
+    FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(rewriter, fill);
+    if (succeeded(vectorized)) {
+      partialInit = vectorized->replacements.front();
+      rewriter.replaceOp(fill, vectorized->replacements);
+      rewriter.setInsertionPointAfterValue(partialInit);
+    }
+  }
   SmallVector<utils::IteratorType> iterators = generic.getIteratorTypesArray();
   iterators.push_back(utils::IteratorType::parallel);
   auto split = linalg::GenericOp::create(rewriter, loc, TypeRange{partialInit.getType()}, inputs,
@@ -245,7 +267,10 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t l
   rewriter.cloneRegionBefore(generic.getRegion(), split.getRegion(), split.getRegion().begin(),
                              mapping);
 
-  // The lanes of each partial result folded into the original accumulator.
+  const bool isMaximum = isa<arith::MaximumFOp>(combiner);
+  Value partial = split.getResult(0);
+
+  // The lanes of each row folded into the original accumulator.
   unsigned outRank = outputType.getRank();
   SmallVector<AffineExpr> laneExprs;
   for (unsigned d = 0; d <= outRank; ++d)
@@ -256,8 +281,8 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t l
   SmallVector<utils::IteratorType> combineIterators(outRank, utils::IteratorType::parallel);
   combineIterators.push_back(utils::IteratorType::reduction);
   auto combined = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{outputType}, split.getResult(0), init->get(), combineMaps,
-      combineIterators, [&](OpBuilder &b, Location l, ValueRange args) {
+      rewriter, loc, TypeRange{outputType}, partial, init->get(), combineMaps, combineIterators,
+      [&](OpBuilder &b, Location l, ValueRange args) {
         Value folded = isMaximum ? arith::MaximumFOp::create(b, l, args[1], args[0]).getResult()
                                  : arith::MinimumFOp::create(b, l, args[1], args[0]).getResult();
         linalg::YieldOp::create(b, l, folded);
@@ -266,15 +291,27 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t l
   if (Attribute scope = generic->getAttr(smelt::kernel::kScopeAttrName))
     for (Operation *op : {split.getOperation(), combined.getOperation()})
       op->setAttr(smelt::kernel::kScopeAttrName, scope);
+  // The fold over the lanes as vector reductions (a shuffle tree per row):
+  // LLVM would vectorize its scalar loops across rows, with gathers.
+  Value folded = combined.getResult(0);
+  if (wholeVectors && cast<RankedTensorType>(partial.getType()).hasStaticShape() &&
+      outputType.hasStaticShape()) {
+    rewriter.setInsertionPoint(combined);
+    FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(rewriter, combined);
+    if (succeeded(vectorized)) {
+      folded = vectorized->replacements.front();
+      rewriter.replaceOp(combined, vectorized->replacements);
+    }
+  }
   if (main == extent) {
-    rewriter.replaceOp(generic, combined.getResults());
+    rewriter.replaceOp(generic, folded);
     return;
   }
   SmallVector<Value> tailInputs;
   for (OpOperand *operand : generic.getDpsInputOperands())
     tailInputs.push_back(sliceAlongK(operand, main, extent - main));
   auto tail = linalg::GenericOp::create(rewriter, loc, TypeRange{outputType}, tailInputs,
-                                        combined.getResult(0), generic.getIndexingMapsArray(),
+                                        folded, generic.getIndexingMapsArray(),
                                         generic.getIteratorTypesArray());
   IRMapping tailMapping;
   rewriter.cloneRegionBefore(generic.getRegion(), tail.getRegion(), tail.getRegion().begin(),
@@ -314,8 +351,14 @@ void smelt::kernel::vectorizeKernel(FuncOp func, int64_t vectorWidth) {
     IRRewriter rewriter(func.getContext());
     for (linalg::GenericOp generic : reductions) {
       allowReassociation(generic);
-      splitIntoLanes(rewriter, generic, /*lanes=*/16);
+      splitIntoLanes(rewriter, generic, vectorWidth);
     }
+    // The lane folds: one vector.reduction per row.
+    RewritePatternSet patterns(func.getContext());
+    vector::populateVectorMultiReductionLoweringPatterns(
+        patterns, vector::VectorMultiReductionLowering::InnerReduction);
+    vector::populateVectorShapeCastLoweringPatterns(patterns);
+    (void)applyPatternsGreedily(func, std::move(patterns));
   }
   if (vectorWidth <= 0)
     return;

@@ -58,10 +58,14 @@ func.func @slice_negative_stride(%x: tensor<8xf32>) -> tensor<3xf32> {
 
 // -----
 
+// Normalized by the reciprocal of the row sum.
 // CHECK-LABEL: func.func @softmax
 // CHECK: arith.maximumf
 // CHECK: math.exp
-// CHECK: arith.divf
+// CHECK: ^bb0(%[[E:.+]]: f32, %[[SUM:.+]]: f32, %{{.+}}: f32)
+// CHECK-NEXT: %[[ONE:.+]] = arith.constant 1.0
+// CHECK-NEXT: %[[R:.+]] = arith.divf %[[ONE]], %[[SUM]]
+// CHECK-NEXT: arith.mulf %[[E]], %[[R]]
 func.func @softmax(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
   %0 = graph.softmax %x {axis = 1 : i64} : tensor<2x5xf32>
   return %0 : tensor<2x5xf32>

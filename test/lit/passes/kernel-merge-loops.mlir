@@ -44,20 +44,27 @@ func.func @main(%x: tensor<64x256xf32> {smelt.name = "x"}) -> (tensor<64x256xf32
 // -----
 
 // Softmax of masked scores: the row maximum (which LLVM cannot vectorize as
-// a NaN-propagating reduction) runs over 16 parallel lanes of partial maxima
-// (the scores and the broadcast mask read through expand_shape: element
-// ko * 16 + ki), then over the lanes; the sum of exponentials is a
-// reassociable reduction.
+// a NaN-propagating reduction) runs over 32 parallel lanes of partial maxima,
+// two independent vector chains (the scores and the broadcast mask read
+// through expand_shape: element ko * 32 + ki); the lanes of each row are then
+// folded by a vector reduction. The sum of exponentials is a reassociable
+// reduction, and softmax's lowering multiplies by its reciprocal.
 // CHECK-LABEL: kernel.func @k0_softmax
-// CHECK: %[[S:.+]] = tensor.expand_shape %{{.+}} {{\[\[}}0], [1, 2]] output_shape [{{[0-9]+}}, 8, 16]
-// CHECK: %[[M:.+]] = tensor.expand_shape %{{.+}} {{\[\[}}0], [1, 2]] output_shape [1, 8, 16]
-// CHECK: %[[LANES:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[S]], %[[M]] : {{.*}}) outs(%{{.+}} : tensor<{{[0-9]+}}x16xf32>)
+// CHECK: %[[S:.+]] = tensor.expand_shape %{{.+}} {{\[\[}}0], [1, 2]] output_shape [{{[0-9]+}}, 4, 32]
+// CHECK: %[[M:.+]] = tensor.expand_shape %{{.+}} {{\[\[}}0], [1, 2]] output_shape [1, 4, 32]
+// CHECK: %[[INIT:.+]] = vector.transfer_write %{{.+}} : vector<8x32xf32>, tensor<8x32xf32>
+// CHECK: %[[LANES:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[S]], %[[M]] : {{.*}}) outs(%[[INIT]] : tensor<8x32xf32>)
 // CHECK: arith.maximumf
-// CHECK: %[[MAX:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[LANES]] : tensor<{{[0-9]+}}x16xf32>)
-// CHECK: arith.maximumf
+// CHECK: %[[READ:.+]] = vector.transfer_read %[[LANES]]
+// CHECK: %[[ROW:.+]] = vector.extract %[[READ]][0] : vector<32xf32> from vector<8x32xf32>
+// CHECK: vector.reduction <maximumf>, %[[ROW]]
+// CHECK: %[[MAX:.+]] = vector.transfer_write
 // CHECK: linalg.generic {{.*}}"reduction"]} ins({{.*}}%[[MAX]]
 // CHECK: math.exp
 // CHECK: arith.addf %{{.+}}, %{{.+}} fastmath<reassoc>
+// CHECK: linalg.generic
+// CHECK: arith.divf
+// CHECK-NEXT: arith.mulf
 func.func @main(%x: tensor<64x128xf32> {smelt.name = "x"}, %mask: tensor<1x128xf32> {smelt.name = "mask"}) -> (tensor<64x128xf32> {smelt.name = "y"}) {
   %m = graph.add %x, %mask : (tensor<64x128xf32>, tensor<1x128xf32>) -> tensor<64x128xf32>
   %y = graph.softmax %m {axis = 1 : i64} : tensor<64x128xf32>
