@@ -241,7 +241,8 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t v
   SmallVector<AffineExpr> partialExprs(outputMap.getResults());
   partialExprs.push_back(ki);
   maps.push_back(AffineMap::get(loops + 1, 0, partialExprs, context));
-  auto kind = isa<arith::MaximumFOp>(combiner) ? arith::AtomicRMWKind::maximumf : arith::AtomicRMWKind::minimumf;
+  const bool isMaximum = isa<arith::MaximumFOp>(combiner);
+  auto kind = isMaximum ? arith::AtomicRMWKind::maximumf : arith::AtomicRMWKind::minimumf;
   Value identity = arith::getIdentityValue(kind, outputType.getElementType(), rewriter, loc);
   // Row tiles at the end of the grid may be shorter (dynamic sizes).
   SmallVector<OpFoldResult> partialSizes = tensor::getMixedSizes(rewriter, loc, init->get());
@@ -267,7 +268,6 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t v
   rewriter.cloneRegionBefore(generic.getRegion(), split.getRegion(), split.getRegion().begin(),
                              mapping);
 
-  const bool isMaximum = isa<arith::MaximumFOp>(combiner);
   Value partial = split.getResult(0);
 
   // The lanes of each row folded into the original accumulator.
