@@ -69,3 +69,70 @@ def test_layer_norm_and_gelu(smelt, tmp_path):
     from math import erf
     expected = 0.5 * n * (1 + np.vectorize(erf)(n / np.sqrt(2)))
     np.testing.assert_allclose(y, expected, rtol=RTOL, atol=1e-6)
+
+
+def host_has_avx512():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return " avx512f" in cpuinfo.read()
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("target,max_ulp", [("x86-64-v3", 6.0), ("x86-64-v4", 1.0)])
+def test_exp_accuracy_and_special_values(smelt, tmp_path, target, max_ulp):
+    """exp over its whole f32 range against float64 NumPy. AVX2 (x86-64-v3) uses
+    MLIR's polynomial (up to about 5 ulp, subnormal results flushed); AVX-512
+    (x86-64-v4) scales with vscalefps (within 1 ulp, subnormals kept)."""
+    if target == "x86-64-v4" and not host_has_avx512():
+        pytest.skip("this host has no AVX-512")
+    specials = np.array([0, -0.0, 88.73, -104, -1e4, 1e30, -1e30, np.inf, -np.inf, np.nan],
+                        np.float32)
+    x = np.concatenate([np.linspace(-110, 95, 1 << 18, dtype=np.float32), specials])
+    f32 = lambda name: helper.make_tensor_value_info(name, TensorProto.FLOAT, [x.size])
+    model = helper.make_model(helper.make_graph(
+        [helper.make_node("Exp", ["x"], ["y"])], "g", [f32("x")], [f32("y")]),
+        opset_imports=[helper.make_opsetid("", 13)])
+    onnx.save(model, str(tmp_path / "m.onnx"))
+    np.save(tmp_path / "x.npy", x)
+    code, _, err = smelt("compile", tmp_path / "m.onnx", "-o", tmp_path / "m.smelt", "--quiet",
+                         f"--target=cpu:{target}")
+    assert code == 0, err
+    code, _, err = smelt("run", tmp_path / "m.smelt", f"--input=@{tmp_path}/x.npy",
+                         f"--output=@{tmp_path}/y.npy")
+    assert code == 0, err
+    y = np.load(tmp_path / "y.npy")
+    with np.errstate(over="ignore"):
+        reference = np.exp(x.astype(np.float64))
+        rounded = reference.astype(np.float32)
+    normal = np.isfinite(rounded) & (rounded >= np.finfo(np.float32).tiny)
+    ulps = np.abs(y[normal] - reference[normal]) / np.spacing(rounded[normal])
+    assert ulps.max() <= max_ulp, f"exp is {ulps.max():.2f} ulp off"
+    np.testing.assert_array_equal(y[-specials.size:],
+                                  [1, 1, np.inf, 0, 0, np.inf, 0, np.inf, 0, np.nan])
+    if target == "x86-64-v4":  # gradual underflow: e^-100 is about 3.7e-44
+        subnormal = (reference > 0) & (rounded < np.finfo(np.float32).tiny)
+        np.testing.assert_allclose(y[subnormal], reference[subnormal], rtol=0, atol=1.5e-45)
+
+
+def test_erf_accuracy_and_special_values(smelt, tmp_path):
+    """erf (one rational function on every target) against float64: within
+    6 ulp of the result or 4e-7 absolute, negative for negative arguments,
+    and +-1 from +-4 on and at the infinities."""
+    from math import erf
+    specials = np.array([0, -0.0, 4.0, -4.0, 1e30, np.inf, -np.inf, np.nan], np.float32)
+    x = np.concatenate([np.linspace(-5, 5, 1 << 18, dtype=np.float32),
+                        np.float32(10) ** np.linspace(-30, 0.6, 4096, dtype=np.float32), specials])
+    f32 = lambda name: helper.make_tensor_value_info(name, TensorProto.FLOAT, [x.size])
+    model = helper.make_model(helper.make_graph(
+        [helper.make_node("Erf", ["x"], ["y"])], "g", [f32("x")], [f32("y")]),
+        opset_imports=[helper.make_opsetid("", 13)])
+    (y,) = compile_and_run(smelt, tmp_path, model, x, 1)
+    finite = x[:-specials.size].astype(np.float64)
+    reference = np.array([erf(v) for v in finite])
+    error = np.abs(y[:-specials.size] - reference)
+    ulp = np.spacing(np.abs(reference).astype(np.float32)).astype(np.float64)
+    assert (error <= np.maximum(6 * ulp, 4e-7)).all(), f"erf is {error.max():.3g} off"
+    negative = x[:-specials.size] < 0
+    np.testing.assert_array_equal(np.sign(y[:-specials.size][negative]), -1)
+    np.testing.assert_array_equal(y[-specials.size:], [0, 0, 1, -1, 1, 1, -1, np.nan])

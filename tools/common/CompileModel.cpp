@@ -494,7 +494,7 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
       }
       if (request.stop == CompileStop::LLVM) {
         stages.begin("lowering kernels to LLVM");
-        auto lowered = cpu::lowerKernelsToLLVMDialect(*module);
+        auto lowered = cpu::lowerKernelsToLLVMDialect(*module, cpuTarget);
         if (failed(lowered))
           return stages.failed();
         stages.end();

@@ -1,5 +1,6 @@
 //===- CpuCompiler.cpp - Scheduled kernels to a host shared object --------===//
 #include "backends/cpu/compiler/CpuCompiler.h"
+#include "backends/cpu/compiler/Transcendentals.h"
 #include "dialects/kernel/IR/StorageSize.h"
 
 #include "dialects/kernel/IR/KernelOps.h"
@@ -11,7 +12,6 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -25,7 +25,6 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
-#include "llvm/ADT/StringSet.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -295,23 +294,6 @@ LogicalResult buildBody(kernel::FuncOp kernelFunc, ModuleOp code) {
   return success();
 }
 
-/// f32 transcendental functions as polynomials in arith ops (MLIR's
-/// approximations, within a few ulp of libm) instead of scalar libm calls, so
-/// loops that use them vectorize: GELU's erf, softmax's and sigmoid's exp,
-/// tanh. sin/cos keep libm (their approximations lack range reduction for
-/// large arguments).
-void approximateTranscendentals(ModuleOp code) {
-  static const llvm::StringSet<> approximated = {"exp", "expm1", "erf", "tanh",
-                                                 "log", "log2", "log1p"};
-  RewritePatternSet patterns(code.getContext());
-  populateMathPolynomialApproximationPatterns(
-      patterns, [](StringRef name) {
-        name.consume_front("math.");
-        return approximated.contains(name);
-      });
-  (void)applyPatternsGreedily(code, std::move(patterns));
-}
-
 /// llvm.func @k(ptr buffers, i64 first, i64 end): loads the buffer pointers
 /// and calls the body.
 LogicalResult buildEntry(ModuleOp code, StringRef kernelName, size_t bufferCount) {
@@ -480,7 +462,8 @@ FailureOr<CpuTarget> resolveCpuTarget(StringRef cpuName, std::string &error) {
   return target;
 }
 
-FailureOr<OwningOpRef<ModuleOp>> lowerKernelsToLLVMDialect(ModuleOp module) {
+FailureOr<OwningOpRef<ModuleOp>> lowerKernelsToLLVMDialect(ModuleOp module,
+                                                           const CpuTarget &target) {
   MLIRContext *context = module.getContext();
   context->loadDialect<func::FuncDialect, scf::SCFDialect, memref::MemRefDialect,
                        vector::VectorDialect, math::MathDialect,
@@ -500,7 +483,13 @@ FailureOr<OwningOpRef<ModuleOp>> lowerKernelsToLLVMDialect(ModuleOp module) {
       return failure();
     kernels.emplace_back(kernelFunc.getSymName().str(), kernelFunc.getArgumentTypes().size());
   }
-  approximateTranscendentals(*code);
+  bool hasAvx512 = false;
+  {
+    std::string error;
+    if (std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target, error))
+      hasAvx512 = machine->getMCSubtargetInfo()->checkFeatures("+avx512f");
+  }
+  approximateTranscendentals(*code, hasAvx512);
 
   PassManager pm(context);
   std::string pipelineError;
@@ -542,7 +531,7 @@ static LogicalResult dumpCode(ModuleOp module, llvm::Module &llvmModule,
 
 FailureOr<std::vector<uint8_t>> compileKernels(ModuleOp module, const CpuTarget &target,
                                                StringRef dumpDir) {
-  FailureOr<OwningOpRef<ModuleOp>> code = lowerKernelsToLLVMDialect(module);
+  FailureOr<OwningOpRef<ModuleOp>> code = lowerKernelsToLLVMDialect(module, target);
   if (failed(code))
     return failure();
 

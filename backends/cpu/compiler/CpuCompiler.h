@@ -53,8 +53,9 @@ mlir::FailureOr<std::vector<uint8_t>> compileKernels(mlir::ModuleOp module,
                                                      llvm::StringRef dumpDir = {});
 
 /// The kernels of `module` as LLVM dialect (for tests and --dump options):
-/// the same lowering as compileKernels, stopped before LLVM IR.
-mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>> lowerKernelsToLLVMDialect(mlir::ModuleOp module);
+/// the same lowering as compileKernels for `target`, stopped before LLVM IR.
+mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
+lowerKernelsToLLVMDialect(mlir::ModuleOp module, const CpuTarget &target);
 
 } // namespace smelt::cpu
 
