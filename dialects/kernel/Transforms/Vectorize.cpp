@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -164,9 +165,9 @@ void allowReassociation(linalg::GenericOp generic) {
 /// On 16-lane vectors (`vectorWidth`, AVX-512), up to four vectors of lanes
 /// (64) are independent chains, so the compare-and-select chain of each
 /// (about five cycles a step on x86) overlaps the others, and the lanes'
-/// fill and final fold are explicit vector ops (whole-vector stores, one
-/// vector.reduction per row) where LLVM would vectorize their scalar loops
-/// across rows with scatters and gathers. Narrower kernels keep 16 lanes and
+/// fill and final fold are explicit vector ops (whole-vector stores, and
+/// halving steps over each row's lanes) where LLVM would vectorize their
+/// scalar loops across rows with scatters and gathers. Narrower kernels keep 16 lanes and
 /// scalar loops: explicit vectors wider than the kernel's width would be
 /// legalized to the target's widest registers.
 /// (linalg::splitReduction does the same for plain maps, but mistranslates
@@ -291,17 +292,51 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t v
   if (Attribute scope = generic->getAttr(smelt::kernel::kScopeAttrName))
     for (Operation *op : {split.getOperation(), combined.getOperation()})
       op->setAttr(smelt::kernel::kScopeAttrName, scope);
-  // The fold over the lanes as vector reductions (a shuffle tree per row):
-  // LLVM would vectorize its scalar loops across rows, with gathers.
+  // The fold over the lanes as whole-vector steps: every row's lanes halved,
+  // the upper half onto the lower, down to one (LLVM would vectorize the
+  // scalar loops across rows, with gathers, and expands a vector.reduction
+  // of a NaN-propagating maximum largely lane by lane).
   Value folded = combined.getResult(0);
-  if (wholeVectors && cast<RankedTensorType>(partial.getType()).hasStaticShape() &&
-      outputType.hasStaticShape()) {
+  auto partialType = cast<RankedTensorType>(partial.getType());
+  if (wholeVectors && partialType.hasStaticShape() && outputType.hasStaticShape() &&
+      outputType.getRank() > 0) {
     rewriter.setInsertionPoint(combined);
-    FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(rewriter, combined);
-    if (succeeded(vectorized)) {
-      folded = vectorized->replacements.front();
-      rewriter.replaceOp(combined, vectorized->replacements);
+    Type element = outputType.getElementType();
+    int64_t rows = outputType.getNumElements();
+    auto combineVectors = [&](Value x, Value y) -> Value {
+      return isMaximum ? arith::MaximumFOp::create(rewriter, loc, x, y).getResult()
+                       : arith::MinimumFOp::create(rewriter, loc, x, y).getResult();
+    };
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value padding = ub::PoisonOp::create(rewriter, loc, element);
+    auto read = [&](Value tensor, RankedTensorType type) -> Value {
+      SmallVector<Value> indices(type.getRank(), zero);
+      SmallVector<bool> inBounds(type.getRank(), true);
+      return vector::TransferReadOp::create(
+          rewriter, loc, VectorType::get(type.getShape(), element), tensor, indices, padding,
+          ArrayRef<bool>(inBounds));
+    };
+    auto shapeCast = [&](Value value, ArrayRef<int64_t> shape) -> Value {
+      auto type = VectorType::get(shape, element);
+      return value.getType() == type ? value
+                                     : vector::ShapeCastOp::create(rewriter, loc, type, value);
+    };
+    Value lanesOfRows = shapeCast(read(partial, partialType), {rows, lanes});
+    for (int64_t width = lanes / 2; width >= 1; width /= 2) {
+      Value low = vector::ExtractStridedSliceOp::create(rewriter, loc, lanesOfRows, {0, 0},
+                                                        {rows, width}, {1, 1});
+      Value high = vector::ExtractStridedSliceOp::create(rewriter, loc, lanesOfRows,
+                                                         {0, width}, {rows, width}, {1, 1});
+      lanesOfRows = combineVectors(low, high);
     }
+    Value reduced = shapeCast(lanesOfRows, outputType.getShape());
+    reduced = combineVectors(read(init->get(), outputType), reduced);
+    SmallVector<Value> indices(outputType.getRank(), zero);
+    SmallVector<bool> inBounds(outputType.getRank(), true);
+    folded = vector::TransferWriteOp::create(rewriter, loc, reduced, init->get(), indices,
+                                             ArrayRef<bool>(inBounds))
+                 .getResult();
+    rewriter.eraseOp(combined);
   }
   if (main == extent) {
     rewriter.replaceOp(generic, folded);
@@ -353,12 +388,6 @@ void smelt::kernel::vectorizeKernel(FuncOp func, int64_t vectorWidth) {
       allowReassociation(generic);
       splitIntoLanes(rewriter, generic, vectorWidth);
     }
-    // The lane folds: one vector.reduction per row.
-    RewritePatternSet patterns(func.getContext());
-    vector::populateVectorMultiReductionLoweringPatterns(
-        patterns, vector::VectorMultiReductionLowering::InnerReduction);
-    vector::populateVectorShapeCastLoweringPatterns(patterns);
-    (void)applyPatternsGreedily(func, std::move(patterns));
   }
   if (vectorWidth <= 0)
     return;

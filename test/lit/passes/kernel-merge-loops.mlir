@@ -47,7 +47,7 @@ func.func @main(%x: tensor<64x256xf32> {smelt.name = "x"}) -> (tensor<64x256xf32
 // a NaN-propagating reduction) runs over 32 parallel lanes of partial maxima,
 // two independent vector chains (the scores and the broadcast mask read
 // through expand_shape: element ko * 32 + ki); the lanes of each row are then
-// folded by a vector reduction. The sum of exponentials is a reassociable
+// folded by halves, whole vectors at a time. The sum of exponentials is a reassociable
 // reduction, and softmax's lowering multiplies by its reciprocal.
 // CHECK-LABEL: kernel.func @k0_softmax
 // CHECK: %[[S:.+]] = tensor.expand_shape %{{.+}} {{\[\[}}0], [1, 2]] output_shape [{{[0-9]+}}, 4, 32]
@@ -56,8 +56,10 @@ func.func @main(%x: tensor<64x256xf32> {smelt.name = "x"}) -> (tensor<64x256xf32
 // CHECK: %[[LANES:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[S]], %[[M]] : {{.*}}) outs(%[[INIT]] : tensor<8x32xf32>)
 // CHECK: arith.maximumf
 // CHECK: %[[READ:.+]] = vector.transfer_read %[[LANES]]
-// CHECK: %[[ROW:.+]] = vector.extract %[[READ]][0] : vector<32xf32> from vector<8x32xf32>
-// CHECK: vector.reduction <maximumf>, %[[ROW]]
+// CHECK: %[[LOW:.+]] = vector.extract_strided_slice %[[READ]] {offsets = [0, 0], sizes = [8, 16]
+// CHECK: %[[HIGH:.+]] = vector.extract_strided_slice %[[READ]] {offsets = [0, 16], sizes = [8, 16]
+// CHECK: arith.maximumf %[[LOW]], %[[HIGH]] : vector<8x16xf32>
+// CHECK: arith.maximumf %{{.+}}, %{{.+}} : vector<8x1xf32>
 // CHECK: %[[MAX:.+]] = vector.transfer_write
 // CHECK: linalg.generic {{.*}}"reduction"]} ins({{.*}}%[[MAX]]
 // CHECK: math.exp
