@@ -37,6 +37,14 @@ using namespace mlir;
 
 namespace {
 
+/// `value` as an f32 constant of `type` (f32 or a vector of f32).
+Value f32Constant(PatternRewriter &rewriter, Location loc, Type type, float value) {
+  Attribute scalar = rewriter.getF32FloatAttr(value);
+  if (auto vector = dyn_cast<VectorType>(type))
+    return arith::ConstantOp::create(rewriter, loc, type, DenseElementsAttr::get(vector, scalar));
+  return arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(scalar));
+}
+
 /// `value` clamped to [low, high] by two selects, which keep a NaN (its
 /// comparisons are false); LLVM matches each to one vminps/vmaxps with the
 /// operand order that returns the NaN.
@@ -60,13 +68,7 @@ struct ScaledExp : OpRewritePattern<math::ExpOp> {
     if (!getElementTypeOrSelf(type).isF32() || (vector && vector.isScalable()))
       return failure();
     Location loc = op.getLoc();
-    auto constant = [&](float value) -> Value {
-      Attribute scalar = rewriter.getF32FloatAttr(value);
-      if (vector)
-        return arith::ConstantOp::create(rewriter, loc, type,
-                                         DenseElementsAttr::get(vector, scalar));
-      return arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(scalar));
-    };
+    auto constant = [&](float value) { return f32Constant(rewriter, loc, type, value); };
     // Clamped so k stays within [-150, 128]: e^88.73 overflows and e^-103.98
     // underflows already.
     Value x = clampKeepingNaN(rewriter, loc, op.getOperand(), constant(-103.972084f),
@@ -105,13 +107,7 @@ struct RationalErf : OpRewritePattern<math::ErfOp> {
     if (!getElementTypeOrSelf(type).isF32() || (vector && vector.isScalable()))
       return failure();
     Location loc = op.getLoc();
-    auto constant = [&](float value) -> Value {
-      Attribute scalar = rewriter.getF32FloatAttr(value);
-      if (vector)
-        return arith::ConstantOp::create(rewriter, loc, type,
-                                         DenseElementsAttr::get(vector, scalar));
-      return arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(scalar));
-    };
+    auto constant = [&](float value) { return f32Constant(rewriter, loc, type, value); };
     auto clamp = [&](Value value, float bound) {
       return clampKeepingNaN(rewriter, loc, value, constant(-bound), constant(bound));
     };
@@ -138,16 +134,15 @@ struct RationalErf : OpRewritePattern<math::ErfOp> {
 } // namespace
 
 void smelt::cpu::approximateTranscendentals(ModuleOp code, bool hasAvx512) {
-  static const llvm::StringSet<> approximated = {"exp", "expm1", "erf", "tanh",
-                                                 "log", "log2", "log1p"};
+  // MLIR's approximations; erf always, and exp with AVX-512, are ours.
+  static const llvm::StringSet<> approximated = {"exp", "expm1", "tanh", "log", "log2",
+                                                 "log1p"};
   MLIRContext *context = code.getContext();
   context->loadDialect<LLVM::LLVMDialect>();
   RewritePatternSet patterns(context);
   populateMathPolynomialApproximationPatterns(patterns, [hasAvx512](StringRef name) {
     name.consume_front("math.");
-    if ((hasAvx512 && name == "exp") || name == "erf")
-      return false;
-    return approximated.contains(name);
+    return approximated.contains(name) && !(hasAvx512 && name == "exp");
   });
   patterns.add<RationalErf>(context);
   if (hasAvx512)
