@@ -1,5 +1,6 @@
-"""Shared fixtures of the end-to-end tests: where the smelt binary is, and a
-helper that runs it and returns (exit code, stdout, stderr)."""
+"""Shared fixtures of the end-to-end tests: where the smelt binary is, a
+helper that runs it and returns (exit code, stdout, stderr), and whether this
+host has AVX-512."""
 import os
 import subprocess
 import sys
@@ -14,6 +15,14 @@ def smelt_binary():
     if not build:
         raise RuntimeError("set SMELT_BUILD_DIR to the build directory (ctest does)")
     return os.path.join(build, "bin", "smelt")
+
+
+def host_has_avx512():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return " avx512f" in cpuinfo.read()
+    except OSError:
+        return False
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Fused memory-bound kernels against NumPy: row reductions split into vector
 lanes (16, 32 or 64 by row length, with a tail when the row length is not a
-multiple of them), divisions by row sums as reciprocal products, reassociated
+multiple of them), softmax normalized by the reciprocal of its sum, reassociated
 sums, polynomial exp/erf, the NaN behaviour of maxima. Tolerances against a
 float64 reference: rtol 1e-5 (summation order and the exp/erf approximations;
 atol 1e-7 for softmax, 1e-6 for GELU near its zero), maxima exact."""
@@ -8,6 +8,8 @@ import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
+
+from conftest import host_has_avx512
 
 RTOL, ATOL = 1e-5, 1e-7
 
@@ -69,14 +71,6 @@ def test_layer_norm_and_gelu(smelt, tmp_path):
     from math import erf
     expected = 0.5 * n * (1 + np.vectorize(erf)(n / np.sqrt(2)))
     np.testing.assert_allclose(y, expected, rtol=RTOL, atol=1e-6)
-
-
-def host_has_avx512():
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            return " avx512f" in cpuinfo.read()
-    except OSError:
-        return False
 
 
 @pytest.mark.parametrize("target,max_ulp", [("x86-64-v3", 6.0), ("x86-64-v4", 1.0)])

@@ -19,16 +19,10 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from conftest import host_has_avx512
+
 RTOL, ATOL = 1e-5, 1e-5
 EPS = 1e-5
-
-
-def host_has_avx512():
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            return " avx512f" in cpuinfo.read()
-    except OSError:
-        return False
 
 
 def reference(x, gamma, beta):

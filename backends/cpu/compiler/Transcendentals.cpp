@@ -37,6 +37,12 @@ using namespace mlir;
 
 namespace {
 
+/// f32, or a fixed-size vector of f32.
+bool isF32OrFixedVector(Type type) {
+  auto vector = dyn_cast<VectorType>(type);
+  return getElementTypeOrSelf(type).isF32() && !(vector && vector.isScalable());
+}
+
 /// `value` as an f32 constant of `type` (f32 or a vector of f32).
 Value f32Constant(PatternRewriter &rewriter, Location loc, Type type, float value) {
   Attribute scalar = rewriter.getF32FloatAttr(value);
@@ -64,8 +70,7 @@ struct ScaledExp : OpRewritePattern<math::ExpOp> {
 
   LogicalResult matchAndRewrite(math::ExpOp op, PatternRewriter &rewriter) const override {
     Type type = op.getType();
-    auto vector = dyn_cast<VectorType>(type);
-    if (!getElementTypeOrSelf(type).isF32() || (vector && vector.isScalable()))
+    if (!isF32OrFixedVector(type))
       return failure();
     Location loc = op.getLoc();
     auto constant = [&](float value) { return f32Constant(rewriter, loc, type, value); };
@@ -86,7 +91,7 @@ struct ScaledExp : OpRewritePattern<math::ExpOp> {
     for (float c : ArrayRef(coefficients).drop_front())
       p = math::FmaOp::create(rewriter, loc, p, r, constant(c));
     Type integer = rewriter.getI32Type();
-    if (vector)
+    if (auto vector = dyn_cast<VectorType>(type))
       integer = VectorType::get(vector.getShape(), integer);
     Value exponent = arith::FPToSIOp::create(rewriter, loc, integer, k);
     rewriter.replaceOpWithNewOp<LLVM::LoadExpOp>(op, type, p, exponent);
@@ -103,8 +108,7 @@ struct RationalErf : OpRewritePattern<math::ErfOp> {
 
   LogicalResult matchAndRewrite(math::ErfOp op, PatternRewriter &rewriter) const override {
     Type type = op.getType();
-    auto vector = dyn_cast<VectorType>(type);
-    if (!getElementTypeOrSelf(type).isF32() || (vector && vector.isScalable()))
+    if (!isF32OrFixedVector(type))
       return failure();
     Location loc = op.getLoc();
     auto constant = [&](float value) { return f32Constant(rewriter, loc, type, value); };
