@@ -130,3 +130,25 @@ def test_erf_accuracy_and_special_values(smelt, tmp_path):
     negative = x[:-specials.size] < 0
     np.testing.assert_array_equal(np.sign(y[:-specials.size][negative]), -1)
     np.testing.assert_array_equal(y[-specials.size:], [0, 0, 1, -1, 1, 1, -1, np.nan])
+
+
+def test_masked_softmax_in_row_steps(smelt, tmp_path):
+    """GPT-2-medium's scaled + masked softmax (16 heads of 512 x 512): the
+    kernel steps through 8-row tiles and prefetches the next step's scores
+    and mask tiles during each step; values against float64 NumPy (rtol 1e-5,
+    atol 1e-7)."""
+    f32 = lambda name, s: helper.make_tensor_value_info(name, TensorProto.FLOAT, list(s))
+    mask = np.triu(np.full((1, 1, 512, 512), -1e4, np.float32), 1)
+    model = helper.make_model(helper.make_graph(
+        [helper.make_node("Mul", ["x", "scale"], ["s"]),
+         helper.make_node("Add", ["s", "mask"], ["m"]),
+         helper.make_node("Softmax", ["m"], ["y"], axis=-1)],
+        "g", [f32("x", (1, 16, 512, 512))], [f32("y", (1, 16, 512, 512))],
+        initializer=[numpy_helper.from_array(np.float32(0.125), "scale"),
+                     numpy_helper.from_array(mask, "mask")]),
+        opset_imports=[helper.make_opsetid("", 17)])
+    x = np.random.default_rng(4).standard_normal((1, 16, 512, 512)).astype(np.float32) * 8
+    (y,) = compile_and_run(smelt, tmp_path, model, x, 1)
+    m = x.astype(np.float64) * 0.125 + mask
+    e = np.exp(m - m.max(-1, keepdims=True))
+    np.testing.assert_allclose(y, e / e.sum(-1, keepdims=True), rtol=RTOL, atol=ATOL)

@@ -1,5 +1,6 @@
 //===- CpuCompiler.cpp - Scheduled kernels to a host shared object --------===//
 #include "backends/cpu/compiler/CpuCompiler.h"
+#include "backends/cpu/compiler/Prefetch.h"
 #include "backends/cpu/compiler/Transcendentals.h"
 #include "dialects/kernel/IR/StorageSize.h"
 
@@ -247,6 +248,7 @@ LogicalResult buildBody(kernel::FuncOp kernelFunc, ModuleOp code) {
 
   stripMemorySpaces(func);
   interchangeForUnitStride(func);
+  prefetchNextSteps(func);
   // Buffers passed to one launch never overlap where one of them is written
   // (the memory plan gives live values disjoint bytes).
   for (size_t i = 0; i < bufferCount; ++i)
