@@ -87,7 +87,8 @@ void prefetchAcrossSteps(scf::ForOp loop) {
   linalg::GenericOp host;
   int64_t hostCost = 0;
   for (Operation &op : loop.getBody()->without_terminator()) {
-    if (auto subview = dyn_cast<memref::SubViewOp>(op); subview && isSteppedInputTile(subview, loop))
+    auto subview = dyn_cast<memref::SubViewOp>(op);
+    if (subview && isSteppedInputTile(subview, loop))
       tiles.push_back(subview);
     auto generic = dyn_cast<linalg::GenericOp>(op);
     if (!generic || generic.getNumLoops() < 2 || !generic.hasPureBufferSemantics())

@@ -167,9 +167,9 @@ void allowReassociation(linalg::GenericOp generic) {
 /// (about five cycles a step on x86) overlaps the others, and the lanes'
 /// fill and final fold are explicit vector ops (whole-vector stores, and
 /// halving steps over each row's lanes) where LLVM would vectorize their
-/// scalar loops across rows with scatters and gathers. Narrower kernels keep 16 lanes and
-/// scalar loops: explicit vectors wider than the kernel's width would be
-/// legalized to the target's widest registers.
+/// scalar loops across rows with scatters and gathers. Narrower kernels keep
+/// 16 lanes and scalar loops: explicit vectors wider than the kernel's width
+/// would be legalized to the target's widest registers.
 /// (linalg::splitReduction does the same for plain maps, but mistranslates
 /// broadcast operands whose maps have constant indices.)
 void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t vectorWidth) {
@@ -271,36 +271,20 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t v
 
   Value partial = split.getResult(0);
 
-  // The lanes of each row folded into the original accumulator.
-  unsigned outRank = outputType.getRank();
-  SmallVector<AffineExpr> laneExprs;
-  for (unsigned d = 0; d <= outRank; ++d)
-    laneExprs.push_back(getAffineDimExpr(d, context));
-  SmallVector<AffineMap> combineMaps = {AffineMap::get(outRank + 1, 0, laneExprs, context),
-                                        AffineMap::get(outRank + 1, 0,
-                                                       ArrayRef(laneExprs).drop_back(), context)};
-  SmallVector<utils::IteratorType> combineIterators(outRank, utils::IteratorType::parallel);
-  combineIterators.push_back(utils::IteratorType::reduction);
-  auto combined = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{outputType}, partial, init->get(), combineMaps, combineIterators,
-      [&](OpBuilder &b, Location l, ValueRange args) {
-        Value folded = isMaximum ? arith::MaximumFOp::create(b, l, args[1], args[0]).getResult()
-                                 : arith::MinimumFOp::create(b, l, args[1], args[0]).getResult();
-        linalg::YieldOp::create(b, l, folded);
-      });
-  // The split ops reduce and share what the original did.
-  if (Attribute scope = generic->getAttr(smelt::kernel::kScopeAttrName))
-    for (Operation *op : {split.getOperation(), combined.getOperation()})
-      op->setAttr(smelt::kernel::kScopeAttrName, scope);
-  // The fold over the lanes as whole-vector steps: every row's lanes halved,
-  // the upper half onto the lower, down to one (LLVM would vectorize the
-  // scalar loops across rows, with gathers, and expands a vector.reduction
-  // of a NaN-propagating maximum largely lane by lane).
-  Value folded = combined.getResult(0);
+  // The split op reduces and shares what the original did.
+  Attribute scope = generic->getAttr(smelt::kernel::kScopeAttrName);
+  if (scope)
+    split->setAttr(smelt::kernel::kScopeAttrName, scope);
+
+  // The lanes of each row folded into the original accumulator: on whole
+  // vectors by halving steps, the upper half onto the lower, down to one
+  // (LLVM would vectorize the scalar loops across rows, with gathers, and
+  // expands a vector.reduction of a NaN-propagating maximum largely lane by
+  // lane); otherwise as a linalg reduction over the lanes.
+  Value folded;
   auto partialType = cast<RankedTensorType>(partial.getType());
   if (wholeVectors && partialType.hasStaticShape() && outputType.hasStaticShape() &&
       outputType.getRank() > 0) {
-    rewriter.setInsertionPoint(combined);
     Type element = outputType.getElementType();
     int64_t rows = outputType.getNumElements();
     auto combineVectors = [&](Value x, Value y) -> Value {
@@ -336,7 +320,26 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t v
     folded = vector::TransferWriteOp::create(rewriter, loc, reduced, init->get(), indices,
                                              ArrayRef<bool>(inBounds))
                  .getResult();
-    rewriter.eraseOp(combined);
+  } else {
+    unsigned outRank = outputType.getRank();
+    SmallVector<AffineExpr> laneExprs;
+    for (unsigned d = 0; d <= outRank; ++d)
+      laneExprs.push_back(getAffineDimExpr(d, context));
+    SmallVector<AffineMap> combineMaps = {
+        AffineMap::get(outRank + 1, 0, laneExprs, context),
+        AffineMap::get(outRank + 1, 0, ArrayRef(laneExprs).drop_back(), context)};
+    SmallVector<utils::IteratorType> combineIterators(outRank, utils::IteratorType::parallel);
+    combineIterators.push_back(utils::IteratorType::reduction);
+    auto combined = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{outputType}, partial, init->get(), combineMaps, combineIterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value lane = isMaximum ? arith::MaximumFOp::create(b, l, args[1], args[0]).getResult()
+                                 : arith::MinimumFOp::create(b, l, args[1], args[0]).getResult();
+          linalg::YieldOp::create(b, l, lane);
+        });
+    if (scope)
+      combined->setAttr(smelt::kernel::kScopeAttrName, scope);
+    folded = combined.getResult(0);
   }
   if (main == extent) {
     rewriter.replaceOp(generic, folded);
@@ -351,7 +354,7 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t v
   IRMapping tailMapping;
   rewriter.cloneRegionBefore(generic.getRegion(), tail.getRegion(), tail.getRegion().begin(),
                              tailMapping);
-  if (Attribute scope = generic->getAttr(smelt::kernel::kScopeAttrName))
+  if (scope)
     tail->setAttr(smelt::kernel::kScopeAttrName, scope);
   rewriter.replaceOp(generic, tail.getResults());
 }
