@@ -2,8 +2,8 @@
 on the same machine with the same thread count.
 
     SMELT_BUILD_DIR=build python3 benchmarks/run.py [--suite subgraphs|models|all]
-        [--threads N] [--repeat N] [--rounds N] [--json results.json] [--filter text]
-        [--compile-flag=--vector-width=16 ...]
+        [--threads N] [--repeat N] [--rounds N] [--warmup N] [--json results.json]
+        [--filter text] [--compile-flag=--vector-width=16 ...]
 
 Memory-bound subgraphs (ONNX models built here) at BERT/ViT/GPT-2/LLaMA-like
 shapes: the median time of each engine, the ratio, and the bandwidth Smelt
@@ -183,6 +183,11 @@ def copy_bandwidth_gbs(threads, repeat, nbytes=256 * 1024 * 1024):
 
 
 COMPILE_FLAGS = []
+# Untimed runs of each engine in each round, after its first run: a fresh
+# process's first few runs of a small model run up to 3x slower on this
+# machine (a C loop of the same row copies as the embedding Gather, outside
+# Smelt, slows likewise), and a round has only repeat / rounds timed runs.
+WARMUP = [10]
 
 
 def smelt_compile(binary, onnx_path, work):
@@ -197,7 +202,8 @@ def smelt_compile(binary, onnx_path, work):
 
 
 def smelt_ms(binary, artifact, feeds, work, repeat, threads):
-    arguments = [binary, "run", artifact, f"--repeat={repeat + 1}", f"--threads={threads}"]
+    arguments = [binary, "run", artifact, f"--repeat={repeat + 1}", f"--warmup={WARMUP[0]}",
+                 f"--threads={threads}"]
     for i, (name, value) in enumerate(feeds.items()):
         path = os.path.join(work, f"in{i}.npy")
         np.save(path, value)
@@ -218,7 +224,7 @@ def ort_ms(onnx_path, feeds, work, repeat, threads):
     with open(spec_path, "w") as f:
         json.dump(specs, f)
     result = subprocess.run(["node", ORT_SCRIPT, onnx_path, "1", str(repeat), str(threads),
-                             spec_path], capture_output=True, text=True)
+                             spec_path, str(WARMUP[0])], capture_output=True, text=True)
     if result.returncode != 0:
         print(result.stderr.strip()[:300], file=sys.stderr)
         return None, None
@@ -274,22 +280,26 @@ def main():
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3,
                         help="Smelt and ORT alternate this many times, repeat/rounds runs each")
+    parser.add_argument("--warmup", type=int, default=WARMUP[0],
+                        help="untimed runs of each engine per round, after its first")
     parser.add_argument("--json", default=os.path.join(ROOT, "benchmarks", "results.json"))
     parser.add_argument("--filter", default="", help="only entries whose name contains this")
     parser.add_argument("--compile-flag", action="append", default=[],
                         help="extra flag for smelt compile (repeatable), for A/B runs")
     args = parser.parse_args()
     COMPILE_FLAGS.extend(args.compile_flag)
+    WARMUP[0] = args.warmup
     binary = os.path.join(os.environ.get("SMELT_BUILD_DIR", os.path.join(ROOT, "build")),
                           "bin", "smelt")
     results = {"threads": args.threads, "repeat": args.repeat, "rounds": args.rounds,
+               "warmup": args.warmup,
                "subgraphs": [], "models": []}
     ort_version = None
     with tempfile.TemporaryDirectory() as work:
         if args.suite in ("subgraphs", "all"):
             copy = copy_bandwidth_gbs(args.threads, args.repeat)
             results["copy_gbs"] = copy
-            print(f"threads={args.threads} repeat={args.repeat}; copy bandwidth "
+            print(f"threads={args.threads} repeat={args.repeat} warmup={args.warmup}; copy bandwidth "
                   f"{copy:.1f} GB/s (read + write, 256 MiB, torch copy_); ORT times are "
                   f"its profiler's model_run (without the Node.js binding)\n")
             print("| Subgraph | Shape | Smelt (ms) | ORT (ms) | Smelt / ORT | Smelt GB/s | "

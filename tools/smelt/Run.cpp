@@ -53,6 +53,10 @@ cl::opt<int> threads("threads", cl::desc("Host threads (0: all hardware threads)
                      cl::init(0), cl::sub(runCommand));
 cl::opt<int> repeat("repeat", cl::desc("Run this many times and report the timings"),
                     cl::init(1), cl::sub(runCommand));
+cl::opt<int> warmup("warmup",
+                    cl::desc("Untimed runs between the first run and the rest of --repeat "
+                             "(the caches, the branch predictors and the thread pool settle)"),
+                    cl::init(0), cl::sub(runCommand));
 cl::opt<bool> profile("profile",
                       cl::desc("Time every command of the plan and print the slowest when "
                                "done (the CPU driver's SMELT_PROFILE=1; =all lists all)"),
@@ -179,12 +183,21 @@ int runRunCommand() {
   for (auto &tensor : outputTensors)
     outputViews.push_back(tensor.view());
 
+  if (warmup < 0 || repeat < 0)
+    return fail("--repeat and --warmup must not be negative");
   std::vector<double> timesMs;
+  auto runOnce = [&]() {
+    return check(smelt_session_run(session.get(), inputViews.data(), inputViews.size(),
+                                   outputViews.data(), outputViews.size()),
+                 message);
+  };
   for (int iteration = 0; iteration < std::max(1, repeat.getValue()); ++iteration) {
+    // The warm-up runs come after the first (which is reported on its own).
+    for (int w = 0; iteration == 1 && w < warmup; ++w)
+      if (!runOnce())
+        return fail(message);
     auto start = std::chrono::steady_clock::now();
-    if (!check(smelt_session_run(session.get(), inputViews.data(), inputViews.size(),
-                                 outputViews.data(), outputViews.size()),
-               message))
+    if (!runOnce())
       return fail(message);
     timesMs.push_back(std::chrono::duration<double, std::milli>(
                           std::chrono::steady_clock::now() - start)
@@ -207,6 +220,8 @@ int runRunCommand() {
     double sum = 0;
     for (double t : rest)
       sum += t;
+    if (warmup > 0)
+      llvm::outs() << llvm::format("; %d warm-up runs", warmup.getValue());
     llvm::outs() << llvm::format("; next %zu runs: mean %.3f ms, median %.3f ms, min %.3f ms",
                                  rest.size(), sum / rest.size(), rest[rest.size() / 2],
                                  rest.front());

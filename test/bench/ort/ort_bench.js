@@ -1,5 +1,5 @@
 // Times one ONNX model with ONNX Runtime (npm onnxruntime-node, CPU):
-//   node ort_bench.js model.onnx 1x3x224x224 <repeat> <threads> [inputs.json]
+//   node ort_bench.js model.onnx 1x3x224x224 <repeat> <threads> [inputs.json] [warmup]
 // prints {"median_ms": ..., "wall_median_ms": ..., "version": ...}. Used by
 // ../bench_cpu.py and benchmarks/run.py. median_ms is ONNX Runtime's own
 // time per run (the `model_run` events of its profiler), without the Node.js
@@ -7,7 +7,9 @@
 // memory on every call (hundreds of microseconds for megabyte tensors);
 // wall_median_ms is the time of the whole session.run() call. inputs.json, when given, lists every input as
 // {"name", "shape", "dtype": "float32"|"int64"} (the shape argument is then
-// ignored); otherwise input 0 is a float32 tensor of the given shape.
+// ignored); otherwise input 0 is a float32 tensor of the given shape. warmup
+// (default 0) untimed runs come between the first run and the timed ones,
+// as `smelt run --warmup`.
 const ort = require('onnxruntime-node');
 const fs = require('fs');
 const os = require('os');
@@ -34,6 +36,8 @@ async function main() {
     }
   }
   await session.run(feeds);
+  const warmup = Number(process.argv[7] || 0);
+  for (let i = 0; i < warmup; ++i) await session.run(feeds);
   const times = [];
   for (let i = 0; i < Number(repeat); ++i) { const t = process.hrtime.bigint(); await session.run(feeds); times.push(Number(process.hrtime.bigint() - t) / 1e6); }
   times.sort((a, b) => a - b);
@@ -45,8 +49,8 @@ async function main() {
       if (event.name === 'model_run') runs.push(event.dur / 1000);
   }
   fs.rmSync(profileDir, {recursive: true, force: true});
-  if (runs.length !== Number(repeat) + 1) throw new Error(`expected ${Number(repeat) + 1} model_run events in ONNX Runtime's profile, found ${runs.length}`);
-  const inner = runs.slice(1).sort((a, b) => a - b);
+  if (runs.length !== Number(repeat) + 1 + warmup) throw new Error(`expected ${Number(repeat) + 1 + warmup} model_run events in ONNX Runtime's profile, found ${runs.length}`);
+  const inner = runs.slice(1 + warmup).sort((a, b) => a - b);
   const median = (values) => values[Math.floor(values.length / 2)];
   console.log(JSON.stringify({median_ms: median(inner), wall_median_ms: median(times), version: require('onnxruntime-node/package.json').version}));
 }
