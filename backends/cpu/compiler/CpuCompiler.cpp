@@ -66,6 +66,32 @@ constexpr const char *kLoweringPipeline =
 
 std::string bodyName(StringRef kernel) { return (kernel + "_body").str(); }
 
+/// A float maximum or minimum whose flags say neither NaNs nor the order of
+/// signed zeros matter (nnan, nsz: a softmax's row maximum) becomes a compare
+/// and a select, which LLVM matches to one vmaxps/vminps. arith-expand would
+/// expand it, flags or not, into the NaN-propagating compare, NaN test and
+/// blend of arith.maximumf. The select is defined for every input: it returns
+/// the second operand when either is NaN.
+void lowerNaNFreeMinMax(Operation *root) {
+  const auto required = arith::FastMathFlags::nnan | arith::FastMathFlags::nsz;
+  auto lower = [&](Operation *op, arith::CmpFPredicate predicate) {
+    auto flags = cast<arith::ArithFastMathInterface>(op).getFastMathFlagsAttr().getValue();
+    if ((flags & required) != required)
+      return;
+    OpBuilder b(op);
+    Value x = op->getOperand(0), y = op->getOperand(1);
+    Value pick = arith::CmpFOp::create(b, op->getLoc(), predicate, x, y);
+    op->replaceAllUsesWith(arith::SelectOp::create(b, op->getLoc(), pick, x, y));
+    op->erase();
+  };
+  root->walk([&](Operation *op) {
+    if (isa<arith::MaximumFOp>(op))
+      lower(op, arith::CmpFPredicate::OGT);
+    else if (isa<arith::MinimumFOp>(op))
+      lower(op, arith::CmpFPredicate::OLT);
+  });
+}
+
 /// Drops kernel memory spaces from memref types: on the host every level is
 /// ordinary memory (local buffers are placed on the stack separately).
 void stripMemorySpaces(Operation *root) {
@@ -492,6 +518,7 @@ FailureOr<OwningOpRef<ModuleOp>> lowerKernelsToLLVMDialect(ModuleOp module,
       hasAvx512 = machine->getMCSubtargetInfo()->checkFeatures("+avx512f");
   }
   approximateTranscendentals(*code, hasAvx512);
+  lowerNaNFreeMinMax(*code);
 
   PassManager pm(context);
   std::string pipelineError;

@@ -23,6 +23,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/TilingInterface.h"
 
@@ -46,12 +47,14 @@ int64_t payloadWeight(linalg::GenericOp generic) {
   return weight;
 }
 
-/// Whether `buffer` is only read: by linalg ops as an input, directly or
-/// through views.
+/// Whether `buffer` is only read: by linalg ops as an input, by loads and
+/// vector reads, directly or through views.
 bool isOnlyRead(Value buffer) {
   return llvm::all_of(buffer.getUsers(), [&](Operation *user) {
     if (isa<memref::ExpandShapeOp, memref::CollapseShapeOp, memref::SubViewOp>(user))
       return isOnlyRead(user->getResult(0));
+    if (isa<memref::LoadOp, vector::TransferReadOp>(user))
+      return true;
     auto linalgOp = dyn_cast<linalg::LinalgOp>(user);
     return linalgOp && llvm::none_of(linalgOp.getDpsInits(),
                                      [&](Value init) { return init == buffer; });

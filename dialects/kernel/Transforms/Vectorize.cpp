@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
@@ -69,6 +70,148 @@ Operation *reductionCombiner(linalg::GenericOp generic) {
   if (!combiner || !llvm::is_contained(combiner->getOperands(), accumulator))
     return nullptr;
   return combiner;
+}
+
+/// The indices `map` gives for loop indices `loops` (dims or constants).
+FailureOr<SmallVector<Value>> applyIndexMap(RewriterBase &rewriter, Location loc, AffineMap map,
+                                            ArrayRef<Value> loops) {
+  SmallVector<Value> indices;
+  for (AffineExpr expr : map.getResults()) {
+    if (auto dim = dyn_cast<AffineDimExpr>(expr))
+      indices.push_back(loops[dim.getPosition()]);
+    else if (auto constant = dyn_cast<AffineConstantExpr>(expr))
+      indices.push_back(arith::ConstantIndexOp::create(rewriter, loc, constant.getValue()));
+    else
+      return failure();
+  }
+  return indices;
+}
+
+/// A row reduction (its last loop `k`, along every operand's contiguous
+/// dim) folded in vector registers, for the first `main` elements of each
+/// row: a loop over the rows, and in it a loop over the row `lanes`
+/// elements at a time whose accumulator is a vector of `lanes` elements
+/// (several independent chains of the target's vectors) carried in
+/// registers, then halved onto itself down to one element, which folds into
+/// the row's entry of the output. The payload is cloned on vectors (every op
+/// of it elementwise). The lanes loop as a linalg op stores its accumulators
+/// back at every step, and LLVM keeps those stores (masked ones, once it
+/// turns the maximum's select into a store of the larger elements).
+/// Returns the output tensor, or failure where the payload or the maps do
+/// not allow this.
+FailureOr<Value> foldRowsInRegisters(RewriterBase &rewriter, linalg::GenericOp generic,
+                                     Operation *combiner, int64_t lanes, int64_t main) {
+  unsigned loops = generic.getNumLoops();
+  unsigned k = loops - 1;
+  Block &body = generic.getRegion().front();
+  for (Operation &op : body.without_terminator())
+    if (!OpTrait::hasElementwiseMappableTraits(&op) || op.getNumRegions() != 0 ||
+        llvm::any_of(op.getResultTypes(), [](Type type) { return !type.isIntOrFloat(); }))
+      return failure();
+  OpOperand *init = generic.getDpsInitOperand(0);
+  auto outputType = cast<RankedTensorType>(init->get().getType());
+  if (!outputType.hasStaticShape())
+    return failure();
+  for (OpOperand *operand : generic.getDpsInputOperands())
+    if (!cast<RankedTensorType>(operand->get().getType()).hasStaticShape())
+      return failure();
+  SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
+  Location loc = generic.getLoc();
+  Type element = outputType.getElementType();
+  auto vectorType = VectorType::get({lanes}, element);
+  auto flags = cast<arith::ArithFastMathInterface>(combiner).getFastMathFlagsAttr();
+  const bool isMaximum = isa<arith::MaximumFOp>(combiner);
+  auto combine = [&](Value x, Value y) -> Value {
+    return isMaximum ? arith::MaximumFOp::create(rewriter, loc, x, y, flags).getResult()
+                     : arith::MinimumFOp::create(rewriter, loc, x, y, flags).getResult();
+  };
+  auto index = [&](int64_t value) { return arith::ConstantIndexOp::create(rewriter, loc, value); };
+
+  // One loop per row dim (every loop but k), the output carried through.
+  SmallVector<Value> lower(k), upper(k), steps(k);
+  for (unsigned d = 0; d < k; ++d) {
+    lower[d] = index(0);
+    upper[d] = index(ranges[d]);
+    steps[d] = index(1);
+  }
+  bool failed = false;
+  scf::LoopNest nest = scf::buildLoopNest(
+      rewriter, loc, lower, upper, steps, ValueRange{init->get()},
+      [&](OpBuilder &, Location, ValueRange rows, ValueRange carried) -> scf::ValueVector {
+        Value identity = arith::ConstantOp::create(
+            rewriter, loc,
+            DenseElementsAttr::get(
+                vectorType, cast<TypedAttr>(arith::getIdentityValueAttr(
+                                isMaximum ? arith::AtomicRMWKind::maximumf
+                                          : arith::AtomicRMWKind::minimumf,
+                                element, rewriter, loc))));
+        auto step = scf::ForOp::create(
+            rewriter, loc, index(0), index(main), index(lanes), ValueRange{identity},
+            [&](OpBuilder &, Location, Value offset, ValueRange accumulator) {
+              SmallVector<Value> at(rows.begin(), rows.end());
+              at.push_back(offset);
+              IRMapping mapping;
+              for (OpOperand *operand : generic.getDpsInputOperands()) {
+                AffineMap map = generic.getMatchingIndexingMap(operand);
+                FailureOr<SmallVector<Value>> indices = applyIndexMap(rewriter, loc, map, at);
+                if (::failed(indices)) {
+                  failed = true;
+                  break;
+                }
+                Value value;
+                if (map.isFunctionOfDim(k)) {
+                  value = vector::TransferReadOp::create(
+                      rewriter, loc, vectorType, operand->get(), *indices,
+                      ub::PoisonOp::create(rewriter, loc, element), ArrayRef<bool>{true});
+                } else {
+                  value = vector::BroadcastOp::create(
+                      rewriter, loc, vectorType,
+                      tensor::ExtractOp::create(rewriter, loc, operand->get(), *indices));
+                }
+                mapping.map(generic.getMatchingBlockArgument(operand), value);
+              }
+              mapping.map(body.getArguments().back(), accumulator.front());
+              Value result = accumulator.front();
+              if (!failed) {
+                for (Operation &op : body.without_terminator()) {
+                  for (Value operand : op.getOperands())
+                    if (!mapping.contains(operand))
+                      mapping.map(operand,
+                                  vector::BroadcastOp::create(
+                                      rewriter, loc, VectorType::get({lanes}, operand.getType()),
+                                      operand));
+                  Operation *clone = rewriter.clone(op, mapping);
+                  for (Value value : clone->getResults())
+                    value.setType(VectorType::get({lanes}, value.getType()));
+                }
+                result = mapping.lookup(body.getTerminator()->getOperand(0));
+              }
+              scf::YieldOp::create(rewriter, loc, result);
+            });
+        // The lanes halved onto themselves, down to one.
+        Value folded = step.getResult(0);
+        for (int64_t width = lanes / 2; width >= 1; width /= 2)
+          folded = combine(vector::ExtractStridedSliceOp::create(rewriter, loc, folded, {0},
+                                                                  {width}, {1}),
+                           vector::ExtractStridedSliceOp::create(rewriter, loc, folded, {width},
+                                                                  {width}, {1}));
+        Value rowValue = vector::ExtractOp::create(rewriter, loc, folded, ArrayRef<int64_t>{0});
+        FailureOr<SmallVector<Value>> outIndices =
+            applyIndexMap(rewriter, loc, generic.getMatchingIndexingMap(init), llvm::to_vector(rows));
+        if (::failed(outIndices)) {
+          failed = true;
+          return {carried.front()};
+        }
+        Value previous = tensor::ExtractOp::create(rewriter, loc, carried.front(), *outIndices);
+        return {tensor::InsertOp::create(rewriter, loc, combine(previous, rowValue),
+                                         carried.front(), *outIndices)};
+      });
+  if (failed) {
+    for (scf::ForOp loop : llvm::reverse(nest.loops))
+      rewriter.eraseOp(loop);
+    return failure();
+  }
+  return nest.results.front();
 }
 
 /// How far `expr` moves when loop `dim` advances by one (other loops fixed);
@@ -208,6 +351,34 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t v
     return tensor::ExtractSliceOp::create(rewriter, loc, value, offsets, sizes, strides);
   };
 
+  // Replaces the op by the folded lanes (`folded`) and the tail.
+  auto foldTail = [&](Value folded) {
+    if (main == extent) {
+      rewriter.replaceOp(generic, folded);
+      return;
+    }
+    SmallVector<Value> tailInputs;
+    for (OpOperand *operand : generic.getDpsInputOperands())
+      tailInputs.push_back(sliceAlongK(operand, main, extent - main));
+    auto tail = linalg::GenericOp::create(rewriter, loc, TypeRange{folded.getType()}, tailInputs,
+                                          folded, generic.getIndexingMapsArray(),
+                                          generic.getIteratorTypesArray());
+    IRMapping tailMapping;
+    rewriter.cloneRegionBefore(generic.getRegion(), tail.getRegion(), tail.getRegion().begin(),
+                               tailMapping);
+    if (Attribute scope = generic->getAttr(smelt::kernel::kScopeAttrName))
+      tail->setAttr(smelt::kernel::kScopeAttrName, scope);
+    rewriter.replaceOp(generic, tail.getResults());
+  };
+  // On whole vectors, the rows fold in registers where the payload allows.
+  if (wholeVectors) {
+    FailureOr<Value> folded = foldRowsInRegisters(rewriter, generic, combiner, lanes, main);
+    if (succeeded(folded)) {
+      foldTail(*folded);
+      return;
+    }
+  }
+
   // Loops of the split op: the original ones with k as ko, then ki.
   AffineExpr ko = getAffineDimExpr(k, context), ki = getAffineDimExpr(loops, context);
   SmallVector<Value> inputs;
@@ -243,6 +414,8 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t v
   partialExprs.push_back(ki);
   maps.push_back(AffineMap::get(loops + 1, 0, partialExprs, context));
   const bool isMaximum = isa<arith::MaximumFOp>(combiner);
+  // The lanes fold with the combiner's flags (a softmax's NaN-free maximum).
+  arith::FastMathFlags flags = cast<arith::ArithFastMathInterface>(combiner).getFastMathFlagsAttr().getValue();
   auto kind = isMaximum ? arith::AtomicRMWKind::maximumf : arith::AtomicRMWKind::minimumf;
   Value identity = arith::getIdentityValue(kind, outputType.getElementType(), rewriter, loc);
   // Row tiles at the end of the grid may be shorter (dynamic sizes).
@@ -288,8 +461,8 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t v
     Type element = outputType.getElementType();
     int64_t rows = outputType.getNumElements();
     auto combineVectors = [&](Value x, Value y) -> Value {
-      return isMaximum ? arith::MaximumFOp::create(rewriter, loc, x, y).getResult()
-                       : arith::MinimumFOp::create(rewriter, loc, x, y).getResult();
+      return isMaximum ? arith::MaximumFOp::create(rewriter, loc, x, y, flags).getResult()
+                       : arith::MinimumFOp::create(rewriter, loc, x, y, flags).getResult();
     };
     Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
     Value padding = ub::PoisonOp::create(rewriter, loc, element);
@@ -333,30 +506,16 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t v
     auto combined = linalg::GenericOp::create(
         rewriter, loc, TypeRange{outputType}, partial, init->get(), combineMaps, combineIterators,
         [&](OpBuilder &b, Location l, ValueRange args) {
-          Value lane = isMaximum ? arith::MaximumFOp::create(b, l, args[1], args[0]).getResult()
-                                 : arith::MinimumFOp::create(b, l, args[1], args[0]).getResult();
+          Value lane = isMaximum
+                           ? arith::MaximumFOp::create(b, l, args[1], args[0], flags).getResult()
+                           : arith::MinimumFOp::create(b, l, args[1], args[0], flags).getResult();
           linalg::YieldOp::create(b, l, lane);
         });
     if (scope)
       combined->setAttr(smelt::kernel::kScopeAttrName, scope);
     folded = combined.getResult(0);
   }
-  if (main == extent) {
-    rewriter.replaceOp(generic, folded);
-    return;
-  }
-  SmallVector<Value> tailInputs;
-  for (OpOperand *operand : generic.getDpsInputOperands())
-    tailInputs.push_back(sliceAlongK(operand, main, extent - main));
-  auto tail = linalg::GenericOp::create(rewriter, loc, TypeRange{outputType}, tailInputs,
-                                        folded, generic.getIndexingMapsArray(),
-                                        generic.getIteratorTypesArray());
-  IRMapping tailMapping;
-  rewriter.cloneRegionBefore(generic.getRegion(), tail.getRegion(), tail.getRegion().begin(),
-                             tailMapping);
-  if (scope)
-    tail->setAttr(smelt::kernel::kScopeAttrName, scope);
-  rewriter.replaceOp(generic, tail.getResults());
+  foldTail(folded);
 }
 
 } // namespace

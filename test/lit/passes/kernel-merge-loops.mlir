@@ -44,23 +44,28 @@ func.func @main(%x: tensor<64x256xf32> {smelt.name = "x"}) -> (tensor<64x256xf32
 // -----
 
 // Softmax of masked scores: the row maximum (which LLVM cannot vectorize as
-// a NaN-propagating reduction) runs over 32 parallel lanes of partial maxima,
-// two independent vector chains (the scores and the broadcast mask read
-// through expand_shape: element ko * 32 + ki); the lanes of each row are then
-// folded by halves, whole vectors at a time. The sum of exponentials is a reassociable
+// a NaN-propagating reduction) folds each row in a vector of 32 lanes, two
+// independent chains carried in registers through a loop over the row (the
+// payload, scores plus the broadcast mask, cloned on vectors); the lanes are
+// then halved onto themselves, whole vectors at a time, into the row's
+// maximum. Softmax's maximum needs neither NaN propagation nor the order of
+// signed zeros (nnan, nsz). The sum of exponentials is a reassociable
 // reduction, and softmax's lowering multiplies by its reciprocal.
 // CHECK-LABEL: kernel.func @k0_softmax
-// CHECK: %[[S:.+]] = tensor.expand_shape %{{.+}} {{\[\[}}0], [1, 2]] output_shape [{{[0-9]+}}, 4, 32]
-// CHECK: %[[M:.+]] = tensor.expand_shape %{{.+}} {{\[\[}}0], [1, 2]] output_shape [1, 4, 32]
-// CHECK: %[[INIT:.+]] = vector.transfer_write %{{.+}} : vector<8x32xf32>, tensor<8x32xf32>
-// CHECK: %[[LANES:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[S]], %[[M]] : {{.*}}) outs(%[[INIT]] : tensor<8x32xf32>)
-// CHECK: arith.maximumf
-// CHECK: %[[READ:.+]] = vector.transfer_read %[[LANES]]
-// CHECK: %[[LOW:.+]] = vector.extract_strided_slice %[[READ]] {offsets = [0, 0], sizes = [8, 16]
-// CHECK: %[[HIGH:.+]] = vector.extract_strided_slice %[[READ]] {offsets = [0, 16], sizes = [8, 16]
-// CHECK: arith.maximumf %[[LOW]], %[[HIGH]] : vector<8x16xf32>
-// CHECK: arith.maximumf %{{.+}}, %{{.+}} : vector<8x1xf32>
-// CHECK: %[[MAX:.+]] = vector.transfer_write
+// CHECK: %[[X:.+]] = tensor.extract_slice %{{.+}}[%{{.+}}, 0] [8, 128]
+// CHECK: %[[MAX:.+]] = scf.for %[[R:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[ROWS:.+]] = %{{.+}}) -> (tensor<8xf32>)
+// CHECK: %[[LANES:.+]] = scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[ACC:.+]] = %{{.+}}) -> (vector<32xf32>)
+// CHECK: %[[S:.+]] = vector.transfer_read %[[X]][%[[R]], %[[K]]]
+// CHECK: %[[M:.+]] = vector.transfer_read %{{.+}}[%{{.+}}, %[[K]]]
+// CHECK: %[[SUM:.+]] = arith.addf %[[S]], %[[M]] : vector<32xf32>
+// CHECK: arith.maximumf %[[ACC]], %[[SUM]] fastmath<nnan,nsz> : vector<32xf32>
+// CHECK: %[[LOW:.+]] = vector.extract_strided_slice %[[LANES]] {offsets = [0], sizes = [16]
+// CHECK: %[[HIGH:.+]] = vector.extract_strided_slice %[[LANES]] {offsets = [16], sizes = [16]
+// CHECK: arith.maximumf %[[LOW]], %[[HIGH]] fastmath<nnan,nsz> : vector<16xf32>
+// CHECK: arith.maximumf %{{.+}}, %{{.+}} fastmath<nnan,nsz> : vector<1xf32>
+// CHECK: %[[OLD:.+]] = tensor.extract %[[ROWS]][%[[R]]]
+// CHECK: %[[NEW:.+]] = arith.maximumf %[[OLD]], %{{.+}} fastmath<nnan,nsz> : f32
+// CHECK: tensor.insert %[[NEW]] into %[[ROWS]][%[[R]]]
 // CHECK: linalg.generic {{.*}}"reduction"]} ins({{.*}}%[[MAX]]
 // CHECK: math.exp
 // CHECK: arith.addf %{{.+}}, %{{.+}} fastmath<reassoc>
