@@ -25,6 +25,7 @@ _COMPILE_OPTIONS = {
     "vector_width": -1,      # f32 lanes for register tiling (0: off, -1: the target's)
     "library_calls": True,   # vendor GEMM candidates for plain f32 matmuls
     "groups": 0,             # processors each kernel's grid keeps busy (0: this host's)
+    "memory_levels": "",     # the hierarchy the schedule is costed with ("": the target's)
 }
 
 
@@ -44,7 +45,7 @@ def compile(model, targets=("cpu",), input_type="auto", **options):
     "stablehlo". Options (input_shapes, dims and constant_inputs are for ONNX): input_shapes,
     dims ({"batch": [1, 4, 8]}: compile once for several sizes, chosen at run
     time by the inputs' shapes), constant_inputs, fuse, vector_width,
-    library_calls, groups (see `smelt compile --help`). Diagnostics are in the raised smelt.Error.
+    library_calls, groups, memory_levels (see `smelt compile --help`). Diagnostics are in the raised smelt.Error.
     """
     unknown = sorted(set(options) - set(_COMPILE_OPTIONS))
     if unknown:
@@ -59,4 +60,4 @@ def compile(model, targets=("cpu",), input_type="auto", **options):
                            list(targets), input_type, dict(merged["input_shapes"]),
                            dict(merged["dims"]), dict(merged["constant_inputs"]), bool(merged["fuse"]),
                            int(merged["vector_width"]), bool(merged["library_calls"]),
-                           int(merged["groups"]))
+                           int(merged["groups"]), str(merged["memory_levels"]))

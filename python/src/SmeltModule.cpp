@@ -18,6 +18,7 @@
 #include "smelt/runtime.hpp"
 #include "tools/common/CompileModel.h"
 
+#include <algorithm>
 #include <dlpack/dlpack.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -182,7 +183,7 @@ Artifact compileModel(const py::object &model, const std::vector<std::string> &t
                       const std::string &inputType, const py::dict &inputShapes,
                       const py::dict &dims,
                       const py::dict &constantInputs, bool fuse, int64_t vectorWidth,
-                      bool libraryCalls, int64_t groups) {
+                      bool libraryCalls, int64_t groups, const std::string &memoryLevels) {
   smelt::CompileRequest request;
   if (py::isinstance<py::bytes>(model) || py::isinstance<py::bytearray>(model)) {
     request.modelBytes = std::string(py::bytes(model));
@@ -213,6 +214,7 @@ Artifact compileModel(const py::object &model, const std::vector<std::string> &t
   request.vectorWidth = vectorWidth;
   request.libraryCalls = libraryCalls;
   request.groups = groups;
+  request.memoryLevels = memoryLevels;
 
   CollectingObserver observer;
   smelt::CompileResult result;
@@ -295,8 +297,10 @@ public:
   std::string device() const { return deviceUri_; }
   std::string describeText() const { return session_->describe(); }
 
-  /// `feeds`: {name: array} or a sequence in signature order.
-  py::dict run(const py::object &feeds) const {
+  /// `feeds`: {name: array} or a sequence in signature order. `into`:
+  /// {output name: array} the run writes instead of new arrays (C-contiguous,
+  /// writable, the output's dtype and shape), for any subset of the outputs.
+  py::dict run(const py::object &feeds, const py::object &into) const {
     std::vector<py::object> ordered = orderInputs(feeds);
     // Keep every source alive (and its memory pinned) until the run is over.
     std::vector<py::object> keepAlive;
@@ -340,8 +344,43 @@ public:
     std::vector<py::array> results;
     std::vector<smelt::Tensor> out;
     std::vector<std::vector<int64_t>> shapes = session_->outputShapes(in);
+    py::dict given;
+    if (!into.is_none()) {
+      if (!py::isinstance<py::dict>(into))
+        raise(SMELT_INVALID_ARGUMENT, "outputs must be a dict {output name: array}");
+      given = into.cast<py::dict>();
+      for (auto [key, value] : given) {
+        std::string name = py::str(key);
+        if (std::none_of(outputs_.begin(), outputs_.end(),
+                         [&](const TensorInfo &info) { return info.name == name; }))
+          raise(SMELT_INVALID_ARGUMENT, "outputs: the model has no output '" + name + "'");
+      }
+    }
     for (size_t o = 0; o < outputs_.size(); ++o) {
       const TensorInfo &info = outputs_[o];
+      py::str name(info.name);
+      if (given.contains(name)) {
+        const std::string what = "output '" + info.name + "'";
+        py::object value = given[name];
+        if (!py::isinstance<py::array>(value))
+          raise(SMELT_INVALID_ARGUMENT, what + ": expected a NumPy array");
+        py::array array = value.cast<py::array>();
+        py::dtype expected =
+            info.raw == SMELT_BF16 ? py::dtype("uint16") : numpyDtype(info.raw);
+        std::vector<int64_t> shape(array.shape(), array.shape() + array.ndim());
+        if (!array.dtype().is(expected) || shape != shapes[o])
+          raise(SMELT_INVALID_ARGUMENT,
+                what + ": expected " + std::string(py::str(expected)) + " of shape " +
+                    std::string(py::str(py::cast(shapes[o]))) + ", got " +
+                    std::string(py::str(array.dtype())) + " of shape " +
+                    std::string(py::str(py::cast(shape))));
+        if (!(array.flags() & py::array::c_style) || !array.writeable())
+          raise(SMELT_INVALID_ARGUMENT, what + ": the array must be C-contiguous and writable");
+        out.emplace_back(info.raw, shapes[o], array.mutable_data(),
+                         static_cast<size_t>(array.nbytes()));
+        results.push_back(array);
+        continue;
+      }
       py::array array(numpyDtype(info.raw), shapes[o]);
       out.emplace_back(info.raw, shapes[o], array.mutable_data(),
                        static_cast<size_t>(array.nbytes()));
@@ -525,7 +564,8 @@ PYBIND11_MODULE(_smelt, m) {
 
   m.def("_compile", &compileModel, py::arg("model"), py::arg("targets"), py::arg("input_type"),
         py::arg("input_shapes"), py::arg("dims"), py::arg("constant_inputs"), py::arg("fuse"),
-        py::arg("vector_width"), py::arg("library_calls"), py::arg("groups"));
+        py::arg("vector_width"), py::arg("library_calls"), py::arg("groups"),
+        py::arg("memory_levels"));
 
   py::class_<TensorInfo>(m, "TensorInfo", "A model input or output.")
       .def_readonly("name", &TensorInfo::name)
@@ -542,9 +582,11 @@ PYBIND11_MODULE(_smelt, m) {
       .def_property_readonly("outputs", &Session::outputs)
       .def_property_readonly("device", &Session::device)
       .def("describe", &Session::describeText)
-      .def("run", &Session::run, py::arg("inputs"),
+      .def("run", &Session::run, py::arg("inputs"), py::arg("outputs") = py::none(),
            "Runs the model: {name: array} (or a list in signature order) -> {name: ndarray}. "
-           "Releases the GIL; may be called from several threads at once.");
+           "outputs: {name: array} to write instead of new arrays (C-contiguous, writable, "
+           "the output's dtype and shape). Releases the GIL; may be called from several "
+           "threads at once.");
 
   m.def("devices", &devices, "Drivers, devices and vendor libraries, as `smelt devices -v`.");
   m.def("from_dlpack", &fromDlpack, py::arg("tensor"),

@@ -240,3 +240,55 @@ def test_compile_a_stablehlo_program_from_a_path_and_from_bytes(tmp_path):
         smelt.compile(program.replace("stablehlo.add", "stablehlo.frobnicate").encode(),
                       input_type="stablehlo")
     assert "frobnicate" in str(error.value)
+
+
+def test_streaming_stores_into_outputs_at_any_alignment():
+    """A softmax compiled to stream its output (memory_levels with a 1 MiB L3,
+    so the kernel moves more through DRAM than the cache holds) stores with
+    non-temporal vector stores only where the output tile is vector-aligned
+    at run time, and with its ordinary loop nest elsewhere: written into
+    caller's arrays (outputs=) 0, 4, 16 and 32 bytes past a 64-byte boundary,
+    every one matches float64 NumPy (rtol 1e-5, atol 1e-7)."""
+    from onnx import TensorProto, helper
+
+    shape = (4, 8, 64, 256)
+    value = lambda name: helper.make_tensor_value_info(name, TensorProto.FLOAT, list(shape))
+    model = helper.make_model(helper.make_graph(
+        [helper.make_node("Softmax", ["x"], ["y"], axis=-1)], "g", [value("x")], [value("y")]),
+        opset_imports=[helper.make_opsetid("", 13)])
+    artifact = smelt.compile(model.SerializeToString(), memory_levels=(
+        "dram:0:40,l3:1048576:200,l2:262144:192:group,l1:49152:384:group"))
+    session = smelt.Session(artifact)
+    x = np.random.default_rng(3).standard_normal(shape).astype(np.float32) * 8
+    e = np.exp(x.astype(np.float64) - x.max(-1, keepdims=True))
+    expected = e / e.sum(-1, keepdims=True)
+    count = int(np.prod(shape))
+    for offset in (0, 4, 16, 32):
+        storage = np.empty(count + 32, np.float32)
+        start = (-storage.ctypes.data % 64 + offset) // 4
+        y = storage[start:start + count].reshape(shape)
+        assert y.ctypes.data % 64 == offset
+        returned = session.run({"x": x}, outputs={"y": y})["y"]
+        assert returned is y
+        np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-7, err_msg=f"offset {offset}")
+
+
+def test_outputs_into_arrays_are_checked(example_session):
+    image = np.zeros((1, 1, 28, 28), np.float32)
+    name = example_session.outputs[0].name
+    shape = example_session.outputs[0].shape
+    with pytest.raises(smelt.Error, match="no output 'nope'"):
+        example_session.run({"image": image}, outputs={"nope": np.zeros(shape, np.float32)})
+    with pytest.raises(smelt.Error, match="expected float32 of shape"):
+        example_session.run({"image": image}, outputs={name: np.zeros(shape, np.float64)})
+    strided = np.zeros((shape[0], 2 * shape[1]), np.float32)[:, ::2]
+    frozen = np.zeros(shape, np.float32)
+    frozen.flags.writeable = False
+    for bad in (strided, frozen):
+        with pytest.raises(smelt.Error, match="C-contiguous and writable"):
+            example_session.run({"image": image}, outputs={name: bad})
+
+
+def test_unknown_memory_levels_are_an_error():
+    with pytest.raises(smelt.Error, match="memory-levels"):
+        smelt.compile(EXAMPLE, memory_levels="dram:zero")

@@ -122,6 +122,8 @@ bool writeFusionReport(ModuleOp module, const std::string &directory, std::strin
     /// The cost model's estimate for the chosen schedule (smelt.cost):
     /// bytes per memory level, vector ops, nanoseconds, candidates costed.
     std::vector<std::pair<std::string, int64_t>> estimate;
+    /// Whether its outputs are stored past the caches (smelt.streaming_stores).
+    bool streaming = false;
   };
   std::vector<Row> rows;
   for (auto kernelFunc : module.getOps<kernel::FuncOp>()) {
@@ -139,6 +141,7 @@ bool writeFusionReport(ModuleOp module, const std::string &directory, std::strin
     for (Type type : kernelFunc.getArgumentTypes()) {
       row.fused += storageBytes(cast<ShapedType>(type));
     }
+    row.streaming = kernelFunc->hasAttr(kernel::kStreamingStoresAttrName);
     rows.push_back(std::move(row));
   }
   int64_t opsTotal = 0, unfusedTotal = 0, fusedTotal = 0;
@@ -160,10 +163,13 @@ bool writeFusionReport(ModuleOp module, const std::string &directory, std::strin
                    "inputs and writes its outputs once): " + mb(unfusedTotal) + " MB as "
                    "separate operators, " + mb(fusedTotal) + " MB fused. The last columns "
                    "are the cost model's estimate for the schedule the search chose: "
-                   "device-memory (DRAM) bytes and time on the target.\n\n"
+                   "device-memory (DRAM) bytes and time on the target. Streaming: the "
+                   "kernel moves more through DRAM than the shared cache holds, and stores "
+                   "its outputs past the caches (x86 non-temporal stores, where the output "
+                   "is aligned at run time).\n\n"
                    "| Kernel | Ops | Fused ops | MB unfused | MB fused | Est. DRAM MB | "
-                   "Est. us | Candidates |\n"
-                   "|---|---|---|---|---|---|---|---|\n";
+                   "Est. us | Candidates | Streaming |\n"
+                   "|---|---|---|---|---|---|---|---|---|\n";
   std::string json = "{\"kernels\": [";
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row &row = rows[i];
@@ -182,7 +188,8 @@ bool writeFusionReport(ModuleOp module, const std::string &directory, std::strin
           mb(row.unfused) + " | " + mb(row.fused) + " | " +
           mb(estimated(row, "dram_bytes")) + " | " +
           llvm::formatv("{0:F1}", estimated(row, "estimated_ns") / 1e3).str() + " | " +
-          std::to_string(estimated(row, "candidates")) + " |\n";
+          std::to_string(estimated(row, "candidates")) + " | " +
+          (row.streaming ? "yes" : "") + " |\n";
     std::string estimate;
     for (const auto &[name, value] : row.estimate)
       estimate += std::string(estimate.empty() ? "" : ", ") + "\"" + name +
@@ -190,7 +197,7 @@ bool writeFusionReport(ModuleOp module, const std::string &directory, std::strin
     json += std::string(i ? ", " : "") + "{\"kernel\": \"" + row.kernel + "\", \"ops\": [" +
             quoted + "], \"bytes_unfused\": " + std::to_string(row.unfused) +
             ", \"bytes_fused\": " + std::to_string(row.fused) + ", \"estimate\": {" + estimate +
-            "}}";
+            "}, \"streaming_stores\": " + (row.streaming ? "true" : "false") + "}";
   }
   json += "], \"ops\": " + std::to_string(opsTotal) + ", \"kernel_count\": " +
           std::to_string(rows.size()) + ", \"bytes_unfused\": " + std::to_string(unfusedTotal) +

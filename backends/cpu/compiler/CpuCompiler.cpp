@@ -1,6 +1,7 @@
 //===- CpuCompiler.cpp - Scheduled kernels to a host shared object --------===//
 #include "backends/cpu/compiler/CpuCompiler.h"
 #include "backends/cpu/compiler/Prefetch.h"
+#include "backends/cpu/compiler/StreamingStores.h"
 #include "backends/cpu/compiler/Transcendentals.h"
 #include "dialects/kernel/IR/StorageSize.h"
 
@@ -190,7 +191,9 @@ void releaseStackPerIteration(Block &block) {
 /// kernel.func @k(args) -> func.func private @k_body(args, %first, %end) that
 /// loops over its groups; each iteration's stack buffers are released by an
 /// alloca scope.
-LogicalResult buildBody(kernel::FuncOp kernelFunc, ModuleOp code) {
+/// `streamingVectorBytes`: the target's vector width where kernels marked
+/// smelt.streaming_stores may use non-temporal stores (x86), else 0.
+LogicalResult buildBody(kernel::FuncOp kernelFunc, ModuleOp code, int64_t streamingVectorBytes) {
   MLIRContext *context = kernelFunc.getContext();
   Location loc = kernelFunc.getLoc();
   if (!kernelFunc.getBody().hasOneBlock())
@@ -275,6 +278,12 @@ LogicalResult buildBody(kernel::FuncOp kernelFunc, ModuleOp code) {
   stripMemorySpaces(func);
   interchangeForUnitStride(func);
   prefetchNextSteps(func);
+  if (streamingVectorBytes > 0 && kernelFunc->hasAttr(kernel::kStreamingStoresAttrName)) {
+    int64_t vectorBytes = streamingVectorBytes;
+    if (auto strategy = kernelFunc.getStrategyAttr(); strategy && strategy.getVectorBytes() > 0)
+      vectorBytes = std::min<int64_t>(vectorBytes, strategy.getVectorBytes());
+    streamOutputStores(func, vectorBytes);
+  }
   // Buffers passed to one launch never overlap where one of them is written
   // (the memory plan gives live values disjoint bytes).
   for (size_t i = 0; i < bufferCount; ++i)
@@ -506,8 +515,10 @@ FailureOr<OwningOpRef<ModuleOp>> lowerKernelsToLLVMDialect(ModuleOp module,
     stripMemorySpaces(*code);
   }
   SmallVector<std::pair<std::string, size_t>> kernels;
+  int64_t streamingVectorBytes =
+      llvm::Triple(target.triple).isX86() ? describeTarget(target).simdBytes : 0;
   for (auto kernelFunc : module.getOps<kernel::FuncOp>()) {
-    if (failed(buildBody(kernelFunc, *code)))
+    if (failed(buildBody(kernelFunc, *code, streamingVectorBytes)))
       return failure();
     kernels.emplace_back(kernelFunc.getSymName().str(), kernelFunc.getArgumentTypes().size());
   }

@@ -64,7 +64,26 @@ Value clampKeepingNaN(PatternRewriter &rewriter, Location loc, Value value, Valu
       low, value);
 }
 
-/// math.exp on f32 (scalar or vector) as 2^k * p(r) with llvm.ldexp.
+/// AVX-512's scalef on `vector` (4, 8 or 16 f32: the 128- and 256-bit forms
+/// are AVX-512VL's).
+std::string scalefIntrinsic(VectorType vector) {
+  return "llvm.x86.avx512.mask.scalef.ps." + std::to_string(vector.getNumElements() * 32);
+}
+
+/// The write mask of every lane of `vector` (i16 for 16 lanes, else i8).
+Value allLanes(PatternRewriter &rewriter, Location loc, VectorType vector) {
+  Type mask = vector.getNumElements() == 16 ? rewriter.getI16Type() : rewriter.getI8Type();
+  return arith::ConstantOp::create(rewriter, loc, mask, rewriter.getIntegerAttr(mask, -1));
+}
+
+/// The rounding operand of the 512-bit scalef: the current mode.
+Value currentRounding(PatternRewriter &rewriter, Location loc) {
+  return arith::ConstantOp::create(rewriter, loc, rewriter.getI32Type(),
+                                   rewriter.getI32IntegerAttr(4));
+}
+
+/// math.exp on f32 (scalar, or a vector of 4, 8 or 16) as 2^k * p(r) with
+/// llvm.ldexp or scalef.
 struct ScaledExp : OpRewritePattern<math::ExpOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -72,6 +91,9 @@ struct ScaledExp : OpRewritePattern<math::ExpOp> {
     Type type = op.getType();
     if (!isF32OrFixedVector(type))
       return failure();
+    auto vector = dyn_cast<VectorType>(type);
+    if (vector && (vector.getRank() != 1 || !llvm::is_contained({4, 8, 16}, vector.getNumElements())))
+      return failure(); // MLIR's polynomial then
     Location loc = op.getLoc();
     auto constant = [&](float value) { return f32Constant(rewriter, loc, type, value); };
     // Clamped so k stays within [-150, 128]: e^88.73 overflows and e^-103.98
@@ -94,10 +116,20 @@ struct ScaledExp : OpRewritePattern<math::ExpOp> {
     Value p = constant(coefficients[0]);
     for (float c : ArrayRef(coefficients).drop_front())
       p = math::FmaOp::create(rewriter, loc, p, r, constant(c));
-    Type integer = rewriter.getI32Type();
-    if (auto vector = dyn_cast<VectorType>(type))
-      integer = VectorType::get(vector.getShape(), integer);
-    Value exponent = arith::FPToSIOp::create(rewriter, loc, integer, k);
+    if (auto vector = dyn_cast<VectorType>(type)) {
+      // Explicit vectors (payloads cloned on vectors): llvm.intr.ldexp takes
+      // a scalar exponent only, so vscalefps as its intrinsic, which takes
+      // the exponent as a float (k is integral already).
+      SmallVector<Value> operands = {p, k, p, allLanes(rewriter, loc, vector)};
+      if (vector.getNumElements() == 16)
+        operands.push_back(currentRounding(rewriter, loc));
+      rewriter.replaceOp(op, LLVM::CallIntrinsicOp::create(
+                                 rewriter, loc, type,
+                                 rewriter.getStringAttr(scalefIntrinsic(vector)), operands)
+                                 .getResult(0));
+      return success();
+    }
+    Value exponent = arith::FPToSIOp::create(rewriter, loc, rewriter.getI32Type(), k);
     rewriter.replaceOpWithNewOp<LLVM::LoadExpOp>(op, type, p, exponent);
     return success();
   }
@@ -148,12 +180,13 @@ void smelt::cpu::approximateTranscendentals(ModuleOp code, bool hasAvx512) {
   MLIRContext *context = code.getContext();
   context->loadDialect<LLVM::LLVMDialect>();
   RewritePatternSet patterns(context);
-  populateMathPolynomialApproximationPatterns(patterns, [hasAvx512](StringRef name) {
+  populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
     name.consume_front("math.");
-    return approximated.contains(name) && !(hasAvx512 && name == "exp");
+    return approximated.contains(name);
   });
   patterns.add<RationalErf>(context);
+  // Ahead of MLIR's exp where it applies.
   if (hasAvx512)
-    patterns.add<ScaledExp>(context);
+    patterns.add<ScaledExp>(context, /*benefit=*/2);
   (void)applyPatternsGreedily(code, std::move(patterns));
 }

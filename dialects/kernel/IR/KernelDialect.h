@@ -40,6 +40,13 @@ inline constexpr llvm::StringLiteral kPadLowAttrName = "smelt.pad_low";
 /// mark) and has the tile loops yield each side output's tiles as well.
 inline constexpr llvm::StringLiteral kSideOutputAttrName = "smelt.side_output";
 
+/// On a kernel.func (unit attribute, set by kernel-schedule): the kernel
+/// moves more through device memory than the target's largest shared cache
+/// holds, so what it writes would be evicted before anything reads it
+/// again; a backend may store it past the caches (x86: non-temporal
+/// stores, which also skip reading each line before writing it).
+inline constexpr llvm::StringLiteral kStreamingStoresAttrName = "smelt.streaming_stores";
+
 /// On a linalg op of a scheduled kernel that reduces or broadcasts: a
 /// #kernel.scope, the units that compute and share the reduced (broadcast)
 /// values (see ScopeAttr in KernelDialect.td).

@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Pass/Pass.h"
 
 #include <string>
@@ -172,6 +173,23 @@ void vectorizeKernel(FuncOp func, int64_t vectorWidth);
 /// reads consecutive elements along it (its innermost index advances by one
 /// per iteration): vector loads along `loop` stay plain loads.
 bool unitStrideAlong(mlir::linalg::GenericOp generic, unsigned loop);
+
+/// Whether every op of a linalg payload `body` but its terminator maps onto
+/// vectors lane by lane (elementwise, on scalars, without regions).
+bool isElementwisePayload(mlir::Block &body);
+
+/// Clones the ops of `body` (isElementwisePayload) on vectors of `lanes`
+/// elements, its block arguments mapped to vectors by `mapping`; values
+/// from above are broadcast. Returns the vectors its terminator yields.
+llvm::SmallVector<mlir::Value> clonePayloadOnVectors(mlir::OpBuilder &b, mlir::Location loc,
+                                                     mlir::Block &body, mlir::IRMapping &mapping,
+                                                     int64_t lanes);
+
+/// The indices an indexing map gives for the loop indices `loops`, where its
+/// results are loop dims or constants; failure otherwise.
+llvm::FailureOr<llvm::SmallVector<mlir::Value>>
+applyIndexMap(mlir::OpBuilder &b, mlir::Location loc, mlir::AffineMap map,
+              llvm::ArrayRef<mlir::Value> loops);
 
 /// Epilogues read their fused producer's accumulator in place (see
 /// Bufferize.cpp); run after scheduling, before vectorization.

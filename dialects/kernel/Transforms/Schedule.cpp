@@ -628,6 +628,21 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
   entries.push_back(b.getNamedAttr("estimated_ns", b.getI64IntegerAttr(int64_t(bestCost->nanoseconds))));
   entries.push_back(b.getNamedAttr("candidates", b.getI64IntegerAttr(costed)));
   func->setAttr("smelt.cost", b.getDictionaryAttr(entries));
+
+  // Streaming stores where the kernel moves more through device memory (the
+  // estimate's bytes at the unbounded level: what it touches, not its
+  // buffers' sizes, of which an embedding gather reads a few rows) than the
+  // largest cache all groups share can hold: its output is evicted before
+  // a consumer could read it from there.
+  int64_t sharedCache = 0, deviceBytes = 0;
+  for (auto [level, bytes] : llvm::zip(target.levels, bestCost->bytesPerLevel)) {
+    if (level.capacityBytes == 0)
+      deviceBytes = std::max<int64_t>(deviceBytes, bytes);
+    else if (!level.perGroup)
+      sharedCache = std::max(sharedCache, level.capacityBytes);
+  }
+  if (sharedCache > 0 && deviceBytes > sharedCache)
+    func->setAttr(kStreamingStoresAttrName, b.getUnitAttr());
   return success();
 }
 

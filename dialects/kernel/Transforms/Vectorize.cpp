@@ -72,21 +72,6 @@ Operation *reductionCombiner(linalg::GenericOp generic) {
   return combiner;
 }
 
-/// The indices `map` gives for loop indices `loops` (dims or constants).
-FailureOr<SmallVector<Value>> applyIndexMap(RewriterBase &rewriter, Location loc, AffineMap map,
-                                            ArrayRef<Value> loops) {
-  SmallVector<Value> indices;
-  for (AffineExpr expr : map.getResults()) {
-    if (auto dim = dyn_cast<AffineDimExpr>(expr))
-      indices.push_back(loops[dim.getPosition()]);
-    else if (auto constant = dyn_cast<AffineConstantExpr>(expr))
-      indices.push_back(arith::ConstantIndexOp::create(rewriter, loc, constant.getValue()));
-    else
-      return failure();
-  }
-  return indices;
-}
-
 /// A row reduction (its last loop `k`, along every operand's contiguous
 /// dim) folded in vector registers, for the first `main` elements of each
 /// row: a loop over the rows, and in it a loop over the row `lanes`
@@ -104,10 +89,8 @@ FailureOr<Value> foldRowsInRegisters(RewriterBase &rewriter, linalg::GenericOp g
   unsigned loops = generic.getNumLoops();
   unsigned k = loops - 1;
   Block &body = generic.getRegion().front();
-  for (Operation &op : body.without_terminator())
-    if (!OpTrait::hasElementwiseMappableTraits(&op) || op.getNumRegions() != 0 ||
-        llvm::any_of(op.getResultTypes(), [](Type type) { return !type.isIntOrFloat(); }))
-      return failure();
+  if (!smelt::kernel::isElementwisePayload(body))
+    return failure();
   OpOperand *init = generic.getDpsInitOperand(0);
   auto outputType = cast<RankedTensorType>(init->get().getType());
   if (!outputType.hasStaticShape())
@@ -153,7 +136,8 @@ FailureOr<Value> foldRowsInRegisters(RewriterBase &rewriter, linalg::GenericOp g
               IRMapping mapping;
               for (OpOperand *operand : generic.getDpsInputOperands()) {
                 AffineMap map = generic.getMatchingIndexingMap(operand);
-                FailureOr<SmallVector<Value>> indices = applyIndexMap(rewriter, loc, map, at);
+                FailureOr<SmallVector<Value>> indices =
+                    smelt::kernel::applyIndexMap(rewriter, loc, map, at);
                 if (::failed(indices)) {
                   failed = true;
                   break;
@@ -172,20 +156,10 @@ FailureOr<Value> foldRowsInRegisters(RewriterBase &rewriter, linalg::GenericOp g
               }
               mapping.map(body.getArguments().back(), accumulator.front());
               Value result = accumulator.front();
-              if (!failed) {
-                for (Operation &op : body.without_terminator()) {
-                  for (Value operand : op.getOperands())
-                    if (!mapping.contains(operand))
-                      mapping.map(operand,
-                                  vector::BroadcastOp::create(
-                                      rewriter, loc, VectorType::get({lanes}, operand.getType()),
-                                      operand));
-                  Operation *clone = rewriter.clone(op, mapping);
-                  for (Value value : clone->getResults())
-                    value.setType(VectorType::get({lanes}, value.getType()));
-                }
-                result = mapping.lookup(body.getTerminator()->getOperand(0));
-              }
+              if (!failed)
+                result = smelt::kernel::clonePayloadOnVectors(rewriter, loc, body, mapping,
+                                                              lanes)
+                             .front();
               scf::YieldOp::create(rewriter, loc, result);
             });
         // The lanes halved onto themselves, down to one.
@@ -197,7 +171,8 @@ FailureOr<Value> foldRowsInRegisters(RewriterBase &rewriter, linalg::GenericOp g
                                                                   {width}, {1}));
         Value rowValue = vector::ExtractOp::create(rewriter, loc, folded, ArrayRef<int64_t>{0});
         FailureOr<SmallVector<Value>> outIndices =
-            applyIndexMap(rewriter, loc, generic.getMatchingIndexingMap(init), llvm::to_vector(rows));
+            smelt::kernel::applyIndexMap(rewriter, loc, generic.getMatchingIndexingMap(init),
+                                         llvm::to_vector(rows));
         if (::failed(outIndices)) {
           failed = true;
           return {carried.front()};
@@ -519,6 +494,42 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t v
 }
 
 } // namespace
+
+bool smelt::kernel::isElementwisePayload(Block &body) {
+  return llvm::all_of(body.without_terminator(), [](Operation &op) {
+    return OpTrait::hasElementwiseMappableTraits(&op) && op.getNumRegions() == 0 &&
+           llvm::all_of(op.getResultTypes(), [](Type type) { return type.isIntOrFloat(); });
+  });
+}
+
+SmallVector<Value> smelt::kernel::clonePayloadOnVectors(OpBuilder &b, Location loc, Block &body,
+                                                        IRMapping &mapping, int64_t lanes) {
+  for (Operation &op : body.without_terminator()) {
+    for (Value operand : op.getOperands())
+      if (!mapping.contains(operand))
+        mapping.map(operand, vector::BroadcastOp::create(
+                                 b, loc, VectorType::get({lanes}, operand.getType()), operand));
+    Operation *clone = b.clone(op, mapping);
+    for (Value value : clone->getResults())
+      value.setType(VectorType::get({lanes}, value.getType()));
+  }
+  return llvm::map_to_vector(body.getTerminator()->getOperands(),
+                             [&](Value value) { return mapping.lookup(value); });
+}
+
+FailureOr<SmallVector<Value>> smelt::kernel::applyIndexMap(OpBuilder &b, Location loc,
+                                                           AffineMap map, ArrayRef<Value> loops) {
+  SmallVector<Value> indices;
+  for (AffineExpr expr : map.getResults()) {
+    if (auto dim = dyn_cast<AffineDimExpr>(expr))
+      indices.push_back(loops[dim.getPosition()]);
+    else if (auto constant = dyn_cast<AffineConstantExpr>(expr))
+      indices.push_back(arith::ConstantIndexOp::create(b, loc, constant.getValue()));
+    else
+      return failure();
+  }
+  return indices;
+}
 
 bool smelt::kernel::unitStrideAlong(linalg::GenericOp generic, unsigned loop) {
   unsigned dimCount = generic.getNumLoops();

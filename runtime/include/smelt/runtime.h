@@ -98,7 +98,9 @@ typedef struct smelt_tensor_t {
   smelt_dtype_t dtype;
   int32_t rank;
   int64_t shape[SMELT_MAX_RANK];
-  void *data;        /* rank 0 holds one element */
+  void *data;        /* rank 0 holds one element; any alignment of the element
+                      * type works, and 64-byte aligned outputs let kernels that
+                      * stream large outputs use non-temporal stores */
   size_t byte_size;  /* size of the memory at `data` */
   /* Optional: the input's or output's name. When set, smelt_session_run
    * checks it against the signature (tensors are still passed in signature
