@@ -6,8 +6,9 @@
 // in cache first reads the line from memory (read for ownership), so such
 // an output costs its bytes twice in DRAM traffic, once read and once
 // written back; a non-temporal store writes whole lines past the caches and
-// reads nothing. On the GPT-2-medium softmax (16 heads of 512 x 512, 32 MiB
-// through a 32 MiB L3) the kernel ran about 20% faster on 2 threads.
+// reads nothing. On the GPT-2-medium softmax (16 heads of 512 x 512, 34 MB
+// through a 32 MiB L3) the kernel ran 1.47 -> 0.96 ms on 2 threads (medians
+// of interleaved `smelt run`s; 20-30% in a harness calling the code).
 //
 // x86's non-temporal vector stores need addresses aligned to the vector,
 // and a kernel's output may be a caller's buffer at any address. So each
