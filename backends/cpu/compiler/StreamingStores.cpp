@@ -1,8 +1,8 @@
 //===- StreamingStores.cpp - Non-temporal stores of a kernel's outputs -----===//
 //
-// A kernel whose buffers together exceed the largest shared cache (marked
-// smelt.streaming_stores by kernel-schedule) writes outputs that leave the
-// caches before anything reads them again. An ordinary store to a line not
+// A kernel that moves more through DRAM than the largest shared cache holds
+// (marked smelt.streaming_stores by kernel-schedule) writes outputs that
+// leave the caches before anything reads them again. An ordinary store to a line not
 // in cache first reads the line from memory (read for ownership), so such
 // an output costs its bytes twice in DRAM traffic, once read and once
 // written back; a non-temporal store writes whole lines past the caches and
@@ -16,7 +16,7 @@
 //
 //   if (the tile it writes starts on a vector boundary) {
 //     loops over the rows, and along each row a vector at a time: the
-//     payload on vectors, stored with vector.store {nontemporal}
+//     payload on vectors, stored with a non-temporal, aligned llvm.store
 //   } else {
 //     the loop nest as it was
 //   }
@@ -94,7 +94,11 @@ int64_t streamableLanes(linalg::GenericOp generic, int64_t vectorBytes) {
   for (OpOperand *input : generic.getDpsInputOperands()) {
     AffineMap map = generic.getMatchingIndexingMap(input);
     auto inputType = dyn_cast<MemRefType>(input->get().getType());
-    if (!inputType || !map.isProjectedPermutation(/*allowZeroInResults=*/true))
+    // Whole bytes only: a vector of i1 in memory is a bitmask, where a
+    // memref of i1 holds a byte per element.
+    if (!inputType || !inputType.getElementType().isIntOrFloat() ||
+        inputType.getElementTypeBitWidth() % 8 != 0 ||
+        !map.isProjectedPermutation(/*allowZeroInResults=*/true))
       return 0;
     if (!map.isFunctionOfDim(last))
       continue;

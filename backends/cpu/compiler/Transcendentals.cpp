@@ -64,25 +64,7 @@ Value clampKeepingNaN(PatternRewriter &rewriter, Location loc, Value value, Valu
       low, value);
 }
 
-/// AVX-512's scalef on `vector` (4, 8 or 16 f32: the 128- and 256-bit forms
-/// are AVX-512VL's).
-std::string scalefIntrinsic(VectorType vector) {
-  return "llvm.x86.avx512.mask.scalef.ps." + std::to_string(vector.getNumElements() * 32);
-}
-
-/// The write mask of every lane of `vector` (i16 for 16 lanes, else i8).
-Value allLanes(PatternRewriter &rewriter, Location loc, VectorType vector) {
-  Type mask = vector.getNumElements() == 16 ? rewriter.getI16Type() : rewriter.getI8Type();
-  return arith::ConstantOp::create(rewriter, loc, mask, rewriter.getIntegerAttr(mask, -1));
-}
-
-/// The rounding operand of the 512-bit scalef: the current mode.
-Value currentRounding(PatternRewriter &rewriter, Location loc) {
-  return arith::ConstantOp::create(rewriter, loc, rewriter.getI32Type(),
-                                   rewriter.getI32IntegerAttr(4));
-}
-
-/// math.exp on f32 (scalar, or a vector of 4, 8 or 16) as 2^k * p(r) with
+/// math.exp on f32 (scalar, or a vector of 16) as 2^k * p(r) with
 /// llvm.ldexp or scalef.
 struct ScaledExp : OpRewritePattern<math::ExpOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -91,9 +73,11 @@ struct ScaledExp : OpRewritePattern<math::ExpOp> {
     Type type = op.getType();
     if (!isF32OrFixedVector(type))
       return failure();
+    // Explicit vectors only as 16 lanes, scalef's 512-bit form (the
+    // narrower forms need AVX-512VL); MLIR's polynomial takes the others.
     auto vector = dyn_cast<VectorType>(type);
-    if (vector && (vector.getRank() != 1 || !llvm::is_contained({4, 8, 16}, vector.getNumElements())))
-      return failure(); // MLIR's polynomial then
+    if (vector && (vector.getRank() != 1 || vector.getNumElements() != 16))
+      return failure();
     Location loc = op.getLoc();
     auto constant = [&](float value) { return f32Constant(rewriter, loc, type, value); };
     // Clamped so k stays within [-150, 128]: e^88.73 overflows and e^-103.98
@@ -109,23 +93,26 @@ struct ScaledExp : OpRewritePattern<math::ExpOp> {
     // e^r = 1 + r + c2 r^2 + ... + c6 r^6 by Horner's rule, the c fitted
     // here to e^r's relative error on |r| <= ln 2 / 2 (weighted least
     // squares, Lawson's iteration): 3.1e-9 at most, where the Taylor
-    // polynomial of the same degree errs by 2.6e-7 and needs one degree more.
+    // polynomial of the same degree errs by 1.6e-7 and needs one degree more.
     const float coefficients[] = {0.00138145196f, 0.00836874358f, 0.0416683927f,
                                   0.166665211f,   0.49999994f,    1.0f,
                                   1.0f};
     Value p = constant(coefficients[0]);
     for (float c : ArrayRef(coefficients).drop_front())
       p = math::FmaOp::create(rewriter, loc, p, r, constant(c));
-    if (auto vector = dyn_cast<VectorType>(type)) {
+    if (vector) {
       // Explicit vectors (payloads cloned on vectors): llvm.intr.ldexp takes
       // a scalar exponent only, so vscalefps as its intrinsic, which takes
       // the exponent as a float (k is integral already).
-      SmallVector<Value> operands = {p, k, p, allLanes(rewriter, loc, vector)};
-      if (vector.getNumElements() == 16)
-        operands.push_back(currentRounding(rewriter, loc));
-      rewriter.replaceOp(op, LLVM::CallIntrinsicOp::create(
-                                 rewriter, loc, type,
-                                 rewriter.getStringAttr(scalefIntrinsic(vector)), operands)
+      // Operands: p, 2's exponents, the pass-through, the lanes' mask (all)
+      // and the rounding (4: the current mode).
+      Value allLanes = arith::ConstantOp::create(rewriter, loc, rewriter.getI16Type(),
+                                                 rewriter.getI16IntegerAttr(-1));
+      Value rounding = arith::ConstantOp::create(rewriter, loc, rewriter.getI32Type(),
+                                                 rewriter.getI32IntegerAttr(4));
+      StringAttr scalef = rewriter.getStringAttr("llvm.x86.avx512.mask.scalef.ps.512");
+      rewriter.replaceOp(op, LLVM::CallIntrinsicOp::create(rewriter, loc, type, scalef,
+                                                           ValueRange{p, k, p, allLanes, rounding})
                                  .getResult(0));
       return success();
     }

@@ -95,9 +95,14 @@ FailureOr<Value> foldRowsInRegisters(RewriterBase &rewriter, linalg::GenericOp g
   auto outputType = cast<RankedTensorType>(init->get().getType());
   if (!outputType.hasStaticShape())
     return failure();
-  for (OpOperand *operand : generic.getDpsInputOperands())
-    if (!cast<RankedTensorType>(operand->get().getType()).hasStaticShape())
+  // Static shapes of whole-byte elements (a vector of i1 read from memory
+  // would be a bitmask, where a buffer of i1 holds a byte per element).
+  for (OpOperand *operand : generic.getDpsInputOperands()) {
+    auto type = cast<RankedTensorType>(operand->get().getType());
+    if (!type.hasStaticShape() || !type.getElementType().isIntOrFloat() ||
+        type.getElementTypeBitWidth() % 8 != 0)
       return failure();
+  }
   SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
   Location loc = generic.getLoc();
   Type element = outputType.getElementType();
@@ -142,14 +147,16 @@ FailureOr<Value> foldRowsInRegisters(RewriterBase &rewriter, linalg::GenericOp g
                   failed = true;
                   break;
                 }
+                Type inputElement = getElementTypeOrSelf(operand->get().getType());
+                auto inputVector = VectorType::get({lanes}, inputElement);
                 Value value;
                 if (map.isFunctionOfDim(k)) {
                   value = vector::TransferReadOp::create(
-                      rewriter, loc, vectorType, operand->get(), *indices,
-                      ub::PoisonOp::create(rewriter, loc, element), ArrayRef<bool>{true});
+                      rewriter, loc, inputVector, operand->get(), *indices,
+                      ub::PoisonOp::create(rewriter, loc, inputElement), ArrayRef<bool>{true});
                 } else {
                   value = vector::BroadcastOp::create(
-                      rewriter, loc, vectorType,
+                      rewriter, loc, inputVector,
                       tensor::ExtractOp::create(rewriter, loc, operand->get(), *indices));
                 }
                 mapping.map(generic.getMatchingBlockArgument(operand), value);
@@ -390,7 +397,8 @@ void splitIntoLanes(RewriterBase &rewriter, linalg::GenericOp generic, int64_t v
   maps.push_back(AffineMap::get(loops + 1, 0, partialExprs, context));
   const bool isMaximum = isa<arith::MaximumFOp>(combiner);
   // The lanes fold with the combiner's flags (a softmax's NaN-free maximum).
-  arith::FastMathFlags flags = cast<arith::ArithFastMathInterface>(combiner).getFastMathFlagsAttr().getValue();
+  arith::FastMathFlags flags =
+      cast<arith::ArithFastMathInterface>(combiner).getFastMathFlagsAttr().getValue();
   auto kind = isMaximum ? arith::AtomicRMWKind::maximumf : arith::AtomicRMWKind::minimumf;
   Value identity = arith::getIdentityValue(kind, outputType.getElementType(), rewriter, loc);
   // Row tiles at the end of the grid may be shorter (dynamic sizes).
