@@ -146,26 +146,36 @@ def test_erf_accuracy_and_special_values(smelt, tmp_path):
     np.testing.assert_array_equal(y[-specials.size:], [0, 0, 1, -1, 1, 1, -1, np.nan])
 
 
+def masked_softmax(shape):
+    """softmax(x * 0.125 + causal mask) over the last axis as an ONNX model,
+    with its mask and a float64 NumPy reference of it."""
+    f32 = lambda name, s: helper.make_tensor_value_info(name, TensorProto.FLOAT, list(s))
+    mask = np.triu(np.full((1, 1) + tuple(shape[-2:]), -1e4, np.float32), 1)
+    model = helper.make_model(helper.make_graph(
+        [helper.make_node("Mul", ["x", "scale"], ["s"]),
+         helper.make_node("Add", ["s", "mask"], ["m"]),
+         helper.make_node("Softmax", ["m"], ["y"], axis=-1)],
+        "g", [f32("x", shape)], [f32("y", shape)],
+        initializer=[numpy_helper.from_array(np.float32(0.125), "scale"),
+                     numpy_helper.from_array(mask, "mask")]),
+        opset_imports=[helper.make_opsetid("", 17)])
+
+    def reference(x):
+        m = x.astype(np.float64) * 0.125 + mask
+        e = np.exp(m - m.max(-1, keepdims=True))
+        return e / e.sum(-1, keepdims=True)
+    return model, reference
+
+
 def test_masked_softmax_in_row_steps(smelt, tmp_path):
     """GPT-2-medium's scaled + masked softmax (16 heads of 512 x 512): the
     kernel steps through 8-row tiles and prefetches the next step's scores
     and mask tiles during each step; values against float64 NumPy (rtol 1e-5,
     atol 1e-7)."""
-    f32 = lambda name, s: helper.make_tensor_value_info(name, TensorProto.FLOAT, list(s))
-    mask = np.triu(np.full((1, 1, 512, 512), -1e4, np.float32), 1)
-    model = helper.make_model(helper.make_graph(
-        [helper.make_node("Mul", ["x", "scale"], ["s"]),
-         helper.make_node("Add", ["s", "mask"], ["m"]),
-         helper.make_node("Softmax", ["m"], ["y"], axis=-1)],
-        "g", [f32("x", (1, 16, 512, 512))], [f32("y", (1, 16, 512, 512))],
-        initializer=[numpy_helper.from_array(np.float32(0.125), "scale"),
-                     numpy_helper.from_array(mask, "mask")]),
-        opset_imports=[helper.make_opsetid("", 17)])
+    model, reference = masked_softmax((1, 16, 512, 512))
     x = np.random.default_rng(4).standard_normal((1, 16, 512, 512)).astype(np.float32) * 8
     (y,) = compile_and_run(smelt, tmp_path, model, x, 1)
-    m = x.astype(np.float64) * 0.125 + mask
-    e = np.exp(m - m.max(-1, keepdims=True))
-    np.testing.assert_allclose(y, e / e.sum(-1, keepdims=True), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(y, reference(x), rtol=RTOL, atol=ATOL)
 
 
 @pytest.mark.parametrize("target", ["x86-64-v3", "x86-64-v4"])
@@ -178,23 +188,12 @@ def test_streaming_stores_of_a_masked_softmax(smelt, tmp_path, target):
     float64 NumPy (rtol 1e-5, atol 1e-7), NaN rows NaN."""
     if target == "x86-64-v4" and not host_has_avx512():
         pytest.skip("this host has no AVX-512 to run x86-64-v4 code")
-    f32 = lambda name, s: helper.make_tensor_value_info(name, TensorProto.FLOAT, list(s))
-    mask = np.triu(np.full((1, 1, 128, 256), -1e4, np.float32), 1)
-    model = helper.make_model(helper.make_graph(
-        [helper.make_node("Mul", ["x", "scale"], ["s"]),
-         helper.make_node("Add", ["s", "mask"], ["m"]),
-         helper.make_node("Softmax", ["m"], ["y"], axis=-1)],
-        "g", [f32("x", (2, 8, 128, 256))], [f32("y", (2, 8, 128, 256))],
-        initializer=[numpy_helper.from_array(np.float32(0.125), "scale"),
-                     numpy_helper.from_array(mask, "mask")]),
-        opset_imports=[helper.make_opsetid("", 17)])
+    model, reference = masked_softmax((2, 8, 128, 256))
     x = np.random.default_rng(5).standard_normal((2, 8, 128, 256)).astype(np.float32) * 8
     x[1, 3, 7, 100] = np.nan
     (y,) = compile_and_run(smelt, tmp_path, model, x, 1,
                            [SMALL_L3, f"--target=cpu:{target}", f"--dump-dir={tmp_path}/dump"])
     report = json.loads((tmp_path / "dump" / "fusion-report.json").read_text())
     assert [k["streaming_stores"] for k in report["kernels"]] == [True]
-    m = x.astype(np.float64) * 0.125 + mask
-    e = np.exp(m - m.max(-1, keepdims=True))
-    np.testing.assert_allclose(y, e / e.sum(-1, keepdims=True), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(y, reference(x), rtol=RTOL, atol=ATOL)
     assert np.isnan(y[1, 3, 7]).all()
