@@ -55,7 +55,7 @@ cl::opt<int> repeat("repeat", cl::desc("Run this many times and report the timin
                     cl::init(1), cl::sub(runCommand));
 cl::opt<int> warmup("warmup",
                     cl::desc("Untimed runs between the first run and the rest of --repeat "
-                             "(the caches, the branch predictors and the thread pool settle)"),
+                             "(a fresh process's first runs can be slower than later ones)"),
                     cl::init(0), cl::sub(runCommand));
 cl::opt<bool> profile("profile",
                       cl::desc("Time every command of the plan and print the slowest when "

@@ -454,15 +454,21 @@ std::string CpuTarget::architectureTag() const {
   return required.empty() ? tag : tag + ":" + required;
 }
 
-kernel::TargetDescription describeTarget(const CpuTarget &target) {
-  kernel::TargetDescription description = kernel::hostCpuDescription();
+/// The widest vectors of `target`'s CPU in bytes: 64 with AVX-512, 32 with
+/// AVX, 16 otherwise; 0 where LLVM has no target machine for it.
+static int64_t widestVectorBytes(const CpuTarget &target) {
   std::string error;
   std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target, error);
-  if (machine) {
-    const llvm::MCSubtargetInfo *info = machine->getMCSubtargetInfo();
-    description.simdBytes = info->checkFeatures("+avx512f") ? 64
-                            : info->checkFeatures("+avx")   ? 32
-                                                            : 16;
+  if (!machine)
+    return 0;
+  const llvm::MCSubtargetInfo *info = machine->getMCSubtargetInfo();
+  return info->checkFeatures("+avx512f") ? 64 : info->checkFeatures("+avx") ? 32 : 16;
+}
+
+kernel::TargetDescription describeTarget(const CpuTarget &target) {
+  kernel::TargetDescription description = kernel::hostCpuDescription();
+  if (int64_t bytes = widestVectorBytes(target)) {
+    description.simdBytes = bytes;
     // LLVM's tuning prefers 256-bit vectors on many AVX-512 CPUs (for the
     // clock they lose on 512-bit code), but on the machine the benchmarks
     // ran on (which LLVM names rocketlake) 512-bit kernels were faster for
@@ -515,20 +521,14 @@ FailureOr<OwningOpRef<ModuleOp>> lowerKernelsToLLVMDialect(ModuleOp module,
     stripMemorySpaces(*code);
   }
   SmallVector<std::pair<std::string, size_t>> kernels;
-  int64_t streamingVectorBytes =
-      llvm::Triple(target.triple).isX86() ? describeTarget(target).simdBytes : 0;
+  const int64_t simdBytes = widestVectorBytes(target);
+  const int64_t streamingVectorBytes = llvm::Triple(target.triple).isX86() ? simdBytes : 0;
   for (auto kernelFunc : module.getOps<kernel::FuncOp>()) {
     if (failed(buildBody(kernelFunc, *code, streamingVectorBytes)))
       return failure();
     kernels.emplace_back(kernelFunc.getSymName().str(), kernelFunc.getArgumentTypes().size());
   }
-  bool hasAvx512 = false;
-  {
-    std::string error;
-    if (std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target, error))
-      hasAvx512 = machine->getMCSubtargetInfo()->checkFeatures("+avx512f");
-  }
-  approximateTranscendentals(*code, hasAvx512);
+  approximateTranscendentals(*code, /*hasAvx512=*/simdBytes == 64);
   lowerNaNFreeMinMax(*code);
 
   PassManager pm(context);
