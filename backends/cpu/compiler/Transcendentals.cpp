@@ -64,6 +64,16 @@ Value clampKeepingNaN(PatternRewriter &rewriter, Location loc, Value value, Valu
       low, value);
 }
 
+/// c[0] + c[1] x + ... + c[n] x^n by Horner's rule in fused multiply-adds,
+/// on f32 of `type` (scalar or vector).
+Value hornerPolynomial(PatternRewriter &rewriter, Location loc, Type type, Value x,
+                       ArrayRef<float> coefficients) {
+  Value sum = f32Constant(rewriter, loc, type, coefficients.back());
+  for (float c : llvm::reverse(coefficients.drop_back()))
+    sum = math::FmaOp::create(rewriter, loc, sum, x, f32Constant(rewriter, loc, type, c));
+  return sum;
+}
+
 /// math.exp on f32 (scalar, or a vector of 16) as 2^k * p(r) with
 /// llvm.ldexp or scalef.
 struct ScaledExp : OpRewritePattern<math::ExpOp> {
@@ -94,12 +104,9 @@ struct ScaledExp : OpRewritePattern<math::ExpOp> {
     // here to e^r's relative error on |r| <= ln 2 / 2 (weighted least
     // squares, Lawson's iteration): 3.1e-9 at most, where the Taylor
     // polynomial of the same degree errs by 1.6e-7 and needs one degree more.
-    const float coefficients[] = {0.00138145196f, 0.00836874358f, 0.0416683927f,
-                                  0.166665211f,   0.49999994f,    1.0f,
-                                  1.0f};
-    Value p = constant(coefficients[0]);
-    for (float c : ArrayRef(coefficients).drop_front())
-      p = math::FmaOp::create(rewriter, loc, p, r, constant(c));
+    Value p = hornerPolynomial(rewriter, loc, type, r,
+                               {1.0f, 1.0f, 0.49999994f, 0.166665211f, 0.0416683927f,
+                                0.00836874358f, 0.00138145196f});
     if (vector) {
       // Explicit vectors (payloads cloned on vectors): llvm.intr.ldexp takes
       // a scalar exponent only, so vscalefps as its intrinsic, which takes
@@ -140,18 +147,14 @@ struct RationalErf : OpRewritePattern<math::ErfOp> {
     };
     Value x = clamp(op.getOperand(), 4.0f);
     Value t = arith::MulFOp::create(rewriter, loc, x, x);
-    auto horner = [&](ArrayRef<float> coefficients) {
-      Value sum = constant(coefficients.back());
-      for (float c : llvm::reverse(coefficients.drop_back()))
-        sum = math::FmaOp::create(rewriter, loc, sum, t, constant(c));
-      return sum;
-    };
     // Fitted (weighted least squares, Lawson's iteration) to erf(x) / x in
     // ulps of erf(x); evaluated in f32 within 6 ulp of erf, 0.9 on average.
-    Value p = horner({1.12837911f, 0.190318316f, 0.0527402349f, 0.00376302400f,
-                      0.000285019400f, 2.05309334e-06f});
-    Value q = horner({1.0f, 0.501997948f, 0.114075631f, 0.0149634574f, 0.00116229639f,
-                      3.81305326e-05f});
+    Value p = hornerPolynomial(rewriter, loc, type, t,
+                               {1.12837911f, 0.190318316f, 0.0527402349f, 0.00376302400f,
+                                0.000285019400f, 2.05309334e-06f});
+    Value q = hornerPolynomial(rewriter, loc, type, t,
+                               {1.0f, 0.501997948f, 0.114075631f, 0.0149634574f,
+                                0.00116229639f, 3.81305326e-05f});
     Value y = arith::DivFOp::create(rewriter, loc, arith::MulFOp::create(rewriter, loc, x, p), q);
     rewriter.replaceOp(op, clamp(y, 1.0f));
     return success();
