@@ -54,7 +54,9 @@ std::optional<Value> simpleReduction(OpBuilder &b, Location loc, Region &body, V
     return std::nullopt;
   DenseElementsAttr initValue = constantValue(init);
   Type element = tensorType(input).getElementType();
-  if (!initValue || !initValue.isSplat() || element.isInteger(1))
+  // Complex and other element types take the general reduce.
+  if (!initValue || !initValue.isSplat() || element.isInteger(1) ||
+      !(isa<FloatType>(element) || isa<IntegerType>(element)))
     return std::nullopt;
   StringRef name = combine.getName().getStringRef();
   auto isFloat = isa<FloatType>(element);

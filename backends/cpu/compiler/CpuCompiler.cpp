@@ -27,6 +27,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -41,6 +42,7 @@
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
 #include "llvm/Transforms/Utils/Cloning.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
 
 using namespace mlir;
 
@@ -59,7 +61,8 @@ constexpr const char *kLoweringPipeline =
     "fold-memref-alias-ops,expand-strided-metadata,lower-affine,"
     "convert-complex-to-standard,"
     "convert-scf-to-cf,convert-math-to-funcs,convert-math-to-llvm,convert-math-to-libm,"
-    "arith-expand,finalize-memref-to-llvm,"
+    "arith-emulate-unsupported-floats{source-types=bf16 target-type=f32},"
+    "arith-expand{include-bf16=1},finalize-memref-to-llvm,"
     "convert-vector-to-llvm{vector-contract-lowering=outerproduct},convert-ub-to-llvm,"
     "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
     "convert-complex-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
@@ -569,6 +572,33 @@ static LogicalResult dumpCode(ModuleOp module, llvm::Module &llvmModule,
   });
 }
 
+/// f32 -> bf16 (round to nearest even, NaNs kept quiet) as
+/// `__truncsfbf2`, the runtime function the x86 back end calls where the CPU
+/// has no bf16 instructions and a bf16 value is legalized through f32 (a
+/// select of two bf16 values). Nothing the kernels are linked with provides
+/// it (libgcc of GCC 12 does not), so the shared object carries its own.
+static void defineTruncSfBf2(llvm::Module &module) {
+  llvm::LLVMContext &context = module.getContext();
+  auto *type = llvm::FunctionType::get(llvm::Type::getBFloatTy(context),
+                                       {llvm::Type::getFloatTy(context)}, false);
+  llvm::Function *function = module.getFunction("__truncsfbf2");
+  if (function && !function->isDeclaration())
+    return;
+  if (!function)
+    function = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, "__truncsfbf2",
+                                      module);
+  function->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", function));
+  llvm::Value *bits = b.CreateBitCast(function->getArg(0), b.getInt32Ty());
+  llvm::Value *lsb = b.CreateAnd(b.CreateLShr(bits, 16), 1);
+  llvm::Value *rounded = b.CreateLShr(b.CreateAdd(bits, b.CreateAdd(lsb, b.getInt32(0x7fff))), 16);
+  llvm::Value *quiet = b.CreateOr(b.CreateLShr(bits, 16), 0x40);
+  llvm::Value *isNaN = b.CreateICmpUGT(b.CreateAnd(bits, 0x7fffffff), b.getInt32(0x7f800000));
+  llvm::Value *result = b.CreateTrunc(b.CreateSelect(isNaN, quiet, rounded), b.getInt16Ty());
+  b.CreateRet(b.CreateBitCast(result, llvm::Type::getBFloatTy(context)));
+  llvm::appendToCompilerUsed(module, {function});
+}
+
 FailureOr<std::vector<uint8_t>> compileKernels(ModuleOp module, const CpuTarget &target,
                                                StringRef dumpDir) {
   FailureOr<OwningOpRef<ModuleOp>> code = lowerKernelsToLLVMDialect(module, target);
@@ -592,6 +622,8 @@ FailureOr<std::vector<uint8_t>> compileKernels(ModuleOp module, const CpuTarget 
     return module.emitError("CPU backend: translation to LLVM IR failed");
   llvmModule->setTargetTriple(llvm::Triple(target.triple));
   llvmModule->setDataLayout(machine->createDataLayout());
+  if (llvm::Triple(target.triple).isX86())
+    defineTruncSfBf2(*llvmModule);
   // The vector width each kernel's schedule chose: LLVM's vectorizer and
   // the X86 back end use no wider registers in its functions.
   llvm::StringMap<int64_t> vectorBits;
