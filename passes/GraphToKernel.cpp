@@ -180,9 +180,10 @@ bufferization::MaterializeInDestinationOp materialize(OpBuilder &builder, Locati
 
 class KernelFormation {
 public:
-  KernelFormation(ModuleOp module, func::FuncOp graphFunc, bool fuse, bool libraryCalls)
+  KernelFormation(ModuleOp module, func::FuncOp graphFunc, bool fuse, bool libraryCalls,
+                  bool cudaLibraries)
       : module(module), graphFunc(graphFunc), fuse(fuse), libraryCalls(libraryCalls),
-        builder(module.getContext()) {}
+        cudaLibraries(cudaLibraries), builder(module.getContext()) {}
 
   LogicalResult run();
 
@@ -197,6 +198,9 @@ private:
   func::FuncOp graphFunc;
   bool fuse;
   bool libraryCalls;
+  /// The calls name NVIDIA's libraries (cuBLAS) instead of the CPU's; no
+  /// convolution or pooling call has a CUDA binding yet.
+  bool cudaLibraries;
   OpBuilder builder;
   func::FuncOp hostFunc;
   /// Graph value -> host buffer holding it.
@@ -626,15 +630,19 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
   if (libraryCalls && group.size() == 1 && hostArguments.size() == 3) {
     if (std::optional<SmallVector<int64_t>> gemm = gemmParameters(root)) {
       // Vendor libraries first, the generated kernel as the fallback.
-      Attribute candidates[] = {builder.getStringAttr("oneDNN"),
-                                builder.getStringAttr("OpenBLAS"), kernelSymbol};
+      SmallVector<Attribute> candidates;
+      if (cudaLibraries)
+        candidates = {builder.getStringAttr("cuBLAS"), kernelSymbol};
+      else
+        candidates = {builder.getStringAttr("oneDNN"), builder.getStringAttr("OpenBLAS"),
+                      kernelSymbol};
       auto call = plan::CallOp::create(builder, loc, "gemm", hostArguments,
                                        builder.getArrayAttr(candidates));
       call->setAttr("params", builder.getDenseI64ArrayAttr(*gemm));
       return success();
     }
   }
-  if (libraryCalls) {
+  if (libraryCalls && !cudaLibraries) {
     if (conv) {
       // The library's operands by position among the kernel's (the output is
       // the last); an operand the kernel inlined (a splat constant) rules the
@@ -659,7 +667,7 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
       }
     }
   }
-  if (libraryCalls && hostArguments.size() == 2) {
+  if (libraryCalls && !cudaLibraries && hostArguments.size() == 2) {
     if (std::optional<SmallVector<int64_t>> pool = poolCall(group)) {
       // oneDNN's pooling takes the layout the convolutions around it keep.
       Attribute candidates[] = {builder.getStringAttr("oneDNN"), kernelSymbol};
@@ -744,7 +752,12 @@ struct GraphToKernelPass : public smelt::impl::GraphToKernelBase<GraphToKernelPa
       module.emitError("graph-to-kernel needs a func.func @main");
       return signalPassFailure();
     }
-    KernelFormation formation(module, graphFunc, fuse, libraryCalls);
+    if (libraryDevice != "cpu" && libraryDevice != "cuda") {
+      module.emitError("graph-to-kernel: unknown library-device '")
+          << libraryDevice << "' (expected cpu or cuda)";
+      return signalPassFailure();
+    }
+    KernelFormation formation(module, graphFunc, fuse, libraryCalls, libraryDevice == "cuda");
     if (failed(formation.run()))
       signalPassFailure();
   }

@@ -43,7 +43,10 @@ def GraphToKernel : Pass<"graph-to-kernel", "mlir::ModuleOp"> {
     Option<"fuse", "fuse", "bool", /*default=*/"true",
            "form fusion groups (false: one kernel per op)">,
     Option<"libraryCalls", "library-calls", "bool", /*default=*/"true",
-           "offer vendor-library candidates for plain f32 matmuls">
+           "offer vendor-library candidates for plain f32 matmuls">,
+    Option<"libraryDevice", "library-device", "std::string", /*default=*/"\"cpu\"",
+           "whose vendor libraries the calls name: cpu (oneDNN, OpenBLAS) or cuda "
+           "(cuBLAS; convolutions and pooling as generated kernels)">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",

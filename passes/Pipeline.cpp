@@ -11,13 +11,15 @@ void smelt::buildGraphToPlanPipeline(mlir::OpPassManager &pm, const PipelineOpti
   GraphToKernelOptions formation;
   formation.fuse = options.fuse;
   formation.libraryCalls = options.libraryCalls;
+  formation.libraryDevice = options.libraryDevice;
   pm.addPass(createGraphToKernel(formation));
   pm.addPass(mlir::createCanonicalizerPass());
   kernel::TargetDescription target =
       options.target ? *options.target : kernel::hostCpuDescription();
   if (options.groups > 0)
     target.groups = options.groups;
-  target.minGroupWork = options.minGroupWork;
+  if (options.minGroupWork > 0)
+    target.minGroupWork = options.minGroupWork;
   kernel::ScheduleOptions schedule;
   schedule.search = options.scheduleSearch;
   // --vector-width fixes the width of every kernel, not only the register
@@ -27,7 +29,8 @@ void smelt::buildGraphToPlanPipeline(mlir::OpPassManager &pm, const PipelineOpti
   pm.addPass(kernel::createKernelSchedulePass(target, schedule));
   kernel::KernelVectorizeOptions vectorize;
   vectorize.vectorWidth = options.vectorWidth >= 0 ? options.vectorWidth : target.simdBytes / 4;
-  pm.addPass(kernel::createKernelVectorize(vectorize));
+  if (options.cpuVectorize)
+    pm.addPass(kernel::createKernelVectorize(vectorize));
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(kernel::createKernelBufferize());
   pm.addPass(mlir::createCanonicalizerPass());

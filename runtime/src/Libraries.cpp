@@ -60,6 +60,15 @@ std::string cublasLtVersion(void *handle, std::string &) {
   return dotted(v / 10000, v / 100 % 100, v % 100);
 }
 
+std::string cublasVersion(void *handle, std::string &) {
+  // libraryPropertyType: MAJOR_VERSION 0, MINOR_VERSION 1, PATCH_LEVEL 2.
+  auto query = symbol<int (*)(int, int *)>(handle, "cublasGetProperty");
+  int major = 0, minor = 0, patch = 0;
+  if (!query || query(0, &major) != 0 || query(1, &minor) != 0 || query(2, &patch) != 0)
+    return "";
+  return dotted(major, minor, patch);
+}
+
 std::string cudnnVersion(void *handle, std::string &) {
   auto query = symbol<size_t (*)()>(handle, "cudnnGetVersion");
   if (!query)
@@ -132,6 +141,8 @@ const std::vector<KnownLibrary> &knownLibraries() {
       {"oneDNN", "GEMM and convolution on CPU", {"libdnnl.so.3", "libdnnl.so.2"},
        oneDnnVersion, false, true},
       {"OpenBLAS", "GEMM on CPU", {"libopenblas.so.0"}, openBlasVersion, false, true},
+      {"cuBLAS", "GEMM on NVIDIA GPUs", {"libcublas.so.13", "libcublas.so.12", "libcublas.so.11"},
+       cublasVersion, false},
       {"cuBLASLt", "GEMM with epilogues on NVIDIA GPUs",
        {"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so.11"},
        cublasLtVersion, false},

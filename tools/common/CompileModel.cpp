@@ -4,6 +4,7 @@
 #include "dialects/kernel/Transforms/Passes.h"
 
 #include "backends/cpu/compiler/CpuCompiler.h"
+#include "backends/cuda/compiler/CudaCompiler.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "frontends/stablehlo/StablehloImporter.h"
 #include "passes/EmitArtifact.h"
@@ -325,11 +326,32 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
   std::vector<std::string> targets = request.targets;
   if (targets.empty())
     targets.push_back("cpu:host");
-  std::vector<cpu::CpuTarget> cpuTargets;
+  struct Target {
+    bool cuda = false;
+    cpu::CpuTarget cpu;
+    cuda::CudaTarget gpu;
+    std::string name() const { return cuda ? gpu.chip : cpu.cpu; }
+  };
+  std::vector<Target> cpuTargets;
   for (const std::string &spec : targets) {
     llvm::StringRef target = spec;
+    Target resolved;
+    if (target.consume_front("cuda")) {
+      if (!target.empty() && !target.consume_front(":")) {
+        error = "bad target '" + spec + "' (expected cuda or cuda:sm_XY)";
+        return false;
+      }
+      FailureOr<cuda::CudaTarget> cudaTarget = cuda::resolveCudaTarget(target, error);
+      if (failed(cudaTarget))
+        return false;
+      resolved.cuda = true;
+      resolved.gpu = *cudaTarget;
+      cpuTargets.push_back(resolved);
+      continue;
+    }
     if (!target.consume_front("cpu")) {
-      error = "unsupported target '" + spec + "': this build compiles for cpu or cpu:<arch> only";
+      error = "unsupported target '" + spec +
+              "': this build compiles for cpu, cpu:<arch>, cuda and cuda:sm_XY";
       return false;
     }
     if (!target.empty() && !target.consume_front(":")) {
@@ -339,7 +361,8 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
     FailureOr<cpu::CpuTarget> cpuTarget = cpu::resolveCpuTarget(target, error);
     if (failed(cpuTarget))
       return false;
-    cpuTargets.push_back(*cpuTarget);
+    resolved.cpu = *cpuTarget;
+    cpuTargets.push_back(resolved);
   }
 
   static std::once_flag passesRegistered;
@@ -378,6 +401,7 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
   const int perSpecialization = request.stop == CompileStop::Graph  ? 1
                                 : request.stop == CompileStop::Plan ? 2
                                 : request.stop == CompileStop::LLVM ? 3
+                                : request.stop == CompileStop::Assembly ? 3
                                                                     : 1 + 2 * int(cpuTargets.size());
   Stages stages(observer, perSpecialization * int(specializations.size()) +
                               (request.stop == CompileStop::Artifact ? 1 : 0));
@@ -467,8 +491,8 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
 
     // One code section and one plan per target.
     for (size_t t = 0; t < cpuTargets.size(); ++t) {
-      const cpu::CpuTarget &cpuTarget = cpuTargets[t];
-      std::string forTarget = cpuTargets.size() > 1 ? " for " + cpuTarget.cpu : "";
+      const Target &variant = cpuTargets[t];
+      std::string forTarget = cpuTargets.size() > 1 ? " for " + variant.name() : "";
       OwningOpRef<ModuleOp> module =
           t + 1 == cpuTargets.size() ? std::move(graph) : OwningOpRef<ModuleOp>(graph->clone());
       stages.begin("forming and scheduling kernels" + forTarget + label);
@@ -481,7 +505,16 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
       pipelineOptions.vectorWidth = request.vectorWidth;
       pipelineOptions.libraryCalls = request.libraryCalls;
       pipelineOptions.scheduleSearch = request.scheduleSearch;
-      pipelineOptions.target = cpu::describeTarget(cpuTarget);
+      if (variant.cuda) {
+        // No CPU register tiling: the GPU lowering splits each op between
+        // the threads of a block.
+        pipelineOptions.vectorWidth = 0;
+        pipelineOptions.cpuVectorize = false;
+        pipelineOptions.libraryDevice = "cuda";
+        pipelineOptions.target = cuda::describeTarget(variant.gpu);
+      } else {
+        pipelineOptions.target = cpu::describeTarget(variant.cpu);
+      }
       if (!request.memoryLevels.empty() &&
           failed(kernel::parseMemoryLevels(request.memoryLevels, pipelineOptions.target->levels,
                                            error))) {
@@ -501,7 +534,8 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
       }
       if (request.stop == CompileStop::LLVM) {
         stages.begin("lowering kernels to LLVM");
-        auto lowered = cpu::lowerKernelsToLLVMDialect(*module, cpuTarget);
+        auto lowered = variant.cuda ? cuda::lowerKernelsToNvvm(*module, variant.gpu)
+                                    : cpu::lowerKernelsToLLVMDialect(*module, variant.cpu);
         if (failed(lowered))
           return stages.failed();
         stages.end();
@@ -509,22 +543,60 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
         return true;
       }
 
-      stages.begin("generating CPU code for " + cpuTarget.cpu + label);
-      FailureOr<std::vector<uint8_t>> code =
-          cpu::compileKernels(*module, cpuTarget, t == 0 ? StringRef(dumpDir) : StringRef());
-      if (failed(code))
-        return stages.failed();
-      FailureOr<artifact::ArtifactDescription> description = describeArtifact(*module);
-      if (failed(description))
-        return stages.failed();
-      artifact::SectionDescription &section = description->sections.emplace_back();
-      section.target = "cpu";
-      section.format = "elf-shared-object";
-      section.arch = cpuTarget.architectureTag();
-      section.bytes = std::move(*code);
-      for (artifact::PlanDescription &plan : description->plans)
+      FailureOr<artifact::ArtifactDescription> description = failure();
+      if (variant.cuda) {
+        stages.begin("generating CUDA code for " + variant.gpu.chip + label);
+        FailureOr<cuda::CudaCode> code =
+            cuda::compileKernels(*module, variant.gpu, t == 0 ? StringRef(dumpDir) : StringRef());
+        if (failed(code))
+          return stages.failed();
+        if (request.stop == CompileStop::Assembly) {
+          stages.end();
+          result.irText = code->ptx;
+          return true;
+        }
+        if (!code->note.empty())
+          emitWarning(UnknownLoc::get(&context), code->note);
+        description = describeArtifact(*module);
+        if (failed(description))
+          return stages.failed();
+        description->plans.front().target = "cuda";
+        artifact::SectionDescription &ptx = description->sections.emplace_back();
+        ptx.target = "cuda";
+        ptx.format = "ptx";
+        ptx.arch = variant.gpu.chip;
+        ptx.bytes.assign(code->ptx.begin(), code->ptx.end());
+        if (!code->cubin.empty()) {
+          artifact::SectionDescription &cubin = description->sections.emplace_back();
+          cubin.target = "cuda";
+          cubin.format = "cubin";
+          cubin.arch = variant.gpu.chip;
+          cubin.bytes = std::move(code->cubin);
+        }
+      } else {
+        if (request.stop == CompileStop::Assembly) {
+          error = "--emit=ptx needs a cuda target (the CPU's assembly: --dump-dir)";
+          return stages.failed();
+        }
+        stages.begin("generating CPU code for " + variant.cpu.cpu + label);
+        FailureOr<std::vector<uint8_t>> code =
+            cpu::compileKernels(*module, variant.cpu, t == 0 ? StringRef(dumpDir) : StringRef());
+        if (failed(code))
+          return stages.failed();
+        description = describeArtifact(*module);
+        if (failed(description))
+          return stages.failed();
+        artifact::SectionDescription &section = description->sections.emplace_back();
+        section.target = "cpu";
+        section.format = "elf-shared-object";
+        section.arch = variant.cpu.architectureTag();
+        section.bytes = std::move(*code);
+      }
+      for (artifact::PlanDescription &plan : description->plans) {
+        plan.target = variant.cuda ? "cuda" : "cpu";
         for (artifact::KernelDescription &kernel : plan.kernels)
           kernel.section = 0;
+      }
       stages.end();
       if (t == 0)
         result.kernelCount += description->plans.front().kernels.size();

@@ -23,7 +23,8 @@
 namespace smelt {
 
 /// Where the job stops: the artifact, or the IR after a stage, as text.
-enum class CompileStop { Artifact, Graph, Plan, LLVM };
+/// Assembly: the generated code as text (PTX for a cuda target).
+enum class CompileStop { Artifact, Graph, Plan, LLVM, Assembly };
 
 struct CompileRequest {
   /// The model: a file (`modelPath`), or serialized bytes (`modelBytes`, with
@@ -34,7 +35,8 @@ struct CompileRequest {
   /// "onnx", "stablehlo", or empty to tell by the file's extension (.mlir is
   /// StableHLO text) or, for bytes, by whether they read as MLIR text.
   std::string inputType;
-  /// "cpu" or "cpu:<arch>", most preferred first; empty means {"cpu:host"}.
+  /// "cpu", "cpu:<arch>", "cuda" or "cuda:sm_XY", most preferred first; empty
+  /// means {"cpu:host"}.
   std::vector<std::string> targets;
   std::map<std::string, std::vector<int64_t>> inputShapes;
   /// Sizes for the model's symbolic dims by name ("batch" -> {1, 4, 8}). The

@@ -39,7 +39,8 @@ LogicalResult smelt::kernel::distributeKernel(RewriterBase &rewriter, FuncOp fun
     grid.push_back(std::max<int64_t>(1, llvm::divideCeil(ub - lb, step)));
   ArrayRef<int64_t> tile = strategy ? strategy.getTile() : ArrayRef<int64_t>();
   int64_t vectorBytes = strategy ? strategy.getVectorBytes() : 0;
-  func.setStrategyAttr(StrategyAttr::get(func.getContext(), grid, 1, tile, vectorBytes));
+  int64_t units = strategy ? strategy.getUnits() : 1;
+  func.setStrategyAttr(StrategyAttr::get(func.getContext(), grid, units, tile, vectorBytes));
 
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(forall);

@@ -111,6 +111,8 @@ struct ScheduleChoice {
   bool stage = false;
   /// Bytes of the vectors the kernel's code uses (0: the target's widest).
   int64_t vectorBytes = 0;
+  /// Units per group (the target's unitsPerGroup).
+  int64_t units = 1;
 };
 
 /// The vector widths the schedule search tries on `target`, widest first:

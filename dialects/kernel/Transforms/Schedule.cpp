@@ -261,10 +261,11 @@ static void writeOutputInPlace(bufferization::MaterializeInDestinationOp output)
     destination.erase();
 }
 
-static void setStrategy(FuncOp func, ArrayRef<int64_t> grid, ArrayRef<int64_t> tile,
-                        int64_t vectorBytes = 0) {
-  func.setStrategyAttr(
-      StrategyAttr::get(func.getContext(), grid, /*units=*/1, tile, vectorBytes));
+/// `units`: the target's units per group (a GPU block's warps; 1 on a CPU).
+static void setStrategy(FuncOp func, int64_t units, ArrayRef<int64_t> grid,
+                        ArrayRef<int64_t> tile, int64_t vectorBytes = 0) {
+  func.setStrategyAttr(StrategyAttr::get(func.getContext(), grid, std::max<int64_t>(units, 1),
+                                         tile, vectorBytes));
 }
 
 /// Marks each reduction and broadcast of a scheduled kernel with its scope:
@@ -426,7 +427,7 @@ LogicalResult smelt::kernel::applySchedule(RewriterBase &rewriter, FuncOp func,
                                            const ScheduleChoice &choice) {
   TilingInterface root = rootOf(func);
   if (!root) {
-    setStrategy(func, {1}, {});
+    setStrategy(func, choice.units, {1}, {});
     markScopes(func);
     return success();
   }
@@ -455,7 +456,7 @@ LogicalResult smelt::kernel::applySchedule(RewriterBase &rewriter, FuncOp func,
       grid.push_back(llvm::divideCeil(size, tile));
   if (grid.empty())
     grid.push_back(1);
-  setStrategy(func, grid, tiled ? ArrayRef<int64_t>(choice.tile) : ArrayRef<int64_t>(),
+  setStrategy(func, choice.units, grid, tiled ? ArrayRef<int64_t>(choice.tile) : ArrayRef<int64_t>(),
               choice.vectorBytes);
   markScopes(func);
   return success();
@@ -519,7 +520,7 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
     writeOutputInPlace(output);
   TilingInterface root = rootOf(func);
   if (!root) {
-    setStrategy(func, {1}, {});
+    setStrategy(func, target.unitsPerGroup, {1}, {});
     markScopes(func);
     return success();
   }
@@ -575,6 +576,7 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
   std::string bestText;
   int64_t costed = 0;
   for (ScheduleChoice choice : candidates) {
+    choice.units = target.unitsPerGroup;
     auto copy = cast<FuncOp>(func->clone());
     {
       // Diagnostics of a failed candidate are not the user's business.
