@@ -227,7 +227,7 @@ private:
   Value vectorCondition(OpBuilder &b, int64_t lanes, Value innermostExtent);
   /// Lanes of a vector of `options_.vectorBytes` over the operands' elements
   /// (0: not vectorizable).
-  int64_t vectorLanes() const;
+  int64_t vectorLanes();
 
   void lowerElementwise(OpBuilder &b, ArrayRef<Value> sizes);
   void lowerElementwiseLoop(OpBuilder &b, ArrayRef<Value> sizes, int64_t lanes);
@@ -244,14 +244,20 @@ private:
   Location loc_;
 };
 
-int64_t GenericLowering::vectorLanes() const {
-  if (!vectorizablePayload(generic_))
+int64_t GenericLowering::vectorLanes() {
+  if (!vectorizablePayload(generic_) || generic_.getNumLoops() == 0)
     return 0;
   int64_t elementBytes = 0;
-  for (Value operand : generic_->getOperands()) {
+  unsigned last = generic_.getNumLoops() - 1;
+  for (OpOperand &use : generic_->getOpOperands()) {
+    Value operand = use.get();
     auto type = dyn_cast<MemRefType>(operand.getType());
     if (!type)
       continue;
+    // Vector loads need a unit innermost stride the type states.
+    if (accessAlong(generic_.getMatchingIndexingMap(&use), last) == Access::Contiguous &&
+        !type.isLastDimUnitStride())
+      return 0;
     Type element = type.getElementType();
     if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8 != 0)
       return 0;
@@ -263,6 +269,10 @@ int64_t GenericLowering::vectorLanes() const {
   if (elementBytes == 0)
     return 0;
   int64_t lanes = options_.vectorBytes / elementBytes;
+  // A row whose length is known not to be a multiple of the vector.
+  int64_t innermost = generic_.getStaticLoopRanges()[last];
+  if (!ShapedType::isDynamic(innermost) && innermost % std::max<int64_t>(lanes, 1) != 0)
+    return 0;
   return lanes >= 2 ? lanes : 0;
 }
 
@@ -363,8 +373,16 @@ SmallVector<Value> GenericLowering::clonePayload(OpBuilder &b, ArrayRef<Value> i
         result.setType(VectorType::get({lanes}, result.getType()));
   }
   SmallVector<Value> yielded;
-  for (Value value : body.getTerminator()->getOperands())
-    yielded.push_back(mapping.lookupOrDefault(value));
+  if (skip) // a reduction's combiners make its results
+    return yielded;
+  for (Value value : body.getTerminator()->getOperands()) {
+    Value result = mapping.lookupOrDefault(value);
+    // A value from above the payload (a constant) is the same in every lane.
+    if (lanes > 1 && !isa<VectorType>(result.getType()))
+      result = vector::BroadcastOp::create(b, loc_, VectorType::get({lanes}, result.getType()),
+                                           result);
+    yielded.push_back(result);
+  }
   return yielded;
 }
 
@@ -453,6 +471,9 @@ void GenericLowering::lowerRowReductionBody(OpBuilder &b, ArrayRef<Value> sizes,
           loc_));
     }
 
+  Value zero = index(b, loc_, 0);
+  Value isLaneZero =
+      arith::CmpIOp::create(b, loc_, arith::CmpIPredicate::eq, threads_.lane, zero);
   Value wpr = index(b, loc_, warpsPerRow);
   Value firstRow = arith::DivUIOp::create(b, loc_, threads_.warp, wpr);
   Value part = arith::RemUIOp::create(b, loc_, threads_.warp, wpr);
@@ -519,9 +540,6 @@ void GenericLowering::lowerRowReductionBody(OpBuilder &b, ArrayRef<Value> sizes,
     totals.push_back(total);
   }
 
-  Value zero = index(b, loc_, 0);
-  Value isLaneZero =
-      arith::CmpIOp::create(b, loc_, arith::CmpIPredicate::eq, threads_.lane, zero);
   auto storeTotals = [&](OpBuilder &sb, ArrayRef<Value> values) {
     for (auto [o, value] : llvm::enumerate(values)) {
       OpOperand *init = generic_.getDpsInitOperand(o);
@@ -688,8 +706,9 @@ LogicalResult GenericLowering::lower(OpBuilder &b) {
 
 /// Rewrites kernel memory spaces to GPU address spaces: global (or none) to
 /// global, shared and local to workgroup (a group's threads cooperate on
-/// every op, so its buffers are shared by them).
-void mapMemorySpaces(Operation *root) {
+/// every op, so its buffers are shared by them), or to global with
+/// `groupBuffersGlobal` (the group's buffers are slices of device memory).
+void mapMemorySpaces(Operation *root, bool groupBuffersGlobal = false) {
   MLIRContext *context = root->getContext();
   auto global = ::mlir::gpu::AddressSpaceAttr::get(context, ::mlir::gpu::AddressSpace::Global);
   auto workgroup =
@@ -700,7 +719,9 @@ void mapMemorySpaces(Operation *root) {
       return std::nullopt;
     Attribute space = global;
     if (auto kernelSpace = dyn_cast_or_null<kernel::MemorySpaceAttr>(type.getMemorySpace()))
-      space = kernelSpace.getValue() == kernel::MemorySpace::Global ? global : workgroup;
+      space = kernelSpace.getValue() == kernel::MemorySpace::Global || groupBuffersGlobal
+                  ? global
+                  : workgroup;
     return MemRefType::get(type.getShape(), type.getElementType(), type.getLayout(), space);
   });
   replacer.recursivelyReplaceElementsIn(root, /*replaceAttrs=*/true, /*replaceLocs=*/false,
@@ -858,22 +879,38 @@ LogicalResult buildKernel(kernel::FuncOp kernelFunc, OpBuilder &b,
       return op.emitError("GPU backend: cannot generalize ") << op->getName();
   }
 
-  mapMemorySpaces(func);
-
-  // The group's buffers: shared memory of the block.
+  // The group's buffers and the shapes they take at most (a partial tile's
+  // buffer has dynamic sizes: it gets room for the largest tile).
   SmallVector<Operation *> allocations;
   func.walk([&](Operation *op) {
     if (isa<memref::AllocOp, memref::AllocaOp>(op))
       allocations.push_back(op);
   });
-  int64_t sharedBytes = 0;
+  // A buffer allocated without a memory space, or in global memory (a copy
+  // bufferization made), is the group's too: it and the views of it become
+  // local before the spaces are mapped.
+  auto local = kernel::MemorySpaceAttr::get(context, kernel::MemorySpace::Local);
+  std::function<void(Value)> makeLocal = [&](Value value) {
+    auto type = cast<MemRefType>(value.getType());
+    auto space = dyn_cast_or_null<kernel::MemorySpaceAttr>(type.getMemorySpace());
+    if (type.getMemorySpace() && (!space || space.getValue() != kernel::MemorySpace::Global))
+      return;
+    value.setType(MemRefType::get(type.getShape(), type.getElementType(), type.getLayout(), local));
+    for (Operation *user : value.getUsers())
+      if (isa<memref::SubViewOp, memref::ExpandShapeOp, memref::CollapseShapeOp,
+              memref::ReinterpretCastOp, memref::CastOp, memref::TransposeOp, memref::ViewOp>(
+              user))
+        makeLocal(user->getResult(0));
+  };
+  for (Operation *alloc : allocations)
+    makeLocal(alloc->getResult(0));
+  SmallVector<SmallVector<int64_t>> shapes;
+  int64_t groupBytes = 0;
   for (Operation *alloc : allocations) {
     auto type = cast<MemRefType>(alloc->getResult(0).getType());
     if (!type.getLayout().isIdentity())
       return alloc->emitError("GPU backend: kernel ")
              << name << ": a group buffer of type " << type << " is not dense";
-    // A partial tile's buffer (dynamic sizes): shared memory for the largest
-    // tile, viewed at the tile's sizes.
     SmallVector<int64_t> shape(type.getShape());
     ValueRange dynamicSizes = alloc->getOperands();
     for (unsigned d = 0, dynamic = 0; d < shape.size(); ++d) {
@@ -893,17 +930,53 @@ LogicalResult buildKernel(kernel::FuncOp kernelFunc, OpBuilder &b,
                << name << ": a group buffer of type " << type << " has no static size bound";
       shape[d] = *bound;
     }
-    auto workgroup = MemRefType::get(
-        shape, type.getElementType(), AffineMap(),
-        ::mlir::gpu::AddressSpaceAttr::get(context, ::mlir::gpu::AddressSpace::Workgroup));
-    if (workgroup.getMemorySpace() != type.getMemorySpace())
-      return alloc->emitError("GPU backend: kernel ")
-             << name << ": a group buffer of type " << type << " outside the group's memory";
-    sharedBytes += (storageBytes(workgroup) + 15) / 16 * 16;
-    Value buffer = func.addWorkgroupAttribution(workgroup, loc);
+    groupBytes += (storageBytes(MemRefType::get(shape, type.getElementType())) + 15) / 16 * 16;
+    shapes.push_back(shape);
+  }
+  // Buffers that do not fit the block's shared memory (leaving room for the
+  // row reductions' partials) live in device memory instead: a slice per
+  // group of one scratch buffer, the kernel's last argument, whose size the
+  // kernel publishes as <kernel>_smelt_global_scratch.
+  const bool scratch = groupBytes > options.maxSharedMemoryBytes - 1024;
+  mapMemorySpaces(func, /*groupBuffersGlobal=*/scratch);
+  Value scratchBuffer;
+  if (scratch) {
+    int64_t groups = 1;
+    for (int64_t extent : grid)
+      groups *= extent;
+    int64_t total = groupBytes * groups;
+    auto scratchType = MemRefType::get(
+        {total}, b.getI8Type(), AffineMap(),
+        ::mlir::gpu::AddressSpaceAttr::get(context, ::mlir::gpu::AddressSpace::Global));
+    unsigned position = func.getNumArguments();
+    if (failed(func.insertArgument(position, scratchType, b.getDictionaryAttr({}), loc)))
+      return kernelFunc.emitError("GPU backend: cannot add the scratch argument");
+    func.setArgAttr(position, "llvm.noalias", b.getUnitAttr());
+    scratchBuffer = func.getArgument(position);
+    OpBuilder gb(func);
+    LLVM::GlobalOp::create(gb, loc, gb.getI64Type(), /*isConstant=*/true,
+                           LLVM::Linkage::External, (name + "_smelt_global_scratch").str(),
+                           gb.getI64IntegerAttr(total), /*alignment=*/8, /*addrSpace=*/1);
+  }
+  int64_t offset = 0;
+  for (auto [alloc, shape] : llvm::zip(allocations, shapes)) {
+    auto type = cast<MemRefType>(alloc->getResult(0).getType());
+    ValueRange dynamicSizes = alloc->getOperands();
+    auto bounded = MemRefType::get(shape, type.getElementType(), AffineMap(),
+                                   type.getMemorySpace());
+    Value buffer;
+    OpBuilder ab(alloc);
+    Location l = alloc->getLoc();
+    if (scratch) {
+      Value start = arith::AddIOp::create(
+          ab, l, arith::MulIOp::create(ab, l, block, index(ab, l, groupBytes)),
+          index(ab, l, offset));
+      buffer = memref::ViewOp::create(ab, l, bounded, scratchBuffer, start, ValueRange{});
+    } else {
+      buffer = func.addWorkgroupAttribution(bounded, loc);
+    }
+    offset += (storageBytes(bounded) + 15) / 16 * 16;
     if (!type.hasStaticShape()) {
-      OpBuilder ab(alloc);
-      Location l = alloc->getLoc();
       SmallVector<OpFoldResult> sizes, strides(type.getRank());
       for (unsigned d = 0, dynamic = 0; d < type.getRank(); ++d)
         sizes.push_back(type.isDynamicDim(d) ? OpFoldResult(dynamicSizes[dynamic++])
@@ -931,7 +1004,7 @@ LogicalResult buildKernel(kernel::FuncOp kernelFunc, OpBuilder &b,
   if (failed(distributeBlock(func.getBody().front(), threads, options, func, name)))
     return failure();
   // The row reductions' partials added attributions of their own.
-  sharedBytes = 0;
+  int64_t sharedBytes = 0;
   for (BlockArgument attribution : func.getWorkgroupAttributions())
     sharedBytes += (storageBytes(cast<MemRefType>(attribution.getType())) + 15) / 16 * 16;
   if (sharedBytes <= options.sharedMemoryBytes)
@@ -951,13 +1024,13 @@ LogicalResult buildKernel(kernel::FuncOp kernelFunc, OpBuilder &b,
   Value dynamic = ::mlir::gpu::DynamicSharedMemoryOp::create(
       vb, loc,
       MemRefType::get({ShapedType::kDynamic}, vb.getI8Type(), AffineMap(), workgroupSpace));
-  int64_t offset = 0;
+  int64_t dynamicOffset = 0;
   for (BlockArgument attribution : func.getWorkgroupAttributions()) {
     auto type = cast<MemRefType>(attribution.getType());
-    Value view = memref::ViewOp::create(vb, loc, type, dynamic, index(vb, loc, offset),
+    Value view = memref::ViewOp::create(vb, loc, type, dynamic, index(vb, loc, dynamicOffset),
                                         ValueRange{});
     attribution.replaceAllUsesWith(view);
-    offset += (storageBytes(type) + 15) / 16 * 16;
+    dynamicOffset += (storageBytes(type) + 15) / 16 * 16;
   }
   unsigned first = func.getFirstWorkgroupAttributionIndex();
   body.eraseArguments(first, func.getNumWorkgroupAttributions());
@@ -965,7 +1038,7 @@ LogicalResult buildKernel(kernel::FuncOp kernelFunc, OpBuilder &b,
   OpBuilder gb(func);
   LLVM::GlobalOp::create(gb, loc, gb.getI32Type(), /*isConstant=*/true, LLVM::Linkage::External,
                          (name + "_smelt_dynamic_shared").str(),
-                         gb.getI32IntegerAttr(int32_t(offset)), /*alignment=*/4,
+                         gb.getI32IntegerAttr(int32_t(dynamicOffset)), /*alignment=*/4,
                          /*addrSpace=*/1);
   return success();
 }

@@ -21,8 +21,10 @@
 //   - a group's local and shared buffers (the schedule's staging) live in
 //     shared memory (LDS): static up to `sharedMemoryBytes`, dynamic (its
 //     size in the global `<kernel>_smelt_dynamic_shared`, which the driver
-//     reads at load time) up to `maxSharedMemoryBytes`; more is an error
-//     naming the kernel.
+//     reads at load time) up to `maxSharedMemoryBytes`; beyond that they are
+//     slices of a device-memory scratch buffer, one per group, passed as the
+//     kernel's last argument (its size in `<kernel>_smelt_global_scratch`,
+//     which the driver allocates per run).
 // Scalar stores at group level are made by thread 0.
 //
 //===----------------------------------------------------------------------===//

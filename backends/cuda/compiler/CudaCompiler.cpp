@@ -9,7 +9,9 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
@@ -40,8 +42,7 @@ void scalarizeVectorMath(Operation *root) {
   root->walk([&](Operation *op) {
     if (isa<math::MathDialect>(op->getDialect()) && op->getNumResults() == 1 &&
         isa<VectorType>(op->getResult(0).getType()) &&
-        !isa<math::FmaOp, math::AbsFOp, math::CopySignOp, math::RoundEvenOp, math::FloorOp,
-             math::CeilOp, math::SqrtOp, math::TruncOp, math::RoundOp>(op))
+        !isa<math::FmaOp, math::TruncOp>(op))
       ops.push_back(op);
   });
   for (Operation *op : ops) {
@@ -62,6 +63,124 @@ void scalarizeVectorMath(Operation *root) {
     }
     op->getResult(0).replaceAllUsesWith(result);
     op->erase();
+  }
+}
+
+/// Math ops PTX has exact instructions for are emitted as those rather than
+/// as libdevice calls (the conversion would call libdevice, whose default
+/// sqrt is the approximate one): sqrt and rsqrt of f32/f64 scalars as
+/// `sqrt.rn`, floor, ceil and round-to-even as `cvt.rmi/rpi/rni`, fabs and
+/// copysign as `abs` and `copysign` (inline PTX; vectors are split into
+/// scalars first), fma and trunc as LLVM intrinsics the NVPTX back end
+/// selects (the conversion leaves those two alone).
+void useNativeMath(Operation *root) {
+  SmallVector<Operation *> ops;
+  root->walk([&](Operation *op) {
+    Type type = op->getNumResults() == 1 ? op->getResult(0).getType() : Type();
+    bool scalarFloat = type && (type.isF32() || type.isF64());
+    if ((isa<math::SqrtOp, math::RsqrtOp, math::FloorOp, math::CeilOp, math::RoundEvenOp,
+             math::AbsFOp, math::CopySignOp>(op) &&
+         scalarFloat) ||
+        isa<math::FmaOp, math::TruncOp>(op))
+      ops.push_back(op);
+  });
+  for (Operation *op : ops) {
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    Type type = op->getResult(0).getType();
+    ValueRange in = op->getOperands();
+    // One PTX instruction on f32 or f64: "sqrt.rn", "cvt.rmi", ...
+    auto ptx = [&](StringRef instruction, ValueRange x) -> Value {
+      bool f64 = type.isF64();
+      std::string text = instruction.str() + (f64 ? ".f64" : ".f32");
+      if (instruction.starts_with("cvt"))
+        text += f64 ? ".f64" : ".f32";
+      std::string constraints = f64 ? "=d" : "=f";
+      text += " $0";
+      for (size_t i = 0; i < x.size(); ++i) {
+        text += ", $" + std::to_string(i + 1);
+        constraints += f64 ? ",d" : ",f";
+      }
+      return LLVM::InlineAsmOp::create(
+                 b, loc, type, x, b.getStringAttr(text + ";"),
+                 b.getStringAttr(constraints), UnitAttr(), UnitAttr(),
+                 LLVM::TailCallKindAttr::get(b.getContext(), LLVM::TailCallKind::None),
+                 LLVM::AsmDialectAttr(), ArrayAttr())
+          .getResult(0);
+    };
+    auto sqrt = [&](Value x) { return ptx("sqrt.rn", x); };
+    Value result;
+    if (isa<math::AbsFOp>(op)) {
+      result = ptx("abs", in[0]);
+    } else if (isa<math::CopySignOp>(op)) {
+      // PTX's copysign takes the sign from its first operand.
+      result = ptx("copysign", ValueRange{in[1], in[0]});
+    } else if (isa<math::FloorOp>(op)) {
+      result = ptx("cvt.rmi", in[0]);
+    } else if (isa<math::CeilOp>(op)) {
+      result = ptx("cvt.rpi", in[0]);
+    } else if (isa<math::RoundEvenOp>(op)) {
+      result = ptx("cvt.rni", in[0]);
+    } else if (isa<math::SqrtOp>(op)) {
+      result = sqrt(in[0]);
+    } else if (isa<math::RsqrtOp>(op)) {
+      Value one = arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, 1.0));
+      result = arith::DivFOp::create(b, loc, one, sqrt(in[0]));
+    } else if (isa<math::FmaOp>(op)) {
+      result = LLVM::FMAOp::create(b, loc, type, in[0], in[1], in[2]);
+    } else {
+      result = LLVM::FTruncOp::create(b, loc, type, in[0]);
+    }
+    op->getResult(0).replaceAllUsesWith(result);
+    op->erase();
+  }
+}
+
+/// Integer powers (math.ipowi on scalars) as a square-and-multiply loop; a
+/// negative exponent gives 1 for base 1, +-1 for base -1 and 0 otherwise, as
+/// math.ipowi defines. (The GPU conversion has no lowering for it.)
+void expandIntegerPowers(Operation *root) {
+  SmallVector<math::IPowIOp> ops;
+  root->walk([&](math::IPowIOp op) {
+    if (isa<IntegerType>(op.getType()))
+      ops.push_back(op);
+  });
+  for (math::IPowIOp op : ops) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Type type = op.getType();
+    auto constant = [&](int64_t value) {
+      return arith::ConstantOp::create(b, loc, type, b.getIntegerAttr(type, value)).getResult();
+    };
+    Value base = op.getLhs(), exponent = op.getRhs();
+    Value zero = constant(0), one = constant(1), minusOne = constant(-1);
+    Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, exponent, zero);
+    Value start = arith::SelectOp::create(b, loc, negative, zero, exponent);
+    auto loop = scf::WhileOp::create(
+        b, loc, TypeRange{type, type, type}, ValueRange{one, base, start},
+        [&](OpBuilder &cb, Location l, ValueRange args) {
+          Value more = arith::CmpIOp::create(cb, l, arith::CmpIPredicate::ne, args[2], zero);
+          scf::ConditionOp::create(cb, l, more, args);
+        },
+        [&](OpBuilder &bb, Location l, ValueRange args) {
+          Value odd = arith::CmpIOp::create(
+              bb, l, arith::CmpIPredicate::ne, arith::AndIOp::create(bb, l, args[2], one), zero);
+          Value result = arith::SelectOp::create(
+              bb, l, odd, arith::MulIOp::create(bb, l, args[0], args[1]), args[0]);
+          Value square = arith::MulIOp::create(bb, l, args[1], args[1]);
+          Value rest = arith::ShRUIOp::create(bb, l, args[2], one);
+          scf::YieldOp::create(bb, l, ValueRange{result, square, rest});
+        });
+    Value oddExponent = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::ne, arith::AndIOp::create(b, loc, exponent, one), zero);
+    Value forMinusOne = arith::SelectOp::create(b, loc, oddExponent, minusOne, one);
+    Value isOne = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, base, one);
+    Value isMinusOne = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, base, minusOne);
+    Value forNegative = arith::SelectOp::create(
+        b, loc, isOne, one, arith::SelectOp::create(b, loc, isMinusOne, forMinusOne, zero));
+    Value result = arith::SelectOp::create(b, loc, negative, forNegative, loop.getResult(0));
+    op.getResult().replaceAllUsesWith(result);
+    op.erase();
   }
 }
 
@@ -94,8 +213,16 @@ FailureOr<OwningOpRef<ModuleOp>> lower(ModuleOp module, const CudaTarget &target
   OwningOpRef<ModuleOp> container = ModuleOp::create(module.getLoc());
   if (failed(gpu::buildGpuModule(module, *container, kGpuModuleName, loweringOptions(target))))
     return failure();
+  if (failed(verify(*container))) {
+    if (std::getenv("SMELT_DEBUG_GPU"))
+      container->print(llvm::errs(), OpPrintingFlags().assumeVerified());
+    return module.emitError("CUDA backend: the GPU lowering produced invalid IR (a bug; the "
+                            "verifier's message is above)");
+  }
   cpu::approximateTranscendentals(*container, /*hasAvx512=*/false);
   scalarizeVectorMath(*container);
+  expandIntegerPowers(*container);
+  useNativeMath(*container);
 
   std::string pipeline = "nvvm-attach-target{chip=" + target.chip +
                          " features=+ptx80 O=3},gpu.module(expand-strided-metadata,lower-affine,"
@@ -108,6 +235,25 @@ FailureOr<OwningOpRef<ModuleOp>> lower(ModuleOp module, const CudaTarget &target
     return module.emitError("CUDA backend: bad lowering pipeline: ") << pipelineError;
   if (failed(pm.run(*container)))
     return module.emitError("CUDA backend: lowering the kernels to NVVM failed");
+  // What the conversion could not lower (math.ipowi, ...) is named here
+  // rather than failing later in the translation to LLVM IR.
+  Operation *unconverted = nullptr;
+  (*container)->walk([&](Operation *op) {
+    if (!unconverted && op->getParentOfType<::mlir::gpu::GPUModuleOp>() &&
+        !isa<LLVM::LLVMDialect, NVVM::NVVMDialect>(op->getDialect()))
+      unconverted = op;
+  });
+  if (unconverted)
+    return module.emitError("CUDA backend: ")
+           << unconverted->getName() << " has no lowering for NVIDIA GPUs yet";
+  // Dynamic shared memory is an external declaration in PTX (`.extern .shared
+  // .b8 name[]`); the conversion leaves it an internal zero-length array,
+  // which NVPTX would demote to a one-byte static variable.
+  (*container)->walk([](LLVM::GlobalOp global) {
+    if (global.getSymName().starts_with("__dynamic_shmem__") && !global.getValueOrNull() &&
+        global.getInitializerRegion().empty())
+      global.setLinkage(LLVM::Linkage::External);
+  });
   return container;
 }
 
@@ -131,7 +277,7 @@ FailureOr<std::vector<uint8_t>> assemble(ModuleOp module, const std::string &ptx
       llvm::sys::fs::createTemporaryFile("smelt-kernels", "cubin", output) ||
       llvm::sys::fs::createTemporaryFile("smelt-ptxas", "log", log))
     return module.emitError("CUDA backend: cannot create temporary files for ptxas");
-  auto cleanup = llvm::make_scope_exit([&] {
+  llvm::scope_exit cleanup([&] {
     llvm::sys::fs::remove(input);
     llvm::sys::fs::remove(output);
     llvm::sys::fs::remove(log);

@@ -229,6 +229,9 @@ struct Kernel {
   /// Dynamic shared memory per block (the kernel's
   /// <kernel>_smelt_dynamic_shared, 0 when it has none).
   unsigned sharedBytes = 0;
+  /// Device-memory scratch for the group buffers that fit no shared memory
+  /// (<kernel>_smelt_global_scratch): passed as an extra last argument.
+  uint64_t scratchBytes = 0;
 };
 
 struct Program {
@@ -240,6 +243,9 @@ struct Program {
   /// Per command: whether it is a gemm bound to cuBLAS.
   std::vector<bool> cublasGemm;
   CUdeviceptr constants = 0;
+  /// The largest scratch of its kernels: one buffer per run, which the
+  /// kernels (run in order on the run's stream) take in turn.
+  uint64_t scratchBytes = 0;
   std::vector<uint64_t> inputBytes, outputBytes;
   std::string description;
   std::mutex lanesMutex;
@@ -439,6 +445,17 @@ Program *Driver::load(uint32_t deviceIndex, const smelt_program_t &plan) {
                                       api_.describe(result));
         kernel.sharedBytes = bytes;
       }
+      std::string scratchName = std::string(plan.kernels[k].symbol) + "_smelt_global_scratch";
+      if (api_.cuModuleGetGlobal(&global, &globalBytes, program->module, scratchName.c_str()) ==
+              CUDA_SUCCESS &&
+          globalBytes == sizeof(uint64_t)) {
+        uint64_t bytes = 0;
+        check(api_.cuMemcpyDtoHAsync(&bytes, global, sizeof(bytes), nullptr),
+              "reading a kernel's scratch size");
+        check(api_.cuStreamSynchronize(nullptr), "reading a kernel's scratch size");
+        kernel.scratchBytes = bytes;
+        program->scratchBytes = std::max(program->scratchBytes, bytes);
+      }
       if (kernel.grid == 0 || kernel.grid > 0x7fffffffu)
         fail(SMELT_UNSUPPORTED, std::string("kernel '") + plan.kernels[k].symbol +
                                     "' has a grid of " + std::to_string(kernel.grid) +
@@ -563,6 +580,7 @@ void Driver::run(Program &program, const void *const *inputs, void *const *outpu
     for (uint32_t o = 0; o < plan.output_count; ++o)
       out[o] = take(program.outputBytes[o]);
     CUdeviceptr arena = plan.arena_size ? take(plan.arena_size) : 0;
+    CUdeviceptr scratch = program.scratchBytes ? take(program.scratchBytes) : 0;
 
     std::vector<CUdeviceptr> pointers(plan.buffer_count);
     for (uint32_t b = 0; b < plan.buffer_count; ++b) {
@@ -621,11 +639,13 @@ void Driver::run(Program &program, const void *const *inputs, void *const *outpu
         }
         const Kernel &kernel = program.kernels[command.kernel];
         arguments.assign(command.arg_count, 0);
-        parameters.assign(command.arg_count, nullptr);
-        for (uint32_t a = 0; a < command.arg_count; ++a) {
+        for (uint32_t a = 0; a < command.arg_count; ++a)
           arguments[a] = pointers[command.args[a]];
+        if (kernel.scratchBytes)
+          arguments.push_back(scratch);
+        parameters.assign(arguments.size(), nullptr);
+        for (size_t a = 0; a < arguments.size(); ++a)
           parameters[a] = &arguments[a];
-        }
         if (CUresult result = api_.cuLaunchKernel(
                 kernel.function, unsigned(kernel.grid), 1, 1, kernel.block, 1, 1,
                 kernel.sharedBytes, lane.stream,
