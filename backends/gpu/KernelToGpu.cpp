@@ -456,9 +456,13 @@ void GenericLowering::lowerRowReductionBody(OpBuilder &b, ArrayRef<Value> sizes,
   // Warps per row: where the group has fewer rows than warps, several warps
   // share a row and combine their partial results in shared memory.
   int64_t warps = threads_.warps(), warpsPerRow = 1;
-  if (std::optional<int64_t> staticRows = getConstantIntValue(rows);
-      staticRows && *staticRows > 0 && *staticRows < warps)
-    while (warpsPerRow * 2 * *staticRows <= warps)
+  int64_t staticRows = 1;
+  for (int64_t size : ArrayRef<int64_t>(generic_.getStaticLoopRanges()).take_front(parallel))
+    staticRows = ShapedType::isDynamic(size) || ShapedType::isDynamic(staticRows)
+                     ? ShapedType::kDynamic
+                     : staticRows * size;
+  if (!ShapedType::isDynamic(staticRows) && staticRows > 0 && staticRows < warps)
+    while (warpsPerRow * 2 * staticRows <= warps)
       warpsPerRow *= 2;
   SmallVector<Value> partials;
   if (warpsPerRow > 1)

@@ -352,6 +352,18 @@ public:
   }
 
   Program *load(uint32_t deviceIndex, const smelt_program_t &plan);
+  /// The value of `module`'s global `name` when it exists with T's size.
+  template <typename T>
+  bool readGlobal(CUmodule module, const std::string &name, T &value) const {
+    CUdeviceptr global = 0;
+    size_t bytes = 0;
+    if (api_.cuModuleGetGlobal(&global, &bytes, module, name.c_str()) != CUDA_SUCCESS ||
+        bytes != sizeof(T))
+      return false;
+    check(api_.cuMemcpyDtoHAsync(&value, global, sizeof(T), nullptr), "reading a module global");
+    check(api_.cuStreamSynchronize(nullptr), "reading a module global");
+    return true;
+  }
   void run(Program &program, const void *const *inputs, void *const *outputs);
   void release(Program *program);
 
@@ -425,37 +437,23 @@ Program *Driver::load(uint32_t deviceIndex, const smelt_program_t &plan) {
             "cuFuncGetAttribute");
       kernel.block = unsigned(std::max(threads, 1));
       kernel.grid = plan.kernels[k].grid;
-      // Shared memory beyond the static 48 KiB, published by the compiler.
-      CUdeviceptr global = 0;
-      size_t globalBytes = 0;
-      std::string sharedName = std::string(plan.kernels[k].symbol) + "_smelt_dynamic_shared";
-      if (api_.cuModuleGetGlobal(&global, &globalBytes, program->module, sharedName.c_str()) ==
-              CUDA_SUCCESS &&
-          globalBytes == sizeof(uint32_t)) {
-        uint32_t bytes = 0;
-        check(api_.cuMemcpyDtoHAsync(&bytes, global, sizeof(bytes), nullptr),
-              "reading a kernel's shared memory size");
-        check(api_.cuStreamSynchronize(nullptr), "reading a kernel's shared memory size");
+      // Shared memory beyond the static 48 KiB and device scratch, as the
+      // compiler published them in the module.
+      std::string symbol = plan.kernels[k].symbol;
+      uint32_t sharedBytes = 0;
+      if (readGlobal(program->module, symbol + "_smelt_dynamic_shared", sharedBytes)) {
         if (CUresult result = api_.cuFuncSetAttribute(
-                kernel.function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, int(bytes));
+                kernel.function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                int(sharedBytes));
             result != CUDA_SUCCESS)
-          fail(SMELT_UNSUPPORTED, std::string("kernel '") + plan.kernels[k].symbol + "' needs " +
-                                      std::to_string(bytes) + " bytes of shared memory, which " +
-                                      dev.name + " does not give one block: " +
-                                      api_.describe(result));
-        kernel.sharedBytes = bytes;
+          fail(SMELT_UNSUPPORTED, "kernel '" + symbol + "' needs " +
+                                      std::to_string(sharedBytes) +
+                                      " bytes of shared memory, which " + dev.name +
+                                      " does not give one block: " + api_.describe(result));
+        kernel.sharedBytes = sharedBytes;
       }
-      std::string scratchName = std::string(plan.kernels[k].symbol) + "_smelt_global_scratch";
-      if (api_.cuModuleGetGlobal(&global, &globalBytes, program->module, scratchName.c_str()) ==
-              CUDA_SUCCESS &&
-          globalBytes == sizeof(uint64_t)) {
-        uint64_t bytes = 0;
-        check(api_.cuMemcpyDtoHAsync(&bytes, global, sizeof(bytes), nullptr),
-              "reading a kernel's scratch size");
-        check(api_.cuStreamSynchronize(nullptr), "reading a kernel's scratch size");
-        kernel.scratchBytes = bytes;
-        program->scratchBytes = std::max(program->scratchBytes, bytes);
-      }
+      if (readGlobal(program->module, symbol + "_smelt_global_scratch", kernel.scratchBytes))
+        program->scratchBytes = std::max(program->scratchBytes, kernel.scratchBytes);
       if (kernel.grid == 0 || kernel.grid > 0x7fffffffu)
         fail(SMELT_UNSUPPORTED, std::string("kernel '") + plan.kernels[k].symbol +
                                     "' has a grid of " + std::to_string(kernel.grid) +
