@@ -1074,4 +1074,90 @@ FailureOr<::mlir::gpu::GPUModuleOp> buildGpuModule(ModuleOp module, ModuleOp con
   return gpuModule;
 }
 
+LogicalResult replaceKernelsWithGpuLowering(ModuleOp module) {
+  MLIRContext *context = module.getContext();
+  GpuLoweringOptions options;
+  options.subgroupSize = 1;
+  options.threadsPerBlock = 1;
+  options.sharedMemoryBytes = options.maxSharedMemoryBytes = int64_t(1) << 40;
+  options.vectorBytes = 16;
+  options.chip = "host";
+  OwningOpRef<ModuleOp> container = ModuleOp::create(module.getLoc());
+  FailureOr<::mlir::gpu::GPUModuleOp> lowered =
+      buildGpuModule(module, *container, "host_check", options);
+  if (failed(lowered))
+    return failure();
+  auto global = kernel::MemorySpaceAttr::get(context, kernel::MemorySpace::Global);
+  auto local = kernel::MemorySpaceAttr::get(context, kernel::MemorySpace::Local);
+  for (auto func : lowered->getOps<::mlir::gpu::GPUFuncOp>()) {
+    auto kernelFunc = module.lookupSymbol<kernel::FuncOp>(func.getName());
+    if (!kernelFunc || !func.getBody().hasOneBlock())
+      return func.emitError("GPU lowering check: no kernel.func for ") << func.getName();
+    if (func.getNumArguments() != kernelFunc.getNumArguments())
+      return func.emitError("GPU lowering check: kernel ")
+             << func.getName() << " needs a device scratch argument";
+    Block &body = kernelFunc.getBody().front();
+    for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
+      op.erase();
+    OpBuilder b = OpBuilder::atBlockBegin(&body);
+    Location loc = func.getLoc();
+    IRMapping mapping;
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      mapping.map(func.getArgument(i), body.getArgument(i));
+    for (BlockArgument attribution : func.getWorkgroupAttributions())
+      mapping.map(attribution,
+                  memref::AllocOp::create(b, loc, cast<MemRefType>(attribution.getType())));
+    // The linear block id from the group ids.
+    SmallVector<int64_t> grid = {1};
+    if (auto strategy = kernelFunc.getStrategyAttr(); strategy && !strategy.getGrid().empty())
+      grid.assign(strategy.getGrid().begin(), strategy.getGrid().end());
+    Value linear = index(b, loc, 0);
+    for (unsigned d = 0; d < grid.size(); ++d)
+      linear = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, linear, index(b, loc, grid[d])),
+          kernel::GroupIdOp::create(b, loc, d));
+    Value zero = index(b, loc, 0);
+    for (Operation &op : func.getBody().front()) {
+      if (auto threadId = dyn_cast<::mlir::gpu::ThreadIdOp>(op)) {
+        mapping.map(threadId.getResult(), zero);
+      } else if (auto blockId = dyn_cast<::mlir::gpu::BlockIdOp>(op)) {
+        mapping.map(blockId.getResult(), linear);
+      } else if (isa<::mlir::gpu::ReturnOp>(op)) {
+        kernel::ReturnOp::create(b, loc);
+      } else {
+        b.clone(op, mapping);
+      }
+    }
+    SmallVector<Operation *> barriers;
+    kernelFunc.walk([&](Operation *op) {
+      if (isa<::mlir::gpu::BarrierOp>(op))
+        barriers.push_back(op);
+    });
+    for (Operation *op : barriers)
+      op->erase();
+    WalkResult leftover = kernelFunc.walk([&](Operation *op) {
+      if (isa<::mlir::gpu::GPUDialect>(op->getDialect()))
+        return op->emitError("GPU lowering check: ") << op->getName() << " has no host form",
+               WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    if (leftover.wasInterrupted())
+      return failure();
+    // GPU address spaces back to kernel ones.
+    AttrTypeReplacer replacer;
+    replacer.addReplacement([&](MemRefType type) -> std::optional<Type> {
+      auto space = dyn_cast_or_null<::mlir::gpu::AddressSpaceAttr>(type.getMemorySpace());
+      if (!space)
+        return std::nullopt;
+      return MemRefType::get(type.getShape(), type.getElementType(), type.getLayout(),
+                             space.getValue() == ::mlir::gpu::AddressSpace::Global
+                                 ? Attribute(global)
+                                 : Attribute(local));
+    });
+    replacer.recursivelyReplaceElementsIn(kernelFunc, /*replaceAttrs=*/true,
+                                          /*replaceLocs=*/false, /*replaceTypes=*/true);
+  }
+  return success();
+}
+
 } // namespace smelt::gpu

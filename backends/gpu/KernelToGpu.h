@@ -65,6 +65,15 @@ mlir::FailureOr<mlir::gpu::GPUModuleOp>
 buildGpuModule(mlir::ModuleOp module, mlir::ModuleOp container, llvm::StringRef name,
                const GpuLoweringOptions &options);
 
+/// For tests of the lowering on the host: lowers every kernel.func of
+/// `module` with buildGpuModule for blocks of one thread (warps of one lane,
+/// so barriers are no-ops and no shuffles are made) and writes the result
+/// back as the kernel.func's body, a group per call, which the CPU backend
+/// compiles and runs. It checks the lowering's indexing, vector paths,
+/// reduction combiners, partial tiles and group buffers numerically; not the
+/// split between threads.
+mlir::LogicalResult replaceKernelsWithGpuLowering(mlir::ModuleOp module);
+
 } // namespace smelt::gpu
 
 #endif // SMELT_BACKENDS_GPU_KERNELTOGPU_H

@@ -5,6 +5,7 @@
 
 #include "backends/cpu/compiler/CpuCompiler.h"
 #include "backends/cuda/compiler/CudaCompiler.h"
+#include "backends/gpu/KernelToGpu.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "frontends/stablehlo/StablehloImporter.h"
 #include "passes/EmitArtifact.h"
@@ -28,6 +29,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string_view>
@@ -505,13 +507,21 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
       pipelineOptions.vectorWidth = request.vectorWidth;
       pipelineOptions.libraryCalls = request.libraryCalls;
       pipelineOptions.scheduleSearch = request.scheduleSearch;
-      if (variant.cuda) {
+      // SMELT_GPU_LOWERING_ON_CPU=1 (tests): a CPU target's kernels are
+      // scheduled as for a GPU and go through the GPU lowering with one-thread
+      // blocks before the CPU backend compiles them (gpu::replaceKernelsWith-
+      // GpuLowering), so the lowering's numerics can be checked without a GPU.
+      const bool gpuLoweringOnCpu = !variant.cuda && std::getenv("SMELT_GPU_LOWERING_ON_CPU") &&
+                                    std::string(std::getenv("SMELT_GPU_LOWERING_ON_CPU")) == "1";
+      if (variant.cuda || gpuLoweringOnCpu) {
         // No CPU register tiling: the GPU lowering splits each op between
         // the threads of a block.
         pipelineOptions.vectorWidth = 0;
         pipelineOptions.cpuVectorize = false;
         pipelineOptions.libraryDevice = "cuda";
-        pipelineOptions.target = cuda::describeTarget(variant.gpu);
+        std::string ignored;
+        pipelineOptions.target = cuda::describeTarget(
+            variant.cuda ? variant.gpu : *cuda::resolveCudaTarget("sm_90", ignored));
       } else {
         pipelineOptions.target = cpu::describeTarget(variant.cpu);
       }
@@ -528,6 +538,8 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
       if (!dumpDir.empty() && t == 0 && !writeFusionReport(*module, dumpDir, error))
         return stages.failed();
       stages.end();
+      if (gpuLoweringOnCpu && failed(gpu::replaceKernelsWithGpuLowering(*module)))
+        return stages.failed();
       if (request.stop == CompileStop::Plan) {
         result.irText = printed(*module);
         return true;
