@@ -39,7 +39,8 @@ cl::list<std::string> outputs("output",
                               cl::value_desc("@file.npy"), cl::sub(runCommand));
 cl::opt<std::string> device("device",
                             cl::desc("Device to run on: cpu, cuda:1, ... (default: "
-                                     "SMELT_DEVICE, else the first accelerator, else cpu)"),
+                                     "SMELT_DEVICE, else the first accelerator the artifact "
+                                     "has a plan for, else cpu)"),
                             cl::init(""), cl::sub(runCommand));
 cl::list<std::string> plugins("plugin", cl::desc("Load this plugin library first (repeatable)"),
                               cl::value_desc("path"), cl::sub(runCommand));
@@ -104,18 +105,49 @@ int runRunCommand() {
              message))
     return fail(message);
   std::unique_ptr<smelt_instance_t, InstanceDeleter> instance(rawInstance);
-  smelt_device_t *rawDevice = nullptr;
-  if (!check(smelt_device_open(instance.get(), device.c_str(), &rawDevice), message))
-    return fail(message);
-  std::unique_ptr<smelt_device_t, DeviceDeleter> openedDevice(rawDevice);
-
+  // The device: the one asked for; else SMELT_DEVICE; else the first
+  // accelerator the artifact has a plan for, then the CPU (a CPU artifact
+  // still runs on a machine with a GPU, a fat one runs on the GPU).
+  std::vector<std::string> candidates;
+  const char *fromEnvironment = std::getenv("SMELT_DEVICE");
+  if (!device.empty() || (fromEnvironment && *fromEnvironment)) {
+    candidates.push_back(device);
+  } else {
+    for (size_t i = 0; i < smelt_instance_device_count(instance.get()); ++i) {
+      smelt_device_info_t info{};
+      info.struct_size = sizeof(info);
+      if (smelt_status_t status = smelt_instance_device_info(instance.get(), i, &info)) {
+        smelt_status_free(status);
+        continue;
+      }
+      std::string driver = info.driver ? info.driver : "";
+      if (driver != "cpu" && driver != "null")
+        candidates.push_back(info.uri);
+    }
+    candidates.push_back("cpu:0");
+  }
   auto loadStart = std::chrono::steady_clock::now();
-  smelt_session_t *rawSession = nullptr;
-  if (!check(smelt_session_create_from_file(openedDevice.get(), artifactPath.c_str(), nullptr,
-                                            &rawSession),
-             message))
-    return fail(message);
-  std::unique_ptr<smelt_session_t, SessionDeleter> session(rawSession);
+  std::unique_ptr<smelt_device_t, DeviceDeleter> openedDevice;
+  std::unique_ptr<smelt_session_t, SessionDeleter> session;
+  std::string refusals;
+  for (size_t c = 0; c < candidates.size() && !session; ++c) {
+    smelt_device_t *rawDevice = nullptr;
+    if (!check(smelt_device_open(instance.get(), candidates[c].c_str(), &rawDevice), message))
+      return fail(message);
+    openedDevice.reset(rawDevice);
+    smelt_session_t *rawSession = nullptr;
+    smelt_status_t status = smelt_session_create_from_file(openedDevice.get(),
+                                                           artifactPath.c_str(), nullptr,
+                                                           &rawSession);
+    if (!status) {
+      session.reset(rawSession);
+      break;
+    }
+    bool tryNext = smelt_status_code(status) == SMELT_UNSUPPORTED && c + 1 < candidates.size();
+    if (!check(status, message) && !tryNext)
+      return fail(refusals + message);
+    refusals += message + "; ";
+  }
   if (verbose)
     llvm::errs() << smelt_session_describe(session.get());
   double loadMs =
