@@ -1,0 +1,78 @@
+//===- CudaApi.cpp - Opening libcuda.so.1 and naming its errors -----------===//
+#include "backends/cuda/runtime/CudaApi.h"
+
+#include <dlfcn.h>
+
+#include <string>
+#include <type_traits>
+
+namespace smelt::cuda {
+
+bool CudaApi::open(const std::string &path, std::string &error) {
+  const char *name = path.empty() ? "libcuda.so.1" : path.c_str();
+  library = ::dlopen(name, RTLD_NOW | RTLD_LOCAL);
+  if (!library) {
+    const char *reason = ::dlerror();
+    error = std::string(name) + " not found (no NVIDIA driver installed?)" +
+            (path.empty() || !reason ? "" : std::string(": ") + reason);
+    return false;
+  }
+  bool ok = true;
+  auto resolve = [&](auto &pointer, const char *symbol) {
+    pointer = reinterpret_cast<std::remove_reference_t<decltype(pointer)>>(::dlsym(library, symbol));
+    if (!pointer && ok) {
+      ok = false;
+      error = std::string(name) + " has no " + symbol + " (a driver older than CUDA 11?)";
+    }
+  };
+  resolve(cuInit, "cuInit");
+  resolve(cuDriverGetVersion, "cuDriverGetVersion");
+  resolve(cuDeviceGetCount, "cuDeviceGetCount");
+  resolve(cuDeviceGet, "cuDeviceGet");
+  resolve(cuDeviceGetName, "cuDeviceGetName");
+  resolve(cuDeviceGetAttribute, "cuDeviceGetAttribute");
+  resolve(cuDeviceTotalMem, "cuDeviceTotalMem_v2");
+  resolve(cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain");
+  resolve(cuDevicePrimaryCtxRelease, "cuDevicePrimaryCtxRelease_v2");
+  resolve(cuCtxSetCurrent, "cuCtxSetCurrent");
+  resolve(cuModuleLoadDataEx, "cuModuleLoadDataEx");
+  resolve(cuModuleUnload, "cuModuleUnload");
+  resolve(cuModuleGetFunction, "cuModuleGetFunction");
+  resolve(cuFuncGetAttribute, "cuFuncGetAttribute");
+  resolve(cuFuncSetAttribute, "cuFuncSetAttribute");
+  resolve(cuModuleGetGlobal, "cuModuleGetGlobal_v2");
+  resolve(cuLaunchKernel, "cuLaunchKernel");
+  resolve(cuMemAlloc, "cuMemAlloc_v2");
+  resolve(cuMemFree, "cuMemFree_v2");
+  resolve(cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
+  resolve(cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
+  resolve(cuMemcpyDtoDAsync, "cuMemcpyDtoDAsync_v2");
+  resolve(cuStreamCreate, "cuStreamCreate");
+  resolve(cuStreamDestroy, "cuStreamDestroy_v2");
+  resolve(cuStreamSynchronize, "cuStreamSynchronize");
+  resolve(cuEventCreate, "cuEventCreate");
+  resolve(cuEventRecord, "cuEventRecord");
+  resolve(cuEventElapsedTime, "cuEventElapsedTime");
+  resolve(cuEventDestroy, "cuEventDestroy_v2");
+  resolve(cuGetErrorName, "cuGetErrorName");
+  resolve(cuGetErrorString, "cuGetErrorString");
+  if (!ok) {
+    ::dlclose(library);
+    library = nullptr;
+  }
+  return ok;
+}
+
+std::string CudaApi::describe(CUresult result) const {
+  const char *name = nullptr, *text = nullptr;
+  if (cuGetErrorName)
+    cuGetErrorName(result, &name);
+  if (cuGetErrorString)
+    cuGetErrorString(result, &text);
+  std::string out = name ? name : "CUDA error " + std::to_string(result);
+  if (text)
+    out += std::string(" (") + text + ")";
+  return out;
+}
+
+} // namespace smelt::cuda
