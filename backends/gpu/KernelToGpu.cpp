@@ -57,8 +57,8 @@ void mapMemorySpaces(Operation *root, bool groupBuffersGlobal = false) {
 }
 
 bool isUniformControlFlow(Operation *op) {
-  return isa<scf::ForOp, scf::IfOp, scf::WhileOp, scf::ExecuteRegionOp, memref::AllocaScopeOp>(
-      op);
+  return isa<scf::ForOp, scf::IfOp, scf::WhileOp, scf::IndexSwitchOp, scf::ExecuteRegionOp,
+             memref::AllocaScopeOp>(op);
 }
 
 /// Splits every linalg op in `block` (and the uniform control flow in it)

@@ -674,8 +674,9 @@ void GenericLowering::lowerPerOutput(OpBuilder &b, ArrayRef<Value> sizes) {
 
 LogicalResult GenericLowering::lower(OpBuilder &b) {
   for (Value operand : generic_->getOperands())
-    if (auto type = dyn_cast<MemRefType>(operand.getType()); type && type.getRank() > 0 &&
-        !type.getElementType().isIntOrFloat())
+    if (auto type = dyn_cast<MemRefType>(operand.getType());
+        type && type.getRank() > 0 && !type.getElementType().isIntOrFloat() &&
+        !isa<ComplexType>(type.getElementType()))
       return generic_.emitError("GPU backend: buffers of ") << type.getElementType()
                                                            << " are not supported";
   SmallVector<Value> sizes;

@@ -226,7 +226,9 @@ FailureOr<OwningOpRef<ModuleOp>> lower(ModuleOp module, const CudaTarget &target
 
   std::string pipeline = "nvvm-attach-target{chip=" + target.chip +
                          " features=+ptx80 O=3},gpu.module(expand-strided-metadata,lower-affine,"
-                         "convert-scf-to-cf,convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
+                         "convert-complex-to-standard,convert-scf-to-cf,"
+                         "convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
+                         "convert-complex-to-llvm,"
                          "canonicalize,cse,reconcile-unrealized-casts)";
   PassManager pm(context, ModuleOp::getOperationName());
   std::string pipelineError;
