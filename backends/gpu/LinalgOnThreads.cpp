@@ -234,8 +234,12 @@ private:
   void lowerElementwiseLoop(OpBuilder &b, ArrayRef<Value> sizes, int64_t lanes);
   void lowerRowReduction(OpBuilder &b, ArrayRef<Value> sizes,
                          const SmallVector<Combiner> &combiners);
+  int64_t warpsPerRowOf(unsigned parallel);
+  /// `partials`: one shared buffer of a value per warp for each combiner,
+  /// when several warps share a row (empty otherwise).
   void lowerRowReductionBody(OpBuilder &b, ArrayRef<Value> sizes,
-                             const SmallVector<Combiner> &combiners, int64_t lanes);
+                             const SmallVector<Combiner> &combiners, int64_t lanes,
+                             ArrayRef<Value> partials);
   void lowerPerOutput(OpBuilder &b, ArrayRef<Value> sizes);
 
   linalg::GenericOp generic_;
@@ -441,9 +445,23 @@ void GenericLowering::lowerElementwise(OpBuilder &b, ArrayRef<Value> sizes) {
   lowerElementwiseLoop(b, sizes, 1);
 }
 
+/// Warps per row: where the group has fewer rows (known statically) than
+/// warps, several warps share a row and combine their partial results in
+/// shared memory.
+int64_t GenericLowering::warpsPerRowOf(unsigned parallel) {
+  int64_t warps = threads_.warps(), warpsPerRow = 1, rows = 1;
+  for (int64_t size : ArrayRef<int64_t>(generic_.getStaticLoopRanges()).take_front(parallel))
+    rows = ShapedType::isDynamic(size) || ShapedType::isDynamic(rows) ? ShapedType::kDynamic
+                                                                     : rows * size;
+  if (!ShapedType::isDynamic(rows) && rows > 0 && rows < warps)
+    while (warpsPerRow * 2 * rows <= warps)
+      warpsPerRow *= 2;
+  return warpsPerRow;
+}
+
 void GenericLowering::lowerRowReductionBody(OpBuilder &b, ArrayRef<Value> sizes,
                                             const SmallVector<Combiner> &combiners,
-                                            int64_t lanes) {
+                                            int64_t lanes, ArrayRef<Value> partials) {
   auto iterators = generic_.getIteratorTypesArray();
   unsigned parallel = 0;
   while (parallel < iterators.size() && iterators[parallel] == utils::IteratorType::parallel)
@@ -454,27 +472,8 @@ void GenericLowering::lowerRowReductionBody(OpBuilder &b, ArrayRef<Value> sizes,
   Block &body = *generic_.getBlock();
   unsigned inputs = generic_.getNumDpsInputs();
 
-  // Warps per row: where the group has fewer rows than warps, several warps
-  // share a row and combine their partial results in shared memory.
-  int64_t warps = threads_.warps(), warpsPerRow = 1;
-  int64_t staticRows = 1;
-  for (int64_t size : ArrayRef<int64_t>(generic_.getStaticLoopRanges()).take_front(parallel))
-    staticRows = ShapedType::isDynamic(size) || ShapedType::isDynamic(staticRows)
-                     ? ShapedType::kDynamic
-                     : staticRows * size;
-  if (!ShapedType::isDynamic(staticRows) && staticRows > 0 && staticRows < warps)
-    while (warpsPerRow * 2 * staticRows <= warps)
-      warpsPerRow *= 2;
-  SmallVector<Value> partials;
-  if (warpsPerRow > 1)
-    for (const Combiner &combiner : combiners) {
-      Type type = body.getArgument(inputs + (&combiner - combiners.data())).getType();
-      partials.push_back(func_.addWorkgroupAttribution(
-          MemRefType::get({warps}, type, AffineMap(),
-                          ::mlir::gpu::AddressSpaceAttr::get(b.getContext(),
-                                                             ::mlir::gpu::AddressSpace::Workgroup)),
-          loc_));
-    }
+  int64_t warps = threads_.warps();
+  const int64_t warpsPerRow = partials.empty() ? 1 : warpsPerRowOf(parallel);
 
   Value zero = index(b, loc_, 0);
   Value isLaneZero =
@@ -604,8 +603,27 @@ void GenericLowering::lowerRowReduction(OpBuilder &b, ArrayRef<Value> sizes,
     if (lanes && isa<MemRefType>(input->get().getType()) &&
         accessAlong(generic_.getMatchingIndexingMap(input), last) == Access::Other)
       lanes = 0;
+  // The shared partials, once for the vector and the scalar branch.
+  unsigned parallel = 0;
+  for (utils::IteratorType iterator : generic_.getIteratorTypesArray()) {
+    if (iterator != utils::IteratorType::parallel)
+      break;
+    ++parallel;
+  }
+  SmallVector<Value> partials;
+  if (warpsPerRowOf(parallel) > 1) {
+    Block &body = *generic_.getBlock();
+    for (unsigned o = 0; o < combiners.size(); ++o)
+      partials.push_back(func_.addWorkgroupAttribution(
+          MemRefType::get({threads_.warps()},
+                          body.getArgument(generic_.getNumDpsInputs() + o).getType(),
+                          AffineMap(),
+                          ::mlir::gpu::AddressSpaceAttr::get(
+                              b.getContext(), ::mlir::gpu::AddressSpace::Workgroup)),
+          loc_));
+  }
   auto emit = [&](OpBuilder &eb, int64_t width) {
-    lowerRowReductionBody(eb, sizes, combiners, width);
+    lowerRowReductionBody(eb, sizes, combiners, width, partials);
   };
   if (lanes == 0) {
     emit(b, 1);

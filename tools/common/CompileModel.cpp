@@ -334,7 +334,7 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
     cuda::CudaTarget gpu;
     std::string name() const { return cuda ? gpu.chip : cpu.cpu; }
   };
-  std::vector<Target> cpuTargets;
+  std::vector<Target> variants;
   for (const std::string &spec : targets) {
     llvm::StringRef target = spec;
     Target resolved;
@@ -348,7 +348,7 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
         return false;
       resolved.cuda = true;
       resolved.gpu = *cudaTarget;
-      cpuTargets.push_back(resolved);
+      variants.push_back(resolved);
       continue;
     }
     if (!target.consume_front("cpu")) {
@@ -364,7 +364,7 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
     if (failed(cpuTarget))
       return false;
     resolved.cpu = *cpuTarget;
-    cpuTargets.push_back(resolved);
+    variants.push_back(resolved);
   }
 
   static std::once_flag passesRegistered;
@@ -404,7 +404,7 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
                                 : request.stop == CompileStop::Plan ? 2
                                 : request.stop == CompileStop::LLVM ? 3
                                 : request.stop == CompileStop::Assembly ? 3
-                                                                    : 1 + 2 * int(cpuTargets.size());
+                                                                    : 1 + 2 * int(variants.size());
   Stages stages(observer, perSpecialization * int(specializations.size()) +
                               (request.stop == CompileStop::Artifact ? 1 : 0));
   const std::string &name = request.modelPath.empty() ? request.modelName : request.modelPath;
@@ -492,11 +492,11 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
     }
 
     // One code section and one plan per target.
-    for (size_t t = 0; t < cpuTargets.size(); ++t) {
-      const Target &variant = cpuTargets[t];
-      std::string forTarget = cpuTargets.size() > 1 ? " for " + variant.name() : "";
+    for (size_t t = 0; t < variants.size(); ++t) {
+      const Target &variant = variants[t];
+      std::string forTarget = variants.size() > 1 ? " for " + variant.name() : "";
       OwningOpRef<ModuleOp> module =
-          t + 1 == cpuTargets.size() ? std::move(graph) : OwningOpRef<ModuleOp>(graph->clone());
+          t + 1 == variants.size() ? std::move(graph) : OwningOpRef<ModuleOp>(graph->clone());
       stages.begin("forming and scheduling kernels" + forTarget + label);
       PassManager pm(&context);
       if (!dumpDir.empty() && t == 0)
@@ -511,8 +511,8 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
       // scheduled as for a GPU and go through the GPU lowering with one-thread
       // blocks before the CPU backend compiles them (gpu::replaceKernelsWith-
       // GpuLowering), so the lowering's numerics can be checked without a GPU.
-      const bool gpuLoweringOnCpu = !variant.cuda && std::getenv("SMELT_GPU_LOWERING_ON_CPU") &&
-                                    std::string(std::getenv("SMELT_GPU_LOWERING_ON_CPU")) == "1";
+      const char *onCpu = std::getenv("SMELT_GPU_LOWERING_ON_CPU");
+      const bool gpuLoweringOnCpu = !variant.cuda && onCpu && std::string(onCpu) == "1";
       if (variant.cuda || gpuLoweringOnCpu) {
         // No CPU register tiling: the GPU lowering splits each op between
         // the threads of a block.
