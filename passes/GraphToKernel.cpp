@@ -181,9 +181,10 @@ bufferization::MaterializeInDestinationOp materialize(OpBuilder &builder, Locati
 class KernelFormation {
 public:
   KernelFormation(ModuleOp module, func::FuncOp graphFunc, bool fuse, bool libraryCalls,
-                  bool cudaLibraries)
+                  llvm::StringRef libraryDevice)
       : module(module), graphFunc(graphFunc), fuse(fuse), libraryCalls(libraryCalls),
-        cudaLibraries(cudaLibraries), builder(module.getContext()) {}
+        gpuLibraries(libraryDevice != "cpu"), rocmLibraries(libraryDevice == "rocm"),
+        builder(module.getContext()) {}
 
   LogicalResult run();
 
@@ -200,7 +201,8 @@ private:
   bool libraryCalls;
   /// The calls name NVIDIA's libraries (cuBLAS) instead of the CPU's; no
   /// convolution or pooling call has a CUDA binding yet.
-  bool cudaLibraries;
+  /// GPU plans call vendor GEMMs only (cuBLAS, rocBLAS); no conv/pool calls.
+  bool gpuLibraries, rocmLibraries;
   OpBuilder builder;
   func::FuncOp hostFunc;
   /// Graph value -> host buffer holding it.
@@ -631,7 +633,9 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
     if (std::optional<SmallVector<int64_t>> gemm = gemmParameters(root)) {
       // Vendor libraries first, the generated kernel as the fallback.
       SmallVector<Attribute> candidates;
-      if (cudaLibraries)
+      if (rocmLibraries)
+        candidates = {builder.getStringAttr("rocBLAS"), kernelSymbol};
+      else if (gpuLibraries)
         candidates = {builder.getStringAttr("cuBLAS"), kernelSymbol};
       else
         candidates = {builder.getStringAttr("oneDNN"), builder.getStringAttr("OpenBLAS"),
@@ -642,7 +646,7 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
       return success();
     }
   }
-  if (libraryCalls && !cudaLibraries) {
+  if (libraryCalls && !gpuLibraries) {
     if (conv) {
       // The library's operands by position among the kernel's (the output is
       // the last); an operand the kernel inlined (a splat constant) rules the
@@ -667,7 +671,7 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
       }
     }
   }
-  if (libraryCalls && !cudaLibraries && hostArguments.size() == 2) {
+  if (libraryCalls && !gpuLibraries && hostArguments.size() == 2) {
     if (std::optional<SmallVector<int64_t>> pool = poolCall(group)) {
       // oneDNN's pooling takes the layout the convolutions around it keep.
       Attribute candidates[] = {builder.getStringAttr("oneDNN"), kernelSymbol};
@@ -752,12 +756,12 @@ struct GraphToKernelPass : public smelt::impl::GraphToKernelBase<GraphToKernelPa
       module.emitError("graph-to-kernel needs a func.func @main");
       return signalPassFailure();
     }
-    if (libraryDevice != "cpu" && libraryDevice != "cuda") {
+    if (libraryDevice != "cpu" && libraryDevice != "cuda" && libraryDevice != "rocm") {
       module.emitError("graph-to-kernel: unknown library-device '")
-          << libraryDevice << "' (expected cpu or cuda)";
+          << libraryDevice << "' (expected cpu, cuda or rocm)";
       return signalPassFailure();
     }
-    KernelFormation formation(module, graphFunc, fuse, libraryCalls, libraryDevice == "cuda");
+    KernelFormation formation(module, graphFunc, fuse, libraryCalls, libraryDevice);
     if (failed(formation.run()))
       signalPassFailure();
   }

@@ -45,8 +45,9 @@ def GraphToKernel : Pass<"graph-to-kernel", "mlir::ModuleOp"> {
     Option<"libraryCalls", "library-calls", "bool", /*default=*/"true",
            "offer vendor-library candidates for plain f32 matmuls">,
     Option<"libraryDevice", "library-device", "std::string", /*default=*/"\"cpu\"",
-           "whose vendor libraries the calls name: cpu (oneDNN, OpenBLAS) or cuda "
-           "(cuBLAS; convolutions and pooling as generated kernels)">
+           "whose vendor libraries the calls name: cpu (oneDNN, OpenBLAS), cuda "
+           "(cuBLAS) or rocm (rocBLAS); on GPUs convolutions and pooling are "
+           "generated kernels">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",

@@ -5,6 +5,7 @@
 
 #include "backends/cpu/compiler/CpuCompiler.h"
 #include "backends/cuda/compiler/CudaCompiler.h"
+#include "backends/rocm/compiler/RocmCompiler.h"
 #include "backends/gpu/KernelToGpu.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "frontends/stablehlo/StablehloImporter.h"
@@ -329,10 +330,12 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
   if (targets.empty())
     targets.push_back("cpu:host");
   struct Target {
-    bool cuda = false;
+    bool cuda = false, rocm = false;
     cpu::CpuTarget cpu;
     cuda::CudaTarget gpu;
-    std::string name() const { return cuda ? gpu.chip : cpu.cpu; }
+    rocm::RocmTarget amd;
+    std::string name() const { return cuda ? gpu.chip : rocm ? amd.chip : cpu.cpu; }
+    const char *device() const { return cuda ? "cuda" : rocm ? "rocm" : "cpu"; }
   };
   std::vector<Target> variants;
   for (const std::string &spec : targets) {
@@ -351,9 +354,23 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
       variants.push_back(resolved);
       continue;
     }
+    if (target.consume_front("rocm")) {
+      if (!target.empty() && !target.consume_front(":")) {
+        error = "bad target '" + spec + "' (expected rocm or rocm:gfxNNN)";
+        return false;
+      }
+      FailureOr<rocm::RocmTarget> rocmTarget = rocm::resolveRocmTarget(target, error);
+      if (failed(rocmTarget))
+        return false;
+      resolved.rocm = true;
+      resolved.amd = *rocmTarget;
+      variants.push_back(resolved);
+      continue;
+    }
     if (!target.consume_front("cpu")) {
       error = "unsupported target '" + spec +
-              "': this build compiles for cpu, cpu:<arch>, cuda and cuda:sm_XY";
+              "': this build compiles for cpu, cpu:<arch>, cuda, cuda:sm_XY, rocm and "
+              "rocm:gfxNNN";
       return false;
     }
     if (!target.empty() && !target.consume_front(":")) {
@@ -512,16 +529,20 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
       // blocks before the CPU backend compiles them (gpu::replaceKernelsWith-
       // GpuLowering), so the lowering's numerics can be checked without a GPU.
       const char *onCpu = std::getenv("SMELT_GPU_LOWERING_ON_CPU");
-      const bool gpuLoweringOnCpu = !variant.cuda && onCpu && std::string(onCpu) == "1";
-      if (variant.cuda || gpuLoweringOnCpu) {
+      const bool gpuLoweringOnCpu =
+          !variant.cuda && !variant.rocm && onCpu && std::string(onCpu) == "1";
+      if (variant.cuda || variant.rocm || gpuLoweringOnCpu) {
         // No CPU register tiling: the GPU lowering splits each op between
         // the threads of a block.
         pipelineOptions.vectorWidth = 0;
         pipelineOptions.cpuVectorize = false;
-        pipelineOptions.libraryDevice = "cuda";
+        pipelineOptions.libraryDevice = variant.rocm ? "rocm" : "cuda";
         std::string ignored;
-        pipelineOptions.target = cuda::describeTarget(
-            variant.cuda ? variant.gpu : *cuda::resolveCudaTarget("sm_90", ignored));
+        pipelineOptions.target =
+            variant.rocm ? rocm::describeTarget(variant.amd)
+                         : cuda::describeTarget(variant.cuda
+                                                    ? variant.gpu
+                                                    : *cuda::resolveCudaTarget("sm_90", ignored));
       } else {
         pipelineOptions.target = cpu::describeTarget(variant.cpu);
       }
@@ -546,8 +567,9 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
       }
       if (request.stop == CompileStop::LLVM) {
         stages.begin("lowering kernels to LLVM");
-        auto lowered = variant.cuda ? cuda::lowerKernelsToNvvm(*module, variant.gpu)
-                                    : cpu::lowerKernelsToLLVMDialect(*module, variant.cpu);
+        auto lowered = variant.cuda   ? cuda::lowerKernelsToNvvm(*module, variant.gpu)
+                       : variant.rocm ? rocm::lowerKernelsToRocdl(*module, variant.amd)
+                                      : cpu::lowerKernelsToLLVMDialect(*module, variant.cpu);
         if (failed(lowered))
           return stages.failed();
         stages.end();
@@ -585,9 +607,28 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
           cubin.arch = variant.gpu.chip;
           cubin.bytes = std::move(code->cubin);
         }
+      } else if (variant.rocm) {
+        stages.begin("generating ROCm code for " + variant.amd.chip + label);
+        FailureOr<rocm::RocmCode> code =
+            rocm::compileKernels(*module, variant.amd, t == 0 ? StringRef(dumpDir) : StringRef());
+        if (failed(code))
+          return stages.failed();
+        if (request.stop == CompileStop::Assembly) {
+          stages.end();
+          result.irText = code->assembly;
+          return true;
+        }
+        description = describeArtifact(*module);
+        if (failed(description))
+          return stages.failed();
+        artifact::SectionDescription &hsaco = description->sections.emplace_back();
+        hsaco.target = "rocm";
+        hsaco.format = "hsaco";
+        hsaco.arch = variant.amd.chip;
+        hsaco.bytes = std::move(code->hsaco);
       } else {
         if (request.stop == CompileStop::Assembly) {
-          error = "--emit=ptx needs a cuda target (the CPU's assembly: --dump-dir)";
+          error = "--emit=asm needs a cuda or rocm target (the CPU's assembly: --dump-dir)";
           return stages.failed();
         }
         stages.begin("generating CPU code for " + variant.cpu.cpu + label);
@@ -605,7 +646,7 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
         section.bytes = std::move(*code);
       }
       for (artifact::PlanDescription &plan : description->plans) {
-        plan.target = variant.cuda ? "cuda" : "cpu";
+        plan.target = variant.device();
         for (artifact::KernelDescription &kernel : plan.kernels)
           kernel.section = 0;
       }

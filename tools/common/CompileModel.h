@@ -23,7 +23,8 @@
 namespace smelt {
 
 /// Where the job stops: the artifact, or the IR after a stage, as text.
-/// Assembly: the generated code as text (PTX for a cuda target).
+/// Assembly: the generated code as text (PTX for a cuda target, AMDGPU
+/// assembly for a rocm one).
 enum class CompileStop { Artifact, Graph, Plan, LLVM, Assembly };
 
 struct CompileRequest {
@@ -35,7 +36,8 @@ struct CompileRequest {
   /// "onnx", "stablehlo", or empty to tell by the file's extension (.mlir is
   /// StableHLO text) or, for bytes, by whether they read as MLIR text.
   std::string inputType;
-  /// "cpu", "cpu:<arch>", "cuda" or "cuda:sm_XY", most preferred first; empty
+  /// "cpu", "cpu:<arch>", "cuda", "cuda:sm_XY", "rocm" or "rocm:gfxNNN", most
+  /// preferred first; empty
   /// means {"cpu:host"}.
   std::vector<std::string> targets;
   std::map<std::string, std::vector<int64_t>> inputShapes;

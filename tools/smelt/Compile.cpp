@@ -44,7 +44,8 @@ cl::opt<std::string> outputPath("o", cl::desc("Output file (default: the model's
 cl::list<std::string> targetSpecs(
     "target",
     cl::desc("Device to compile for: cpu or cpu:<arch> (host, x86-64-v3, skylake-avx512, "
-             "...), cuda or cuda:sm_XY (sm_80, sm_86, sm_89, sm_90; cuda is sm_90); default "
+             "...), cuda or cuda:sm_XY (sm_80, sm_86, sm_89, sm_90; cuda is sm_90), rocm or "
+             "rocm:gfxNNN (gfx90a, gfx942; rocm is gfx942); default "
              "cpu:host. Repeat for a fat artifact with one plan per target, most preferred "
              "first: the runtime loads the first one the device can run"),
     cl::value_desc("target"), cl::sub(compileCommand));
@@ -79,15 +80,19 @@ cl::opt<int64_t> vectorWidth("vector-width",
                                       "tiling; default: the schedule search picks the target's "
                                       "widest vectors or half of them per kernel)"),
                              cl::init(-1), cl::sub(compileCommand));
-enum class Emit { Artifact, Graph, Plan, LLVM, PTX };
+enum class Emit { Artifact, Graph, Plan, LLVM, Assembly };
 cl::opt<Emit> emit(
     "emit", cl::desc("What to write"), cl::init(Emit::Artifact),
     cl::values(clEnumValN(Emit::Artifact, "artifact", "the .smelt artifact (default)"),
                clEnumValN(Emit::Graph, "graph", "the imported graph-dialect module"),
                clEnumValN(Emit::Plan, "plan", "kernels and host plan after scheduling"),
                clEnumValN(Emit::LLVM, "llvm",
-                          "the kernels in the LLVM dialect (NVVM for a cuda target)"),
-               clEnumValN(Emit::PTX, "ptx", "the PTX of a cuda target's kernels")),
+                          "the kernels in the LLVM dialect (NVVM for a cuda target, "
+                          "ROCDL for a rocm one)"),
+               clEnumValN(Emit::Assembly, "asm",
+                          "the GPU assembly of the kernels: PTX for a cuda target, AMDGPU "
+                          "assembly for a rocm one"),
+               clEnumValN(Emit::Assembly, "ptx", "the same as asm (for a cuda target)")),
     cl::sub(compileCommand));
 cl::opt<bool> quiet("quiet", cl::desc("No progress lines"), cl::sub(compileCommand));
 cl::opt<std::string> dumpDir(
@@ -227,7 +232,7 @@ int runCompileCommand() {
   request.stop = emit == Emit::Graph  ? CompileStop::Graph
                  : emit == Emit::Plan ? CompileStop::Plan
                  : emit == Emit::LLVM ? CompileStop::LLVM
-                 : emit == Emit::PTX  ? CompileStop::Assembly
+                 : emit == Emit::Assembly ? CompileStop::Assembly
                                       : CompileStop::Artifact;
 
   std::string output = outputPath;

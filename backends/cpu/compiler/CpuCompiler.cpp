@@ -390,52 +390,75 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const CpuTarget &target
       llvm::CodeGenOptLevel::Aggressive));
 }
 
-/// Links `object` into a shared object with ld.lld.
-FailureOr<std::vector<uint8_t>> linkSharedObject(ModuleOp module, StringRef object) {
-  auto fail = [&](const Twine &message) -> FailureOr<std::vector<uint8_t>> {
-    return module.emitError("CPU backend: ") << message;
-  };
+} // namespace
+
+std::string findLld() {
   llvm::ErrorOr<std::string> linker =
       llvm::sys::findProgramByName("ld.lld", {"/usr/lib/llvm-22/bin"});
   if (!linker)
     linker = llvm::sys::findProgramByName("ld.lld-22");
-  if (!linker)
-    return fail("cannot find the linker ld.lld (install lld-22)");
+  return linker ? *linker : std::string();
+}
 
+FailureOr<std::vector<uint8_t>> linkWithLld(StringRef object, ArrayRef<StringRef> extra,
+                                            std::string &error) {
+  std::string linker = findLld();
+  if (linker.empty()) {
+    error = "cannot find the linker ld.lld (install lld-22)";
+    return failure();
+  }
   SmallString<128> objectPath, libraryPath;
   int objectFd;
-  if (llvm::sys::fs::createTemporaryFile("smelt-kernels", "o", objectFd, objectPath))
-    return fail("cannot create a temporary file");
+  if (llvm::sys::fs::createTemporaryFile("smelt-kernels", "o", objectFd, objectPath)) {
+    error = "cannot create a temporary file";
+    return failure();
+  }
   {
     llvm::raw_fd_ostream out(objectFd, /*shouldClose=*/true);
     out << object;
   }
   if (llvm::sys::fs::createTemporaryFile("smelt-kernels", "so", libraryPath)) {
     llvm::sys::fs::remove(objectPath);
-    return fail("cannot create a temporary file");
+    error = "cannot create a temporary file";
+    return failure();
   }
-  SmallVector<StringRef> arguments = {*linker, "-shared", "--hash-style=gnu",
-                                      "-o", libraryPath, objectPath};
+  SmallVector<StringRef> arguments = {linker, "-shared", "-o", libraryPath, objectPath};
+  arguments.append(extra.begin(), extra.end());
+  std::string message;
+  int status = llvm::sys::ExecuteAndWait(linker, arguments, std::nullopt, {}, 0, 0, &message);
+  llvm::sys::fs::remove(objectPath);
+  if (status != 0) {
+    llvm::sys::fs::remove(libraryPath);
+    error = "linking the kernels failed (ld.lld exit " + std::to_string(status) + ") " + message;
+    return failure();
+  }
+  auto buffer = llvm::MemoryBuffer::getFile(libraryPath, /*IsText=*/false);
+  llvm::sys::fs::remove(libraryPath);
+  if (!buffer) {
+    error = "cannot read the linked kernels";
+    return failure();
+  }
+  StringRef bytes = (*buffer)->getBuffer();
+  return std::vector<uint8_t>(bytes.begin(), bytes.end());
+}
+
+namespace {
+
+/// Links `object` into a shared object with ld.lld.
+FailureOr<std::vector<uint8_t>> linkSharedObject(ModuleOp module, StringRef object) {
+  SmallVector<StringRef> extra = {"--hash-style=gnu"};
   // libm for erf/tanh/...; named explicitly so the kernels do not depend on
   // what the embedding process happens to have loaded.
   for (StringRef libm : {"/lib/x86_64-linux-gnu/libm.so.6", "/usr/lib/x86_64-linux-gnu/libm.so.6"})
     if (llvm::sys::fs::exists(libm)) {
-      arguments.push_back(libm);
+      extra.push_back(libm);
       break;
     }
-  std::string message;
-  int status = llvm::sys::ExecuteAndWait(*linker, arguments, std::nullopt, {}, 0, 0, &message);
-  llvm::sys::fs::remove(objectPath);
-  if (status != 0) {
-    llvm::sys::fs::remove(libraryPath);
-    return fail("linking the kernels failed (ld.lld exit " + Twine(status) + ") " + message);
-  }
-  auto buffer = llvm::MemoryBuffer::getFile(libraryPath, /*IsText=*/false);
-  llvm::sys::fs::remove(libraryPath);
-  if (!buffer)
-    return fail("cannot read the linked kernels");
-  StringRef bytes = (*buffer)->getBuffer();
-  return std::vector<uint8_t>(bytes.begin(), bytes.end());
+  std::string error;
+  FailureOr<std::vector<uint8_t>> linked = linkWithLld(object, extra, error);
+  if (failed(linked))
+    return module.emitError("CPU backend: ") << error;
+  return linked;
 }
 
 } // namespace

@@ -57,6 +57,15 @@ mlir::FailureOr<std::vector<uint8_t>> compileKernels(mlir::ModuleOp module,
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 lowerKernelsToLLVMDialect(mlir::ModuleOp module, const CpuTarget &target);
 
+/// LLVM 22's ld.lld (also used for AMDGPU code objects); empty when missing.
+std::string findLld();
+
+/// Links the relocatable `object` with `ld.lld -shared` (plus `extra`
+/// arguments) and returns the shared object's bytes.
+mlir::FailureOr<std::vector<uint8_t>> linkWithLld(llvm::StringRef object,
+                                                  llvm::ArrayRef<llvm::StringRef> extra,
+                                                  std::string &error);
+
 } // namespace smelt::cpu
 
 #endif // SMELT_BACKENDS_CPU_COMPILER_CPUCOMPILER_H

@@ -2,6 +2,8 @@
 #include "backends/cuda/compiler/CudaCompiler.h"
 
 #include "backends/cpu/compiler/Transcendentals.h"
+#include "backends/gpu/GpuCodegen.h"
+#include "backends/gpu/GpuMath.h"
 #include "backends/gpu/KernelToGpu.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -9,11 +11,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/Verifier.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
@@ -34,37 +32,6 @@ namespace smelt::cuda {
 namespace {
 
 constexpr const char *kGpuModuleName = "smelt_kernels";
-
-/// Math ops on vectors one lane at a time: libdevice has scalar functions
-/// only.
-void scalarizeVectorMath(Operation *root) {
-  SmallVector<Operation *> ops;
-  root->walk([&](Operation *op) {
-    if (isa<math::MathDialect>(op->getDialect()) && op->getNumResults() == 1 &&
-        isa<VectorType>(op->getResult(0).getType()) &&
-        !isa<math::FmaOp, math::TruncOp>(op))
-      ops.push_back(op);
-  });
-  for (Operation *op : ops) {
-    OpBuilder b(op);
-    Location loc = op->getLoc();
-    auto type = cast<VectorType>(op->getResult(0).getType());
-    if (type.getRank() != 1)
-      continue;
-    Value result = arith::ConstantOp::create(b, loc, type, b.getZeroAttr(type));
-    for (int64_t lane = 0; lane < type.getNumElements(); ++lane) {
-      IRMapping mapping;
-      for (Value operand : op->getOperands())
-        mapping.map(operand, vector::ExtractOp::create(b, loc, operand, ArrayRef<int64_t>{lane}));
-      Operation *scalar = b.clone(*op, mapping);
-      scalar->getResult(0).setType(type.getElementType());
-      result = vector::InsertOp::create(b, loc, scalar->getResult(0), result,
-                                        ArrayRef<int64_t>{lane});
-    }
-    op->getResult(0).replaceAllUsesWith(result);
-    op->erase();
-  }
-}
 
 /// Math ops PTX has exact instructions for are emitted as those rather than
 /// as libdevice calls (the conversion would call libdevice, whose default
@@ -136,54 +103,6 @@ void useNativeMath(Operation *root) {
   }
 }
 
-/// Integer powers (math.ipowi on scalars) as a square-and-multiply loop; a
-/// negative exponent gives 1 for base 1, +-1 for base -1 and 0 otherwise, as
-/// math.ipowi defines. (The GPU conversion has no lowering for it.)
-void expandIntegerPowers(Operation *root) {
-  SmallVector<math::IPowIOp> ops;
-  root->walk([&](math::IPowIOp op) {
-    if (isa<IntegerType>(op.getType()))
-      ops.push_back(op);
-  });
-  for (math::IPowIOp op : ops) {
-    OpBuilder b(op);
-    Location loc = op.getLoc();
-    Type type = op.getType();
-    auto constant = [&](int64_t value) {
-      return arith::ConstantOp::create(b, loc, type, b.getIntegerAttr(type, value)).getResult();
-    };
-    Value base = op.getLhs(), exponent = op.getRhs();
-    Value zero = constant(0), one = constant(1), minusOne = constant(-1);
-    Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, exponent, zero);
-    Value start = arith::SelectOp::create(b, loc, negative, zero, exponent);
-    auto loop = scf::WhileOp::create(
-        b, loc, TypeRange{type, type, type}, ValueRange{one, base, start},
-        [&](OpBuilder &cb, Location l, ValueRange args) {
-          Value more = arith::CmpIOp::create(cb, l, arith::CmpIPredicate::ne, args[2], zero);
-          scf::ConditionOp::create(cb, l, more, args);
-        },
-        [&](OpBuilder &bb, Location l, ValueRange args) {
-          Value odd = arith::CmpIOp::create(
-              bb, l, arith::CmpIPredicate::ne, arith::AndIOp::create(bb, l, args[2], one), zero);
-          Value result = arith::SelectOp::create(
-              bb, l, odd, arith::MulIOp::create(bb, l, args[0], args[1]), args[0]);
-          Value square = arith::MulIOp::create(bb, l, args[1], args[1]);
-          Value rest = arith::ShRUIOp::create(bb, l, args[2], one);
-          scf::YieldOp::create(bb, l, ValueRange{result, square, rest});
-        });
-    Value oddExponent = arith::CmpIOp::create(
-        b, loc, arith::CmpIPredicate::ne, arith::AndIOp::create(b, loc, exponent, one), zero);
-    Value forMinusOne = arith::SelectOp::create(b, loc, oddExponent, minusOne, one);
-    Value isOne = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, base, one);
-    Value isMinusOne = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, base, minusOne);
-    Value forNegative = arith::SelectOp::create(
-        b, loc, isOne, one, arith::SelectOp::create(b, loc, isMinusOne, forMinusOne, zero));
-    Value result = arith::SelectOp::create(b, loc, negative, forNegative, loop.getResult(0));
-    op.getResult().replaceAllUsesWith(result);
-    op.erase();
-  }
-}
-
 gpu::GpuLoweringOptions loweringOptions(const CudaTarget &target) {
   gpu::GpuLoweringOptions options;
   options.chip = target.chip;
@@ -210,44 +129,28 @@ FailureOr<OwningOpRef<ModuleOp>> lower(ModuleOp module, const CudaTarget &target
   }
   context->loadDialect<::mlir::gpu::GPUDialect, NVVM::NVVMDialect, LLVM::LLVMDialect,
                        math::MathDialect, vector::VectorDialect>();
-  OwningOpRef<ModuleOp> container = ModuleOp::create(module.getLoc());
-  if (failed(gpu::buildGpuModule(module, *container, kGpuModuleName, loweringOptions(target))))
+  gpu::VendorLowering lowering;
+  lowering.backend = "CUDA backend";
+  lowering.gpus = "NVIDIA GPUs";
+  lowering.moduleName = kGpuModuleName;
+  lowering.options = loweringOptions(target);
+  lowering.prepareMath = [](ModuleOp container) {
+    cpu::approximateTranscendentals(container, /*hasAvx512=*/false);
+    gpu::scalarizeVectorMath(container);
+    gpu::expandIntegerPowers(container);
+    useNativeMath(container);
+  };
+  lowering.pipeline = "nvvm-attach-target{chip=" + target.chip +
+                      " features=+ptx80 O=3},gpu.module(expand-strided-metadata,lower-affine,"
+                      "convert-complex-to-standard,convert-scf-to-cf,"
+                      "convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
+                      "convert-complex-to-llvm,"
+                      "canonicalize,cse,reconcile-unrealized-casts)";
+  lowering.vendorDialect = "nvvm";
+  FailureOr<OwningOpRef<ModuleOp>> lowered = gpu::lowerToVendor(module, lowering);
+  if (failed(lowered))
     return failure();
-  if (failed(verify(*container))) {
-    if (std::getenv("SMELT_DEBUG_GPU"))
-      container->print(llvm::errs(), OpPrintingFlags().assumeVerified());
-    return module.emitError("CUDA backend: the GPU lowering produced invalid IR (a bug; the "
-                            "verifier's message is above)");
-  }
-  cpu::approximateTranscendentals(*container, /*hasAvx512=*/false);
-  scalarizeVectorMath(*container);
-  expandIntegerPowers(*container);
-  useNativeMath(*container);
-
-  std::string pipeline = "nvvm-attach-target{chip=" + target.chip +
-                         " features=+ptx80 O=3},gpu.module(expand-strided-metadata,lower-affine,"
-                         "convert-complex-to-standard,convert-scf-to-cf,"
-                         "convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
-                         "convert-complex-to-llvm,"
-                         "canonicalize,cse,reconcile-unrealized-casts)";
-  PassManager pm(context, ModuleOp::getOperationName());
-  std::string pipelineError;
-  llvm::raw_string_ostream errorStream(pipelineError);
-  if (failed(parsePassPipeline(pipeline, pm, errorStream)))
-    return module.emitError("CUDA backend: bad lowering pipeline: ") << pipelineError;
-  if (failed(pm.run(*container)))
-    return module.emitError("CUDA backend: lowering the kernels to NVVM failed");
-  // What the conversion could not lower (math.ipowi, ...) is named here
-  // rather than failing later in the translation to LLVM IR.
-  Operation *unconverted = nullptr;
-  (*container)->walk([&](Operation *op) {
-    if (!unconverted && op->getParentOfType<::mlir::gpu::GPUModuleOp>() &&
-        !isa<LLVM::LLVMDialect, NVVM::NVVMDialect>(op->getDialect()))
-      unconverted = op;
-  });
-  if (unconverted)
-    return module.emitError("CUDA backend: ")
-           << unconverted->getName() << " has no lowering for NVIDIA GPUs yet";
+  OwningOpRef<ModuleOp> container = std::move(*lowered);
   // Dynamic shared memory is an external declaration in PTX (`.extern .shared
   // .b8 name[]`); the conversion leaves it an internal zero-length array,
   // which NVPTX would demote to a one-byte static variable.
@@ -405,32 +308,14 @@ FailureOr<CudaCode> compileKernels(ModuleOp module, const CudaTarget &target,
            << ", and no CUDA toolkit with nvvm/libdevice/libdevice.10.bc was found (set "
               "CUDA_HOME)";
   // NVVM to PTX.
-  std::string serialize = "gpu-module-to-binary{format=isa" +
-                          (toolkit.empty() ? std::string() : " toolkit=" + toolkit) + "}";
-  PassManager pm(module.getContext(), ModuleOp::getOperationName());
-  std::string pipelineError;
-  llvm::raw_string_ostream errorStream(pipelineError);
-  if (failed(parsePassPipeline(serialize, pm, errorStream)))
-    return module.emitError("CUDA backend: bad pipeline: ") << pipelineError;
-  if (failed(pm.run(lowered->get())))
-    return module.emitError("CUDA backend: generating PTX failed");
-  FailureOr<OwningOpRef<ModuleOp>> &binary = lowered;
+  FailureOr<std::string> ptx =
+      gpu::serializeToIsa(module, lowered->get(), toolkit, "CUDA backend");
+  if (failed(ptx))
+    return failure();
   CudaCode code;
-  for (auto op : (*binary)->getOps<::mlir::gpu::BinaryOp>())
-    for (Attribute object : op.getObjects())
-      code.ptx = cast<::mlir::gpu::ObjectAttr>(object).getObject().getValue().str();
-  if (code.ptx.empty()) {
-    return module.emitError("CUDA backend: the NVPTX serializer produced no PTX");
-  }
-  if (!dumpDir.empty()) {
-    SmallString<128> path(dumpDir);
-    llvm::sys::path::append(path, "kernels.ptx");
-    std::error_code error;
-    llvm::raw_fd_ostream stream(path, error);
-    if (error)
-      return module.emitError("cannot write '") << path << "': " << error.message();
-    stream << code.ptx;
-  }
+  code.ptx = std::move(*ptx);
+  if (!dumpDir.empty() && failed(gpu::writeDump(module, dumpDir, "kernels.ptx", code.ptx)))
+    return failure();
   std::string ptxas = findPtxas(toolkit);
   if (ptxas.empty()) {
     code.note = "ptxas not found (set CUDA_HOME): the artifact holds PTX only, which the "
