@@ -7,6 +7,10 @@ set -euo pipefail
 packages=(
   # compiler toolchain and MLIR/LLVM 22 (shared libMLIR.so / libLLVM.so)
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
+  # AMD GPUs: ocml/ockl bitcode for kernels that call the device library, and
+  # ROCm 5.2's HIP runtime (the HIP driver dlopens it; without an AMD GPU it
+  # refuses to start, which the tests check)
+  rocm-device-libs libamdhip64-5
   cmake ninja-build ccache pkg-config
   # model formats
   libonnx-dev python3-onnx libonnx-testdata libprotobuf-dev protobuf-compiler

@@ -395,10 +395,15 @@ const DeviceRecord &InstanceState::findDevice(const std::string &uri) const {
   std::string known;
   for (const DeviceRecord &device : devices)
     known += (known.empty() ? "" : ", ") + device.uri;
+  // A driver of that scheme that was refused says why.
+  std::string scheme = wanted.substr(0, wanted.find(':')), refusal;
+  for (const DriverSlot &slot : drivers)
+    if (!slot.loaded() && slot.name == scheme && !slot.message.empty())
+      refusal = "; " + slot.message;
   fail(SMELT_NOT_FOUND, "no device '" + uri + "'" +
                             (uri == wanted ? "" : " ('" + wanted + "')") +
                             "; this instance has: " +
-                            (known.empty() ? "none" : known) +
+                            (known.empty() ? "none" : known) + refusal +
                             " (smelt devices -v lists drivers and devices)");
 }
 

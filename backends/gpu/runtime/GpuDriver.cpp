@@ -1,0 +1,412 @@
+//===- GpuDriver.cpp - What the CUDA and HIP driver plugins share ---------===//
+#include "backends/gpu/runtime/GpuDriver.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+
+namespace smelt::gpu {
+
+void fail(smelt_status_code_t code, std::string message) {
+  throw Failure{code, std::move(message)};
+}
+
+void setError(smelt_plugin_error_t *error, const std::string &message) {
+  if (error && error->struct_size >= sizeof(smelt_plugin_error_t))
+    std::snprintf(error->message, sizeof(error->message), "%s", message.c_str());
+}
+
+namespace {
+
+uint64_t sizeClass(uint64_t bytes) {
+  uint64_t size = 256;
+  while (size < bytes)
+    size *= 2;
+  return size;
+}
+
+/// What command `c` of `plan` is, for the profile.
+std::string commandLabel(const Program &program, const char *blas, uint32_t c) {
+  const smelt_program_command_t &command = program.plan->commands[c];
+  switch (command.kind) {
+  case SMELT_COMMAND_LAUNCH: {
+    const smelt_program_kernel_t &kernel = program.plan->kernels[command.kernel];
+    std::string label = std::string(kernel.symbol) + " (" + kernel.description + ")";
+    return program.blasGemm[c] ? "gemm through " + std::string(blas) + ", else " + label : label;
+  }
+  case SMELT_COMMAND_COPY: return "copy of " + std::to_string(command.size) + " bytes";
+  case SMELT_COMMAND_ALL_REDUCE: return "all-reduce (through host memory)";
+  }
+  return "?";
+}
+
+void printProfile(const Program &program, const char *blas) {
+  if (!program.profile || program.runs == 0)
+    return;
+  const std::vector<double> &seconds = program.commandSeconds;
+  double total = 0;
+  for (double value : seconds)
+    total += value;
+  std::vector<size_t> order(seconds.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return seconds[a] > seconds[b]; });
+  const double runs = double(program.runs);
+  std::fprintf(stderr,
+               "smelt profile: %llu run(s), %.3f ms per run in %zu commands (device time, "
+               "without the copies of inputs and outputs)\n",
+               static_cast<unsigned long long>(program.runs), total / runs * 1e3, seconds.size());
+  std::fprintf(stderr, "  %9s %6s  %s\n", "ms/run", "share", "command");
+  size_t lines = program.profileAll ? order.size() : 25;
+  for (size_t rank = 0; rank < order.size() && rank < lines; ++rank) {
+    size_t i = order[rank];
+    std::fprintf(stderr, "  %9.3f %5.1f%%  %zu %s\n", seconds[i] / runs * 1e3,
+                 total > 0 ? 100.0 * seconds[i] / total : 0.0, i,
+                 commandLabel(program, blas, uint32_t(i)).c_str());
+  }
+  if (order.size() > lines)
+    std::fprintf(stderr, "  ... %zu more (SMELT_PROFILE=all lists every command)\n",
+                 order.size() - lines);
+}
+
+} // namespace
+
+GpuDriver::~GpuDriver() = default;
+
+Device &GpuDriver::device(uint32_t index) {
+  if (index >= devices_.size())
+    fail(SMELT_NOT_FOUND, std::string("no ") + vendor() + " device " + std::to_string(index));
+  return devices_[index];
+}
+
+DevicePtr GpuDriver::allocate(uint64_t bytes) {
+  uint64_t size = sizeClass(bytes);
+  {
+    std::lock_guard<std::mutex> lock(cacheMutex_);
+    auto &free = cache_[size];
+    if (!free.empty()) {
+      DevicePtr pointer = free.back();
+      free.pop_back();
+      return pointer;
+    }
+  }
+  std::string error;
+  DevicePtr pointer = tryAllocate(size, error);
+  if (!pointer) {
+    trimCache(); // give the cache back and try once more
+    pointer = tryAllocate(size, error);
+    if (!pointer)
+      fail(SMELT_OUT_OF_MEMORY,
+           "cannot allocate " + std::to_string(size) + " bytes of device memory: " + error);
+  }
+  return pointer;
+}
+
+void GpuDriver::releaseMemory(DevicePtr pointer, uint64_t bytes) {
+  if (!pointer)
+    return;
+  std::lock_guard<std::mutex> lock(cacheMutex_);
+  cache_[sizeClass(bytes)].push_back(pointer);
+}
+
+void GpuDriver::trimCache() {
+  std::lock_guard<std::mutex> lock(cacheMutex_);
+  for (auto &[size, pointers] : cache_)
+    for (DevicePtr pointer : pointers)
+      freeMemory(pointer);
+  cache_.clear();
+}
+
+template <typename T> bool GpuDriver::readGlobal(Module module, const std::string &name, T &value) {
+  DevicePtr pointer = 0;
+  size_t bytes = 0;
+  if (!global(module, name, pointer, bytes) || bytes != sizeof(T))
+    return false;
+  copyToHost(&value, pointer, sizeof(T), nullptr, "reading a module global");
+  synchronize(nullptr, "reading a module global");
+  return true;
+}
+
+Program *GpuDriver::load(uint32_t deviceIndex, const smelt_program_t &plan) {
+  Device &dev = device(deviceIndex);
+  makeCurrent(dev);
+  auto program = std::make_unique<Program>();
+  program->driver = this;
+  program->device = &dev;
+  program->plan = &plan;
+
+  if (plan.kernel_count > 0) {
+    const smelt_program_section_t &section = plan.sections[plan.kernels[0].section];
+    for (uint32_t k = 1; k < plan.kernel_count; ++k)
+      if (plan.kernels[k].section != plan.kernels[0].section)
+        fail(SMELT_UNSUPPORTED,
+             std::string("the ") + vendor() + " driver loads one code section per plan");
+    program->module = loadModule(dev, plan, section, program->description);
+    for (uint32_t k = 0; k < plan.kernel_count; ++k) {
+      Kernel kernel;
+      const std::string symbol = plan.kernels[k].symbol;
+      kernel.function = function(program->module, symbol.c_str());
+      kernel.block = std::max(maxThreadsPerBlock(kernel.function), 1u);
+      kernel.grid = plan.kernels[k].grid;
+      // Shared memory beyond the static limit and device scratch, as the
+      // compiler published them in the module.
+      uint32_t sharedBytes = 0;
+      if (readGlobal(program->module, symbol + "_smelt_dynamic_shared", sharedBytes)) {
+        allowDynamicShared(kernel.function, sharedBytes, dev, symbol);
+        kernel.sharedBytes = sharedBytes;
+      }
+      if (readGlobal(program->module, symbol + "_smelt_global_scratch", kernel.scratchBytes))
+        program->scratchBytes = std::max(program->scratchBytes, kernel.scratchBytes);
+      if (kernel.grid == 0 || kernel.grid > 0x7fffffffu)
+        fail(SMELT_UNSUPPORTED, "kernel '" + symbol + "' has a grid of " +
+                                    std::to_string(kernel.grid) + " blocks, outside 1..2^31-1");
+      program->kernels.push_back(kernel);
+    }
+  }
+
+  // Signature sizes, from the buffers that refer to them.
+  program->inputBytes.assign(plan.input_count, 0);
+  program->outputBytes.assign(plan.output_count, 0);
+  for (uint32_t b = 0; b < plan.buffer_count; ++b) {
+    const smelt_program_buffer_t &buffer = plan.buffers[b];
+    if (buffer.kind == SMELT_BUFFER_INPUT)
+      program->inputBytes[buffer.index] =
+          std::max(program->inputBytes[buffer.index], buffer.offset + buffer.size);
+    if (buffer.kind == SMELT_BUFFER_OUTPUT)
+      program->outputBytes[buffer.index] =
+          std::max(program->outputBytes[buffer.index], buffer.offset + buffer.size);
+  }
+
+  // Constants, once.
+  if (plan.constants_size > 0) {
+    std::string error;
+    program->constants = tryAllocate(plan.constants_size, error);
+    if (!program->constants)
+      fail(SMELT_OUT_OF_MEMORY, "cannot allocate " + std::to_string(plan.constants_size) +
+                                    " bytes of device memory for the constants: " + error);
+    copyToDevice(program->constants, plan.constants, plan.constants_size, nullptr,
+                 "copying the constants");
+    synchronize(nullptr, "copying the constants");
+  }
+
+  // Library calls.
+  const char *blasName = blas_ ? blas_->name() : nullptr;
+  program->blasGemm.assign(plan.command_count, false);
+  int gemms = 0, bound = 0;
+  for (uint32_t c = 0; c < plan.command_count; ++c) {
+    const smelt_program_command_t &command = plan.commands[c];
+    if (command.kind != SMELT_COMMAND_LAUNCH || !command.library_op ||
+        std::strcmp(command.library_op, "gemm") != 0)
+      continue;
+    ++gemms;
+    bool wanted = false;
+    for (uint32_t l = 0; l < command.library_count; ++l)
+      wanted |= blasName && std::strcmp(command.libraries[l], blasName) == 0;
+    if (wanted && command.library_param_count == 5) {
+      program->blasGemm[c] = true;
+      ++bound;
+    }
+  }
+  if (gemms > 0)
+    program->description +=
+        "gemm: " + std::to_string(bound) + " of " + std::to_string(gemms) +
+        (bound ? std::string(" through ") + blasName + " (" + blas_->entryPoint() + ")" : "") +
+        (bound < gemms ? std::string(bound ? "; the rest" : "") + " as generated kernels" +
+                             (blas_ ? "" : " (no BLAS library found)")
+                       : "") +
+        "\n";
+  program->description += "collectives: " + collectives + "\n";
+  if (const char *profile = std::getenv("SMELT_PROFILE"); profile && *profile &&
+                                                          std::strcmp(profile, "0") != 0) {
+    program->profile = true;
+    program->profileAll = std::strcmp(profile, "all") == 0;
+    program->commandSeconds.assign(plan.command_count, 0);
+  }
+  return program.release();
+}
+
+Lane GpuDriver::acquireLane(Program &program) {
+  {
+    std::lock_guard<std::mutex> lock(program.lanesMutex);
+    if (!program.idleLanes.empty()) {
+      Lane lane = program.idleLanes.back();
+      program.idleLanes.pop_back();
+      return lane;
+    }
+  }
+  Lane lane;
+  lane.stream = createStream();
+  if (blas_) {
+    try {
+      lane.blas = blas_->create(lane.stream);
+    } catch (...) {
+      destroyStream(lane.stream);
+      throw;
+    }
+  }
+  std::lock_guard<std::mutex> lock(program.lanesMutex);
+  program.allLanes.push_back(lane);
+  return lane;
+}
+
+void GpuDriver::releaseLane(Program &program, Lane lane) {
+  std::lock_guard<std::mutex> lock(program.lanesMutex);
+  program.idleLanes.push_back(lane);
+}
+
+void GpuDriver::run(Program &program, const void *const *inputs, void *const *outputs) {
+  const smelt_program_t &plan = *program.plan;
+  makeCurrent(*program.device);
+  Lane lane = acquireLane(program);
+  // Device buffers of this run, handed back to the cache at the end.
+  struct Held {
+    DevicePtr pointer;
+    uint64_t bytes;
+  };
+  std::vector<Held> held;
+  std::vector<Event> events;
+  auto cleanup = [&] {
+    for (Event event : events)
+      destroyEvent(event);
+    events.clear();
+    for (const Held &h : held)
+      releaseMemory(h.pointer, h.bytes);
+    releaseLane(program, lane);
+  };
+  try {
+    auto take = [&](uint64_t bytes) {
+      DevicePtr pointer = allocate(std::max<uint64_t>(bytes, 1));
+      held.push_back({pointer, std::max<uint64_t>(bytes, 1)});
+      return pointer;
+    };
+    std::vector<DevicePtr> in(plan.input_count), out(plan.output_count);
+    for (uint32_t i = 0; i < plan.input_count; ++i) {
+      in[i] = take(program.inputBytes[i]);
+      if (program.inputBytes[i])
+        copyToDevice(in[i], inputs[i], program.inputBytes[i], lane.stream,
+                     "copying an input to the device");
+    }
+    for (uint32_t o = 0; o < plan.output_count; ++o)
+      out[o] = take(program.outputBytes[o]);
+    DevicePtr arena = plan.arena_size ? take(plan.arena_size) : 0;
+    DevicePtr scratch = program.scratchBytes ? take(program.scratchBytes) : 0;
+
+    std::vector<DevicePtr> pointers(plan.buffer_count);
+    for (uint32_t b = 0; b < plan.buffer_count; ++b) {
+      const smelt_program_buffer_t &buffer = plan.buffers[b];
+      switch (buffer.kind) {
+      case SMELT_BUFFER_INPUT: pointers[b] = in[buffer.index] + buffer.offset; break;
+      case SMELT_BUFFER_OUTPUT: pointers[b] = out[buffer.index] + buffer.offset; break;
+      case SMELT_BUFFER_CONSTANT: pointers[b] = program.constants + buffer.offset; break;
+      case SMELT_BUFFER_ARENA: pointers[b] = arena + buffer.offset; break;
+      }
+    }
+
+    // Profiling: an event before the first command and after each one.
+    if (program.profile) {
+      for (uint32_t c = 0; c <= plan.command_count; ++c)
+        events.push_back(createEvent());
+      record(events[0], lane.stream);
+    }
+    std::vector<DevicePtr> arguments;
+    std::vector<void *> parameters;
+    for (uint32_t c = 0; c < plan.command_count; ++c) {
+      const smelt_program_command_t &command = plan.commands[c];
+      if (program.profile && c > 0)
+        record(events[c], lane.stream);
+      switch (command.kind) {
+      case SMELT_COMMAND_LAUNCH: {
+        if (program.blasGemm[c]) {
+          const int64_t *p = command.library_params;
+          blas_->sgemm(lane.blas, p[0], p[1], p[2], p[3],
+                       reinterpret_cast<const float *>(pointers[command.args[0]]),
+                       reinterpret_cast<const float *>(pointers[command.args[1]]), p[4],
+                       reinterpret_cast<float *>(pointers[command.args[2]]));
+          break;
+        }
+        const Kernel &kernel = program.kernels[command.kernel];
+        arguments.assign(command.arg_count, 0);
+        for (uint32_t a = 0; a < command.arg_count; ++a)
+          arguments[a] = pointers[command.args[a]];
+        if (kernel.scratchBytes)
+          arguments.push_back(scratch);
+        parameters.assign(arguments.size(), nullptr);
+        for (size_t a = 0; a < arguments.size(); ++a)
+          parameters[a] = &arguments[a];
+        launch(kernel.function, kernel.grid, kernel.block, kernel.sharedBytes, lane.stream,
+               parameters.data(), plan.kernels[command.kernel].symbol);
+        break;
+      }
+      case SMELT_COMMAND_COPY:
+        if (command.size)
+          copyOnDevice(pointers[command.destination], pointers[command.source], command.size,
+                       lane.stream);
+        break;
+      case SMELT_COMMAND_ALL_REDUCE: {
+        // Through host memory and the host's communicator.
+        static const size_t widths[] = {4, 8, 2, 2, 1, 2, 4, 8, 1, 2, 4, 8, 1};
+        size_t width = size_t(command.dtype) < sizeof(widths) / sizeof(widths[0])
+                           ? widths[command.dtype]
+                           : 4;
+        std::vector<uint8_t> staging(command.count * width);
+        copyToHost(staging.data(), pointers[command.source], staging.size(), lane.stream,
+                   "staging an all-reduce");
+        synchronize(lane.stream, "staging an all-reduce");
+        smelt_plugin_error_t error{};
+        error.struct_size = sizeof(error);
+        if (smelt_status_code_t code =
+                host_.all_reduce(host_.context, staging.data(), staging.data(), command.count,
+                                 command.dtype, command.reduction, &error);
+            code != SMELT_OK)
+          fail(code, error.message);
+        copyToDevice(pointers[command.destination], staging.data(), staging.size(), lane.stream,
+                     "staging an all-reduce");
+        synchronize(lane.stream, "staging an all-reduce");
+        break;
+      }
+      }
+    }
+    if (program.profile && plan.command_count > 0)
+      record(events[plan.command_count], lane.stream);
+    for (uint32_t o = 0; o < plan.output_count; ++o)
+      if (program.outputBytes[o])
+        copyToHost(outputs[o], out[o], program.outputBytes[o], lane.stream,
+                   "copying an output from the device");
+    synchronize(lane.stream, "running the plan");
+    if (program.profile && plan.command_count > 0) {
+      std::vector<double> seconds(plan.command_count);
+      for (uint32_t c = 0; c < plan.command_count; ++c)
+        seconds[c] = elapsedSeconds(events[c], events[c + 1]);
+      std::lock_guard<std::mutex> lock(program.profileMutex);
+      for (uint32_t c = 0; c < plan.command_count; ++c)
+        program.commandSeconds[c] += seconds[c];
+      ++program.runs;
+    }
+  } catch (...) {
+    drain(lane.stream);
+    cleanup();
+    throw;
+  }
+  cleanup();
+}
+
+void GpuDriver::release(Program *program) {
+  if (!program)
+    return;
+  printProfile(*program, blas_ ? blas_->name() : "");
+  makeCurrent(*program->device);
+  for (Lane &lane : program->allLanes) {
+    if (lane.blas)
+      blas_->destroy(lane.blas);
+    destroyStream(lane.stream);
+  }
+  if (program->constants)
+    freeMemory(program->constants);
+  if (program->module)
+    unloadModule(program->module);
+  delete program;
+}
+
+} // namespace smelt::gpu

@@ -1,0 +1,293 @@
+//===- GpuDriver.h - What the CUDA and HIP driver plugins share -*- C++ -*-===//
+//
+// Both GPU driver plugins run a plan the same way; they differ in the vendor
+// API underneath (CUDA driver API, HIP module API) and the BLAS they bind
+// (cuBLAS, rocBLAS). GpuDriver holds the shared part: per program the
+// module, the kernels' functions and block sizes (from the code), the
+// dynamic shared memory and device scratch the compiler published as module
+// globals, the constants copied to device memory once, and which gemm calls
+// go to the vendor BLAS; per run a lane (stream + BLAS handle) and device
+// buffers from a caching allocator, inputs copied in, the commands issued in
+// order, outputs copied back; SMELT_PROFILE's device-time profile. A vendor
+// subclass implements the pure virtual functions.
+//
+// Compiled into each plugin (a static library with hidden symbols), never
+// into the runtime.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SMELT_BACKENDS_GPU_RUNTIME_GPUDRIVER_H
+#define SMELT_BACKENDS_GPU_RUNTIME_GPUDRIVER_H
+
+#include "smelt/plugin.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+#include <vector>
+
+namespace smelt::gpu {
+
+using DevicePtr = uint64_t;
+using Stream = void *;
+using Event = void *;
+using Module = void *;
+using Function = void *;
+
+/// Thrown inside a driver, turned into a status at the ABI boundary.
+struct Failure {
+  smelt_status_code_t code;
+  std::string message;
+};
+
+[[noreturn]] void fail(smelt_status_code_t code, std::string message);
+void setError(smelt_plugin_error_t *error, const std::string &message);
+
+template <typename Body> smelt_status_code_t guard(smelt_plugin_error_t *error, Body body) {
+  try {
+    body();
+    return SMELT_OK;
+  } catch (const Failure &failure) {
+    setError(error, failure.message);
+    return failure.code;
+  } catch (const std::bad_alloc &) {
+    setError(error, "out of host memory");
+    return SMELT_OUT_OF_MEMORY;
+  } catch (...) {
+    setError(error, "unexpected error in the GPU driver");
+    return SMELT_INTERNAL;
+  }
+}
+
+struct Device {
+  int handle = 0;           // the vendor's device ordinal
+  void *context = nullptr;  // CUDA's primary context (HIP has none)
+  std::string name, arch;   // "NVIDIA H100 80GB HBM3", "sm_90" / "gfx942"
+  int major = 0, minor = 0; // compute capability (CUDA)
+  size_t memory = 0;
+};
+
+/// A GEMM library with a handle per stream (cuBLAS, rocBLAS).
+class Blas {
+public:
+  virtual ~Blas() = default;
+  /// The library's name as the host knows it ("cuBLAS") and the entry point
+  /// the driver calls (for the load description).
+  virtual const char *name() const = 0;
+  virtual const char *entryPoint() const = 0;
+  virtual void *create(Stream stream) = 0; // fails with a message
+  virtual void destroy(void *handle) = 0;
+  /// Row-major C[b] = A[b] * B[b] for b < batch, A m x k, B k x n, C m x n,
+  /// A and C densely batched, B `strideB` elements apart (0: one B).
+  virtual void sgemm(void *handle, int64_t batch, int64_t m, int64_t n, int64_t k,
+                     const float *a, const float *b, int64_t strideB, float *c) = 0;
+};
+
+struct Kernel {
+  Function function = nullptr;
+  unsigned block = 256;
+  uint64_t grid = 1;
+  /// Dynamic shared memory per block (<kernel>_smelt_dynamic_shared).
+  unsigned sharedBytes = 0;
+  /// Device scratch for group buffers that fit no shared memory
+  /// (<kernel>_smelt_global_scratch): passed as an extra last argument.
+  uint64_t scratchBytes = 0;
+};
+
+/// A stream and the BLAS handle bound to it; one run uses one at a time.
+struct Lane {
+  Stream stream = nullptr;
+  void *blas = nullptr;
+};
+
+class GpuDriver;
+
+struct Program {
+  GpuDriver *driver = nullptr;
+  Device *device = nullptr;
+  const smelt_program_t *plan = nullptr;
+  Module module = nullptr;
+  std::vector<Kernel> kernels;
+  /// Per command: whether it is a gemm bound to the vendor BLAS.
+  std::vector<bool> blasGemm;
+  DevicePtr constants = 0;
+  /// The largest scratch of its kernels: one buffer per run, which the
+  /// kernels (run in order on the run's stream) take in turn.
+  uint64_t scratchBytes = 0;
+  std::vector<uint64_t> inputBytes, outputBytes;
+  std::string description;
+  std::mutex lanesMutex;
+  std::vector<Lane> idleLanes, allLanes;
+  /// SMELT_PROFILE=1 (all): device time of each command over all runs.
+  bool profile = false, profileAll = false;
+  std::mutex profileMutex;
+  std::vector<double> commandSeconds;
+  uint64_t runs = 0;
+};
+
+class GpuDriver {
+public:
+  explicit GpuDriver(const smelt_host_t &host) : host_(host) {}
+  virtual ~GpuDriver();
+
+  //===------------------------------------------------- the vendor's part ===//
+  /// "CUDA", "HIP" (for messages).
+  virtual const char *vendor() const = 0;
+  /// Opens the vendor library, fills devices_, binds blas_ when found;
+  /// fails (SMELT_NOT_FOUND) with the reason the driver cannot start.
+  virtual void start() = 0;
+  virtual void makeCurrent(Device &device) = 0;
+  /// Empty when `device` runs `section`, else why not.
+  virtual std::string sectionProblem(const Device &device,
+                                     const smelt_program_section_t &section) const = 0;
+  /// Loads the code of `plan` (whose kernels name `section`) for `device`
+  /// and appends what it chose to `description`.
+  virtual Module loadModule(Device &device, const smelt_program_t &plan,
+                            const smelt_program_section_t &section, std::string &description) = 0;
+  virtual void unloadModule(Module module) = 0;
+  /// Fails when `symbol` is not in `module`.
+  virtual Function function(Module module, const char *symbol) = 0;
+  virtual unsigned maxThreadsPerBlock(Function function) = 0;
+  /// Lets `function` use `bytes` of dynamic shared memory (fails when the
+  /// device cannot give one block that much).
+  virtual void allowDynamicShared(Function function, unsigned bytes, const Device &device,
+                                  const std::string &symbol) = 0;
+  /// The address and size of `module`'s global `name`; false when absent.
+  virtual bool global(Module module, const std::string &name, DevicePtr &pointer,
+                      size_t &bytes) = 0;
+  /// 0 and `error` when the device has no memory left.
+  virtual DevicePtr tryAllocate(uint64_t bytes, std::string &error) = 0;
+  virtual void freeMemory(DevicePtr pointer) = 0;
+  virtual void copyToDevice(DevicePtr destination, const void *source, size_t bytes,
+                            Stream stream, const char *what) = 0;
+  virtual void copyToHost(void *destination, DevicePtr source, size_t bytes, Stream stream,
+                          const char *what) = 0;
+  virtual void copyOnDevice(DevicePtr destination, DevicePtr source, size_t bytes,
+                            Stream stream) = 0;
+  virtual Stream createStream() = 0;
+  virtual void destroyStream(Stream stream) = 0;
+  /// Waits for `stream`; fails naming `what` when the work on it failed.
+  virtual void synchronize(Stream stream, const char *what) = 0;
+  /// Waits without failing (cleanup after an error).
+  virtual void drain(Stream stream) = 0;
+  virtual Event createEvent() = 0;
+  virtual void record(Event event, Stream stream) = 0;
+  virtual double elapsedSeconds(Event start, Event end) = 0;
+  virtual void destroyEvent(Event event) = 0;
+  virtual void launch(Function function, uint64_t grid, unsigned block, unsigned sharedBytes,
+                      Stream stream, void **parameters, const char *symbol) = 0;
+
+  //===------------------------------------------------------ shared part ===//
+  uint32_t deviceCount() const { return uint32_t(devices_.size()); }
+  Device &device(uint32_t index);
+  Program *load(uint32_t device, const smelt_program_t &plan);
+  void run(Program &program, const void *const *inputs, void *const *outputs);
+  void release(Program *program);
+
+protected:
+  const smelt_host_t &host_;
+  std::vector<Device> devices_;
+  /// The vendor BLAS when the host found it (else gemms run as kernels).
+  std::unique_ptr<Blas> blas_;
+  /// Named in load descriptions ("collectives: ...").
+  std::string collectives = "staged through host memory";
+
+  /// Frees the cached device memory; the vendor's destructor calls it
+  /// (while its API is still usable).
+  void trimCache();
+
+private:
+  DevicePtr allocate(uint64_t bytes);
+  void releaseMemory(DevicePtr pointer, uint64_t bytes);
+  template <typename T> bool readGlobal(Module module, const std::string &name, T &value);
+  Lane acquireLane(Program &program);
+  void releaseLane(Program &program, Lane lane);
+
+  std::mutex cacheMutex_;
+  /// Device memory handed out again after it is freed, in power-of-two
+  /// size classes from 256 bytes.
+  std::map<uint64_t, std::vector<DevicePtr>> cache_;
+};
+
+/// The plugin's ABI tables for a GpuDriver subclass `Vendor`, which has
+/// `static constexpr const char *kName` ("cuda") and
+/// `static const std::vector<const char *> &libraries()` (what `smelt
+/// devices -v` lists).
+template <typename Vendor> struct PluginTables {
+  static smelt_status_code_t create(const smelt_host_t *host, void **out,
+                                    smelt_plugin_error_t *error) {
+    if (!host || host->struct_size < sizeof(smelt_host_t)) {
+      setError(error, "the host table is older than this plugin");
+      return SMELT_ABI_MISMATCH;
+    }
+    return guard(error, [&] {
+      auto driver = std::make_unique<Vendor>(*host);
+      driver->start();
+      *out = static_cast<GpuDriver *>(driver.release());
+    });
+  }
+  static void destroy(void *driver) { delete static_cast<GpuDriver *>(driver); }
+  static uint32_t deviceCount(void *driver) {
+    return static_cast<GpuDriver *>(driver)->deviceCount();
+  }
+  static smelt_status_code_t deviceInfo(void *driver, uint32_t index, smelt_device_info_t *out,
+                                        smelt_plugin_error_t *error) {
+    return guard(error, [&] {
+      Device &device = static_cast<GpuDriver *>(driver)->device(index);
+      out->name = device.name.c_str();
+      out->arch = device.arch.c_str();
+      out->memory_bytes = device.memory;
+    });
+  }
+  static uint32_t libraryCount(void *) { return uint32_t(Vendor::libraries().size()); }
+  static const char *libraryName(void *, uint32_t index) {
+    return index < Vendor::libraries().size() ? Vendor::libraries()[index] : nullptr;
+  }
+  static smelt_status_code_t checkSection(void *driver, uint32_t index,
+                                          const smelt_program_section_t *section,
+                                          smelt_plugin_error_t *error) {
+    return guard(error, [&] {
+      auto &self = *static_cast<GpuDriver *>(driver);
+      std::string problem = self.sectionProblem(self.device(index), *section);
+      if (!problem.empty())
+        fail(SMELT_UNSUPPORTED, problem);
+    });
+  }
+  static smelt_status_code_t programLoad(void *driver, uint32_t device,
+                                         const smelt_program_t *plan, void **out,
+                                         const char **description, smelt_plugin_error_t *error) {
+    return guard(error, [&] {
+      Program *program = static_cast<GpuDriver *>(driver)->load(device, *plan);
+      *out = program;
+      if (description)
+        *description = program->description.c_str();
+    });
+  }
+  static smelt_status_code_t programRun(void *program, const void *const *inputs,
+                                        void *const *outputs, smelt_plugin_error_t *error) {
+    return guard(error, [&] {
+      Program &self = *static_cast<Program *>(program);
+      self.driver->run(self, inputs, outputs);
+    });
+  }
+  static void programRelease(void *program) {
+    if (auto *self = static_cast<Program *>(program))
+      self->driver->release(self);
+  }
+
+  static constexpr smelt_driver_t driver = {
+      sizeof(smelt_driver_t), Vendor::kName, create,       destroy,     deviceCount,
+      deviceInfo,             libraryCount,  libraryName,  checkSection, programLoad,
+      programRun,             programRelease,
+  };
+  static constexpr smelt_plugin_t plugin = {
+      sizeof(smelt_plugin_t), SMELT_PLUGIN_ABI_MAJOR, SMELT_PLUGIN_ABI_MINOR, Vendor::kName,
+      SMELT_VERSION_STRING,   &driver,
+  };
+};
+
+} // namespace smelt::gpu
+
+#endif // SMELT_BACKENDS_GPU_RUNTIME_GPUDRIVER_H
