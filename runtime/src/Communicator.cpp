@@ -21,6 +21,13 @@ public:
     if (source != destination)
       std::memmove(destination, source, count * smelt::dtypeByteSize(smelt::rawDTypeValue(dtype)));
   }
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  void broadcast(void *, uint64_t, int root) override {
+    if (root != 0)
+      fail(SMELT_INVALID_ARGUMENT, "broadcast from rank " + std::to_string(root) +
+                                       " in a lone process");
+  }
   std::string describe() const override { return "a lone process (" + why_ + ")"; }
 
 private:
@@ -38,7 +45,8 @@ struct OpenMpi {
   int (*commRank)(Handle, int *);
   int (*commSize)(Handle, int *);
   int (*allreduce)(const void *, void *, int, Handle, Handle, Handle);
-  Handle world, f32, f64, i32, i64, sum, prod, min, max;
+  int (*bcast)(void *, int, Handle, int, Handle);
+  Handle world, byte, f32, f64, i32, i64, sum, prod, min, max;
 };
 
 constexpr int kMpiThreadSerialized = 2; // MPI_THREAD_SERIALIZED in Open MPI
@@ -59,7 +67,10 @@ bool resolve(void *library, OpenMpi &mpi, std::string &missing) {
   mpi.allreduce = reinterpret_cast<int (*)(const void *, void *, int, OpenMpi::Handle,
                                            OpenMpi::Handle, OpenMpi::Handle)>(
       find("MPI_Allreduce"));
+  mpi.bcast = reinterpret_cast<int (*)(void *, int, OpenMpi::Handle, int, OpenMpi::Handle)>(
+      find("MPI_Bcast"));
   mpi.world = find("ompi_mpi_comm_world");
+  mpi.byte = find("ompi_mpi_byte");
   mpi.f32 = find("ompi_mpi_float");
   mpi.f64 = find("ompi_mpi_double");
   mpi.i32 = find("ompi_mpi_int32_t");
@@ -142,6 +153,20 @@ public:
       void *to = static_cast<char *>(destination) + done * elementBytes;
       if (mpi_->allreduce(from, to, n, type, op, mpi_->world) != 0)
         fail(SMELT_INTERNAL, "MPI_Allreduce failed");
+    }
+  }
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  void broadcast(void *buffer, uint64_t bytes, int root) override {
+    if (root < 0 || root >= size_)
+      fail(SMELT_INVALID_ARGUMENT, "broadcast from rank " + std::to_string(root) + " of " +
+                                       std::to_string(size_));
+    const uint64_t chunk = uint64_t(1) << 30;
+    for (uint64_t done = 0; done < bytes; done += chunk) {
+      int n = static_cast<int>(std::min<uint64_t>(chunk, bytes - done));
+      if (mpi_->bcast(static_cast<char *>(buffer) + done, n, mpi_->byte, root, mpi_->world) != 0)
+        fail(SMELT_INTERNAL, "MPI_Bcast failed");
     }
   }
 

@@ -29,6 +29,11 @@ public:
   /// Throws Error. Not reentrant: callers serialise collectives.
   virtual void allReduce(const void *source, void *destination, uint64_t count,
                          smelt_dtype_t dtype, smelt_reduction_t reduction) = 0;
+  /// This process's rank and the number of ranks.
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  /// `bytes` at `buffer` from rank `root` to every rank. Throws Error.
+  virtual void broadcast(void *buffer, uint64_t bytes, int root) = 0;
   /// "MPI (Open MPI v4.1.4), rank 0 of 2" or "a lone process (...)".
   virtual std::string describe() const = 0;
 };

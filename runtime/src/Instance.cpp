@@ -63,12 +63,12 @@ smelt_status_code_t hostOpenLibrary(void *context, const char *name,
   return SMELT_OK;
 }
 
-smelt_status_code_t hostAllReduce(void *context, const void *source, void *destination,
-                                  uint64_t count, smelt_dtype_t dtype,
-                                  smelt_reduction_t reduction, smelt_plugin_error_t *error) {
+/// Runs `body` on the instance's communicator, turning errors into a status.
+template <typename Body>
+smelt_status_code_t withCommunicator(void *context, smelt_plugin_error_t *error,
+                                     const char *what, Body body) {
   try {
-    static_cast<InstanceState *>(context)->communicator().allReduce(source, destination, count,
-                                                                   dtype, reduction);
+    body(static_cast<InstanceState *>(context)->communicator());
     return SMELT_OK;
   } catch (const Error &failure) {
     if (error && error->struct_size >= sizeof(smelt_plugin_error_t))
@@ -76,9 +76,32 @@ smelt_status_code_t hostAllReduce(void *context, const void *source, void *desti
     return failure.code();
   } catch (...) {
     if (error && error->struct_size >= sizeof(smelt_plugin_error_t))
-      std::snprintf(error->message, sizeof(error->message), "all-reduce failed");
+      std::snprintf(error->message, sizeof(error->message), "%s failed", what);
     return SMELT_INTERNAL;
   }
+}
+
+smelt_status_code_t hostJob(void *context, int32_t *rank, int32_t *size,
+                            smelt_plugin_error_t *error) {
+  return withCommunicator(context, error, "job", [&](Communicator &communicator) {
+    *rank = communicator.rank();
+    *size = communicator.size();
+  });
+}
+
+smelt_status_code_t hostBroadcast(void *context, void *buffer, uint64_t bytes, int32_t root,
+                                  smelt_plugin_error_t *error) {
+  return withCommunicator(context, error, "broadcast", [&](Communicator &communicator) {
+    communicator.broadcast(buffer, bytes, root);
+  });
+}
+
+smelt_status_code_t hostAllReduce(void *context, const void *source, void *destination,
+                                  uint64_t count, smelt_dtype_t dtype,
+                                  smelt_reduction_t reduction, smelt_plugin_error_t *error) {
+  return withCommunicator(context, error, "all-reduce", [&](Communicator &communicator) {
+    communicator.allReduce(source, destination, count, dtype, reduction);
+  });
 }
 
 //===--------------------------------------------------- plugin discovery ===//
@@ -155,6 +178,8 @@ InstanceState::InstanceState(int32_t requestedThreads, uint32_t flags,
   host_.parallel_for = hostParallelFor;
   host_.open_library = hostOpenLibrary;
   host_.all_reduce = hostAllReduce;
+  host_.job = hostJob;
+  host_.broadcast = hostBroadcast;
 
   try {
     for (const smelt_plugin_t *plugin : builtinPlugins())

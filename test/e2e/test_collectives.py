@@ -37,9 +37,6 @@ def rank_input(rank):
 
 @pytest.mark.parametrize("reduction", ["sum", "max"])
 def test_all_reduce_across_two_mpi_ranks(tmp_path, smelt, reduction):
-    mpirun = shutil.which("mpirun")
-    if not mpirun:
-        pytest.skip("mpirun not found (install openmpi-bin: scripts/install-deps.sh)")
     model = tmp_path / "all_reduce.onnx"
     artifact = tmp_path / "all_reduce.smelt"
     all_reduce_model(str(model), reduction)
@@ -48,15 +45,10 @@ def test_all_reduce_across_two_mpi_ranks(tmp_path, smelt, reduction):
     for rank in range(RANKS):
         np.save(tmp_path / f"x{rank}.npy", rank_input(rank))
 
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-               OMPI_MCA_rmaps_base_oversubscribe="1")
     # Each rank reads its own input: the launcher tells it its rank.
     script = (f'r=$OMPI_COMM_WORLD_RANK; exec "{smelt_binary()}" run "{artifact}" -v '
               f'--input=@"{tmp_path}"/x$r.npy --output=@"{tmp_path}"/y$r.npy')
-    result = subprocess.run(
-        [mpirun, "-np", str(RANKS), "--mca", "btl", "self,tcp", "--mca", "btl_tcp_if_include",
-         "lo", "--mca", "oob_tcp_if_include", "lo", "sh", "-c", script],
-        capture_output=True, text=True, timeout=300, env=env)
+    result = mpirun_two_ranks(script)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"collectives: MPI (Open MPI" in result.stderr, result.stderr
     assert f"rank 1 of {RANKS}" in result.stderr
@@ -68,6 +60,33 @@ def test_all_reduce_across_two_mpi_ranks(tmp_path, smelt, reduction):
         got = np.load(tmp_path / f"y{rank}.npy")
         # f32 sums of two values in either order are exact to 1 ulp.
         np.testing.assert_allclose(got, expected, rtol=1e-6, atol=0)
+
+
+def mpirun_two_ranks(script):
+    mpirun = shutil.which("mpirun")
+    if not mpirun:
+        pytest.skip("mpirun not found (install openmpi-bin: scripts/install-deps.sh)")
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_rmaps_base_oversubscribe="1")
+    return subprocess.run(
+        [mpirun, "-np", str(RANKS), "--mca", "btl", "self,tcp", "--mca", "btl_tcp_if_include",
+         "lo", "--mca", "oob_tcp_if_include", "lo", "sh", "-c", script],
+        capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_plugins_get_the_rank_and_a_broadcast_across_two_mpi_ranks(tmp_path):
+    """The host table's job and broadcast (plugin ABI 1.1), which a GPU driver
+    uses to set up NCCL/RCCL: a test plugin asks for its rank and receives
+    rank 0's broadcast under mpirun, and names its device after both."""
+    plugin = os.path.join(os.environ["SMELT_BUILD_DIR"], "test", "unit", "runtime", "plugins",
+                          "libsmelt_plugin_test_job.so")
+    if not os.path.exists(plugin):
+        pytest.skip("the test plugins are not built")
+    result = mpirun_two_ranks(f'exec "{smelt_binary()}" devices --plugin="{plugin}"')
+    assert result.returncode == 0, result.stdout + result.stderr
+    for rank in range(RANKS):
+        assert f"rank {rank} of {RANKS} got 'hello from rank 0 of {RANKS}'" in result.stdout, \
+            result.stdout
 
 
 def test_all_reduce_in_one_process_is_the_identity(tmp_path, smelt):

@@ -9,7 +9,7 @@ one), wavefronts of 64, workgroups of exactly 256 and at most 64 KiB of
 LDS. Kernels that need the device library (sin, atan) link ocml for both
 chips and leave no undefined symbol. A fat artifact (cpu + cuda + rocm)
 runs its CPU plan where no GPU exists; the HIP driver says why it did not
-start.
+start. Plans name rocBLAS for GEMMs and MIOpen for convolutions.
 
 On a machine with an AMD GPU: the models run on rocm:0 and match PyTorch
 (fp32; the tolerances of test_cuda.py). These skip with a message where
@@ -114,6 +114,20 @@ def test_code_object_matches_the_plan(smelt, tmp_path, name, model, example, rto
     # Smelt's own reading of it, written next to it, agrees.
     report = (dump / "code-object.txt").read_text()
     assert report.startswith(f"code object v5 for {chip}, {len(kernels)} kernels")
+
+
+def test_plans_offer_rocblas_and_miopen(smelt):
+    """GEMMs name rocBLAS and convolutions (with their bias/residual/relu
+    epilogue) MIOpen, each with the generated kernel as the fallback; the
+    HIP driver binds whichever the host finds at load time."""
+    model = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "mnist_cnn.onnx")
+    code, out, err = smelt("compile", model, "--target=rocm", "--emit=plan", "--quiet")
+    assert code == 0, err
+    convs = re.findall(r'plan\.call "conv2d".*candidates = \["MIOpen", @(\w+)\]', out)
+    gemms = re.findall(r'plan\.call "gemm".*candidates = \["rocBLAS", @(\w+)\]', out)
+    assert len(convs) == 2 and len(gemms) == 2, out
+    # No pooling calls on GPUs (generated kernels), unlike the CPU's oneDNN.
+    assert '"pool2d"' not in out
 
 
 @pytest.mark.parametrize("chip", ["gfx90a", "gfx942"])

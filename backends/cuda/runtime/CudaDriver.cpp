@@ -85,7 +85,7 @@ public:
 
   explicit CudaDriver(const smelt_host_t &host) : GpuDriver(host) {}
   ~CudaDriver() override {
-    trimCache();
+    releaseDeviceResources();
     for (Device &device : devices_)
       if (device.context)
         api_.cuDevicePrimaryCtxRelease(device.handle);
@@ -133,7 +133,9 @@ public:
       if (cublas->bind(library.handle))
         blas_ = std::move(cublas);
     }
-    collectives = "staged through host memory (NCCL is not bound yet)";
+    collectiveLibrary_ = "NCCL";
+    if (host_.open_library(host_.context, "NCCL", &library) == SMELT_OK && library.handle)
+      ccl_ = gpu::Nccl::bind(library.handle, "NCCL");
   }
 
   void makeCurrent(Device &device) override {

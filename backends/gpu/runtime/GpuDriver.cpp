@@ -2,6 +2,7 @@
 #include "backends/gpu/runtime/GpuDriver.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -28,21 +29,29 @@ uint64_t sizeClass(uint64_t bytes) {
 }
 
 /// What command `c` of `plan` is, for the profile.
-std::string commandLabel(const Program &program, const char *blas, uint32_t c) {
+std::string commandLabel(const Program &program, const char *blas, const char *dnn,
+                         uint32_t c) {
   const smelt_program_command_t &command = program.plan->commands[c];
   switch (command.kind) {
   case SMELT_COMMAND_LAUNCH: {
     const smelt_program_kernel_t &kernel = program.plan->kernels[command.kernel];
     std::string label = std::string(kernel.symbol) + " (" + kernel.description + ")";
-    return program.blasGemm[c] ? "gemm through " + std::string(blas) + ", else " + label : label;
+    if (program.blasGemm[c])
+      return "gemm through " + std::string(blas) + ", else " + label;
+    if (program.dnnConv[c])
+      return "conv2d through " + std::string(dnn) + ", else " + label;
+    return label;
   }
   case SMELT_COMMAND_COPY: return "copy of " + std::to_string(command.size) + " bytes";
-  case SMELT_COMMAND_ALL_REDUCE: return "all-reduce (through host memory)";
+  case SMELT_COMMAND_ALL_REDUCE:
+    return program.loneRank       ? "all-reduce (a device copy: one rank)"
+           : program.communicator ? "all-reduce (through the collectives library)"
+                                  : "all-reduce (through host memory)";
   }
   return "?";
 }
 
-void printProfile(const Program &program, const char *blas) {
+void printProfile(const Program &program, const char *blas, const char *dnn) {
   if (!program.profile || program.runs == 0)
     return;
   const std::vector<double> &seconds = program.commandSeconds;
@@ -64,7 +73,7 @@ void printProfile(const Program &program, const char *blas) {
     size_t i = order[rank];
     std::fprintf(stderr, "  %9.3f %5.1f%%  %zu %s\n", seconds[i] / runs * 1e3,
                  total > 0 ? 100.0 * seconds[i] / total : 0.0, i,
-                 commandLabel(program, blas, uint32_t(i)).c_str());
+                 commandLabel(program, blas, dnn, uint32_t(i)).c_str());
   }
   if (order.size() > lines)
     std::fprintf(stderr, "  ... %zu more (SMELT_PROFILE=all lists every command)\n",
@@ -217,7 +226,16 @@ Program *GpuDriver::load(uint32_t deviceIndex, const smelt_program_t &plan) {
                              (blas_ ? "" : " (no BLAS library found)")
                        : "") +
         "\n";
-  program->description += "collectives: " + collectives + "\n";
+  bindConvolutions(*program);
+  bool allReduces = false;
+  for (uint32_t c = 0; c < plan.command_count; ++c)
+    allReduces |= plan.commands[c].kind == SMELT_COMMAND_ALL_REDUCE;
+  if (allReduces) {
+    Collectives &collectives = collectivesFor(dev);
+    program->loneRank = collectives.lone;
+    program->communicator = collectives.communicator;
+    program->description += "collectives: " + collectives.description + "\n";
+  }
   if (const char *profile = std::getenv("SMELT_PROFILE"); profile && *profile &&
                                                           std::strcmp(profile, "0") != 0) {
     program->profile = true;
@@ -225,6 +243,109 @@ Program *GpuDriver::load(uint32_t deviceIndex, const smelt_program_t &plan) {
     program->commandSeconds.assign(plan.command_count, 0);
   }
   return program.release();
+}
+
+GpuDriver::Collectives &GpuDriver::collectivesFor(Device &device) {
+  Collectives &state = collectives_[device.handle];
+  if (state.decided)
+    return state;
+  const std::string staged = "staged through host memory";
+  if (host_.struct_size < offsetof(smelt_host_t, broadcast) + sizeof(host_.broadcast)) {
+    state.decided = true;
+    state.description = staged + " (the runtime's host table predates plugin ABI 1.1)";
+    return state;
+  }
+  smelt_plugin_error_t error{};
+  error.struct_size = sizeof(error);
+  int32_t rank = 0, size = 1;
+  if (smelt_status_code_t code = host_.job(host_.context, &rank, &size, &error); code != SMELT_OK)
+    fail(code, std::string("collectives: ") + error.message);
+  if (size <= 1) {
+    state.decided = state.lone = true;
+    state.description = "a copy on the device (a lone process)";
+    return state;
+  }
+  // Every rank must take the same path: agree on whether all have the
+  // library before any sets up a communicator.
+  int32_t everyone = ccl_ ? 1 : 0;
+  if (smelt_status_code_t code = host_.all_reduce(host_.context, &everyone, &everyone, 1,
+                                                  SMELT_I32, SMELT_REDUCE_MIN, &error);
+      code != SMELT_OK)
+    fail(code, std::string("collectives: ") + error.message);
+  state.decided = true;
+  if (!everyone) {
+    state.description = staged + " (" +
+                        (ccl_ ? "another rank has no " : "no ") + collectiveLibrary_ + ")";
+    return state;
+  }
+  state.communicator = ccl_->communicator(host_, rank, size);
+  state.description = collectiveLibrary_ + ", rank " + std::to_string(rank) + " of " +
+                      std::to_string(size) + " (" + staged + " for types " +
+                      collectiveLibrary_ + " lacks)";
+  return state;
+}
+
+void GpuDriver::releaseDeviceResources() {
+  for (auto &[handle, state] : collectives_)
+    if (state.communicator && ccl_) {
+      ccl_->destroy(state.communicator);
+      state.communicator = nullptr;
+    }
+  trimCache();
+}
+
+void GpuDriver::bindConvolutions(Program &program) {
+  const smelt_program_t &plan = *program.plan;
+  program.dnnConv.assign(plan.command_count, nullptr);
+  int convs = 0, bound = 0;
+  std::string refusals;
+  void *handle = nullptr;
+  for (uint32_t c = 0; c < plan.command_count; ++c) {
+    const smelt_program_command_t &command = plan.commands[c];
+    if (command.kind != SMELT_COMMAND_LAUNCH || !command.library_op ||
+        std::strcmp(command.library_op, "conv2d") != 0)
+      continue;
+    ++convs;
+    bool wanted = false;
+    for (uint32_t l = 0; l < command.library_count; ++l)
+      wanted |= dnn_ && std::strcmp(command.libraries[l], dnn_->name()) == 0;
+    if (!wanted || command.library_param_count != 21)
+      continue;
+    if (!handle)
+      handle = dnn_->create(nullptr); // preparing only; runs use their lane's
+    std::string why;
+    void *prepared = nullptr;
+    try {
+      prepared = dnn_->prepare(handle, command.library_params, why);
+    } catch (...) {
+      dnn_->destroy(handle);
+      throw;
+    }
+    if (!prepared) {
+      refusals += "\n  kernel " + std::to_string(command.kernel) + " '" +
+                  plan.kernels[command.kernel].symbol + "': generated kernel (" + why + ")";
+      continue;
+    }
+    program.dnnConv[c] = prepared;
+    ++bound;
+    const int64_t *p = command.library_params;
+    program.dnnWorkspace = std::max(program.dnnWorkspace, dnn_->workspaceBytes(prepared));
+    if (p[19])
+      program.dnnTemporary =
+          std::max<uint64_t>(program.dnnTemporary, uint64_t(p[0]) * p[4] * p[7] * p[8] * 4);
+    refusals += "\n  kernel " + std::to_string(command.kernel) + " '" +
+                plan.kernels[command.kernel].symbol + "': " + dnn_->name() + " " +
+                dnn_->describe(prepared);
+  }
+  if (handle)
+    dnn_->destroy(handle);
+  if (convs > 0)
+    program.description +=
+        "conv2d: " + std::to_string(bound) + " of " + std::to_string(convs) +
+        (bound ? std::string(" through ") + dnn_->name() + " (" + dnn_->entryPoint() + ")"
+               : std::string(" as generated kernels") +
+                     (dnn_ ? "" : " (no convolution library found)")) +
+        refusals + "\n";
 }
 
 Lane GpuDriver::acquireLane(Program &program) {
@@ -238,13 +359,16 @@ Lane GpuDriver::acquireLane(Program &program) {
   }
   Lane lane;
   lane.stream = createStream();
-  if (blas_) {
-    try {
+  try {
+    if (blas_)
       lane.blas = blas_->create(lane.stream);
-    } catch (...) {
-      destroyStream(lane.stream);
-      throw;
-    }
+    if (dnn_)
+      lane.dnn = dnn_->create(lane.stream);
+  } catch (...) {
+    if (lane.blas)
+      blas_->destroy(lane.blas);
+    destroyStream(lane.stream);
+    throw;
   }
   std::lock_guard<std::mutex> lock(program.lanesMutex);
   program.allLanes.push_back(lane);
@@ -292,6 +416,8 @@ void GpuDriver::run(Program &program, const void *const *inputs, void *const *ou
       out[o] = take(program.outputBytes[o]);
     DevicePtr arena = plan.arena_size ? take(plan.arena_size) : 0;
     DevicePtr scratch = program.scratchBytes ? take(program.scratchBytes) : 0;
+    DevicePtr dnnWorkspace = program.dnnWorkspace ? take(program.dnnWorkspace) : 0;
+    DevicePtr dnnTemporary = program.dnnTemporary ? take(program.dnnTemporary) : 0;
 
     std::vector<DevicePtr> pointers(plan.buffer_count);
     for (uint32_t b = 0; b < plan.buffer_count; ++b) {
@@ -326,6 +452,20 @@ void GpuDriver::run(Program &program, const void *const *inputs, void *const *ou
                        reinterpret_cast<float *>(pointers[command.args[2]]));
           break;
         }
+        if (program.dnnConv[c]) {
+          // input, weight, [bias], [residual], output
+          const int64_t *p = command.library_params;
+          auto buffer = [&](uint32_t i) {
+            return reinterpret_cast<float *>(pointers[command.library_args[i]]);
+          };
+          uint32_t next = 2;
+          const float *bias = p[18] ? buffer(next++) : nullptr;
+          const float *residual = p[19] ? buffer(next++) : nullptr;
+          dnn_->run(lane.dnn, program.dnnConv[c], buffer(0), buffer(1), bias, residual,
+                    buffer(next), reinterpret_cast<float *>(dnnTemporary),
+                    reinterpret_cast<void *>(dnnWorkspace));
+          break;
+        }
         const Kernel &kernel = program.kernels[command.kernel];
         arguments.assign(command.arg_count, 0);
         for (uint32_t a = 0; a < command.arg_count; ++a)
@@ -345,11 +485,24 @@ void GpuDriver::run(Program &program, const void *const *inputs, void *const *ou
                        lane.stream);
         break;
       case SMELT_COMMAND_ALL_REDUCE: {
-        // Through host memory and the host's communicator.
         static const size_t widths[] = {4, 8, 2, 2, 1, 2, 4, 8, 1, 2, 4, 8, 1};
         size_t width = size_t(command.dtype) < sizeof(widths) / sizeof(widths[0])
                            ? widths[command.dtype]
                            : 4;
+        if (program.loneRank) {
+          // One rank: the reduction of one value is that value.
+          if (pointers[command.destination] != pointers[command.source])
+            copyOnDevice(pointers[command.destination], pointers[command.source],
+                         command.count * width, lane.stream);
+          break;
+        }
+        if (program.communicator && Nccl::supports(command.dtype, command.reduction)) {
+          ccl_->allReduce(reinterpret_cast<const void *>(pointers[command.source]),
+                          reinterpret_cast<void *>(pointers[command.destination]), command.count,
+                          command.dtype, command.reduction, program.communicator, lane.stream);
+          break;
+        }
+        // Through host memory and the host's communicator.
         std::vector<uint8_t> staging(command.count * width);
         copyToHost(staging.data(), pointers[command.source], staging.size(), lane.stream,
                    "staging an all-reduce");
@@ -395,13 +548,18 @@ void GpuDriver::run(Program &program, const void *const *inputs, void *const *ou
 void GpuDriver::release(Program *program) {
   if (!program)
     return;
-  printProfile(*program, blas_ ? blas_->name() : "");
+  printProfile(*program, blas_ ? blas_->name() : "", dnn_ ? dnn_->name() : "");
   makeCurrent(*program->device);
   for (Lane &lane : program->allLanes) {
     if (lane.blas)
       blas_->destroy(lane.blas);
+    if (lane.dnn)
+      dnn_->destroy(lane.dnn);
     destroyStream(lane.stream);
   }
+  for (void *prepared : program->dnnConv)
+    if (prepared)
+      dnn_->release(prepared);
   if (program->constants)
     freeMemory(program->constants);
   if (program->module)

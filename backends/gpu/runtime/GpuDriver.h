@@ -2,13 +2,17 @@
 //
 // Both GPU driver plugins run a plan the same way; they differ in the vendor
 // API underneath (CUDA driver API, HIP module API) and the BLAS they bind
-// (cuBLAS, rocBLAS). GpuDriver holds the shared part: per program the
+// (cuBLAS, rocBLAS) and convolution library (MIOpen). GpuDriver holds the shared part: per program the
 // module, the kernels' functions and block sizes (from the code), the
 // dynamic shared memory and device scratch the compiler published as module
 // globals, the constants copied to device memory once, and which gemm calls
-// go to the vendor BLAS; per run a lane (stream + BLAS handle) and device
+// go to the vendor BLAS and which conv2d calls to its convolution library
+// (prepared once: descriptors, algorithm, workspace); per run a lane (stream + BLAS handle) and device
 // buffers from a caching allocator, inputs copied in, the commands issued in
-// order, outputs copied back; SMELT_PROFILE's device-time profile. A vendor
+// order, outputs copied back; all-reduces through NCCL/RCCL between ranks
+// (set up with the host's job and broadcast), a device copy in a lone
+// process, or staged through host memory; SMELT_PROFILE's device-time
+// profile. A vendor
 // subclass implements the pure virtual functions.
 //
 // Compiled into each plugin (a static library with hidden symbols), never
@@ -18,6 +22,7 @@
 #ifndef SMELT_BACKENDS_GPU_RUNTIME_GPUDRIVER_H
 #define SMELT_BACKENDS_GPU_RUNTIME_GPUDRIVER_H
 
+#include "backends/gpu/runtime/Nccl.h"
 #include "smelt/plugin.h"
 
 #include <cstdint>
@@ -85,6 +90,32 @@ public:
                      const float *a, const float *b, int64_t strideB, float *c) = 0;
 };
 
+/// Convolutions through a vendor library (MIOpen, cuDNN), one handle per
+/// stream, for the plan's conv2d library calls (smelt/plugin.h's params).
+class Dnn {
+public:
+  virtual ~Dnn() = default;
+  virtual const char *name() const = 0;       // "MIOpen", as the host knows it
+  virtual const char *entryPoint() const = 0; // for the load description
+  virtual void *create(Stream stream) = 0;    // fails with a message
+  virtual void destroy(void *handle) = 0;
+  /// What the library will run for one conv2d (descriptors, the algorithm
+  /// chosen, its workspace), prepared with `handle` at load time; null with
+  /// `why` set when the library does not take these params.
+  virtual void *prepare(void *handle, const int64_t *params, std::string &why) = 0;
+  virtual uint64_t workspaceBytes(const void *prepared) const = 0;
+  /// "solution 71 (implicit GEMM)", for the load description.
+  virtual std::string describe(const void *prepared) const = 0;
+  virtual void release(void *prepared) = 0;
+  /// y = relu?(conv(x, w) + bias + residual) on the handle's stream. `bias`
+  /// and `residual` are null when absent; the residual may be y itself, so
+  /// the convolution goes to `temporary` (N*K*OH*OW floats) first when there
+  /// is one. `workspace` has workspaceBytes(prepared).
+  virtual void run(void *handle, const void *prepared, const float *x, const float *w,
+                   const float *bias, const float *residual, float *y, float *temporary,
+                   void *workspace) = 0;
+};
+
 struct Kernel {
   Function function = nullptr;
   unsigned block = 256;
@@ -96,10 +127,12 @@ struct Kernel {
   uint64_t scratchBytes = 0;
 };
 
-/// A stream and the BLAS handle bound to it; one run uses one at a time.
+/// A stream and the library handles bound to it; one run uses one at a
+/// time.
 struct Lane {
   Stream stream = nullptr;
   void *blas = nullptr;
+  void *dnn = nullptr;
 };
 
 class GpuDriver;
@@ -112,6 +145,15 @@ struct Program {
   std::vector<Kernel> kernels;
   /// Per command: whether it is a gemm bound to the vendor BLAS.
   std::vector<bool> blasGemm;
+  /// Per command: the convolution the vendor DNN library runs (null: none).
+  std::vector<void *> dnnConv;
+  /// Per run, for the bound convolutions: the largest workspace, and room
+  /// for one output of those with a residual.
+  uint64_t dnnWorkspace = 0, dnnTemporary = 0;
+  /// All-reduce: a device copy in a lone process, else through
+  /// `communicator` (NCCL/RCCL) when set, else staged through host memory.
+  bool loneRank = false;
+  void *communicator = nullptr;
   DevicePtr constants = 0;
   /// The largest scratch of its kernels: one buffer per run, which the
   /// kernels (run in order on the run's stream) take in turn.
@@ -191,17 +233,32 @@ protected:
   std::vector<Device> devices_;
   /// The vendor BLAS when the host found it (else gemms run as kernels).
   std::unique_ptr<Blas> blas_;
-  /// Named in load descriptions ("collectives: ...").
-  std::string collectives = "staged through host memory";
+  /// The vendor convolution library when found (else convs run as kernels).
+  std::unique_ptr<Dnn> dnn_;
+  /// The vendor's collectives library ("NCCL", "RCCL") and its binding when
+  /// the host found it (else all-reduces are staged through host memory).
+  std::string collectiveLibrary_;
+  std::unique_ptr<Nccl> ccl_;
 
-  /// Frees the cached device memory; the vendor's destructor calls it
-  /// (while its API is still usable).
-  void trimCache();
+  /// Frees the cached device memory and the communicators; the vendor's
+  /// destructor calls it (while its API is still usable).
+  void releaseDeviceResources();
 
 private:
+  /// How the all-reduces of plans on one device go, decided at the first
+  /// load of a plan with one (with every rank: it may set up a communicator).
+  struct Collectives {
+    bool decided = false, lone = false;
+    void *communicator = nullptr;
+    std::string description;
+  };
+  Collectives &collectivesFor(Device &device);
+  void trimCache();
   DevicePtr allocate(uint64_t bytes);
   void releaseMemory(DevicePtr pointer, uint64_t bytes);
   template <typename T> bool readGlobal(Module module, const std::string &name, T &value);
+  /// Prepares the plan's conv2d calls that name dnn_'s library.
+  void bindConvolutions(Program &program);
   Lane acquireLane(Program &program);
   void releaseLane(Program &program, Lane lane);
 
@@ -209,6 +266,7 @@ private:
   /// Device memory handed out again after it is freed, in power-of-two
   /// size classes from 256 bytes.
   std::map<uint64_t, std::vector<DevicePtr>> cache_;
+  std::map<int, Collectives> collectives_; // by device handle
 };
 
 /// The plugin's ABI tables for a GpuDriver subclass `Vendor`, which has

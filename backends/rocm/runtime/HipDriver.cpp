@@ -9,8 +9,8 @@
 // object for the device's chip (hipModuleLoadData), workgroup sizes from each
 // kernel's metadata (HIP_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, which is the
 // 256 the compiler required), hipModuleLaunchKernel (HIP fills the hidden
-// kernel arguments itself), and rocBLAS's rocblas_sgemm_strided_batched for
-// gemm calls.
+// kernel arguments itself), rocBLAS's rocblas_sgemm_strided_batched for gemm
+// calls and MIOpen (Miopen.cpp) for conv2d calls.
 //
 // Without libamdhip64, or when hipInit fails (no AMD GPU), the driver does
 // not start and `smelt devices -v` lists it as refused with the reason.
@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/gpu/runtime/GpuDriver.h"
 #include "backends/rocm/runtime/HipApi.h"
+#include "backends/rocm/runtime/Miopen.h"
 
 #include <dlfcn.h>
 #include <unistd.h>
@@ -91,7 +92,7 @@ public:
 
   explicit HipDriver(const smelt_host_t &host) : GpuDriver(host) {}
   ~HipDriver() override {
-    trimCache();
+    releaseDeviceResources();
     // libamdhip64 stays loaded, as HIP requires of a process that used it.
   }
 
@@ -134,7 +135,11 @@ public:
       if (rocblas->bind(library.handle))
         blas_ = std::move(rocblas);
     }
-    collectives = "staged through host memory (RCCL is not bound yet)";
+    if (host_.open_library(host_.context, "MIOpen", &library) == SMELT_OK && library.handle)
+      dnn_ = bindMiopen(library.handle);
+    collectiveLibrary_ = "RCCL";
+    if (host_.open_library(host_.context, "RCCL", &library) == SMELT_OK && library.handle)
+      ccl_ = gpu::Nccl::bind(library.handle, "RCCL");
   }
 
   void makeCurrent(Device &device) override {

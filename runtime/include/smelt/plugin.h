@@ -1,4 +1,4 @@
-/*===- smelt/plugin.h - Smelt plugin ABI (1.0) ------------------*- C -*-===*
+/*===- smelt/plugin.h - Smelt plugin ABI (1.1) ------------------*- C -*-===*
  *
  * A plugin is one shared library that exports one C symbol,
  *
@@ -42,7 +42,7 @@ extern "C" {
 #endif
 
 #define SMELT_PLUGIN_ABI_MAJOR 1
-#define SMELT_PLUGIN_ABI_MINOR 0
+#define SMELT_PLUGIN_ABI_MINOR 1
 #define SMELT_PLUGIN_ENTRY_SYMBOL "smelt_plugin_entry"
 
 #if defined(__GNUC__)
@@ -107,6 +107,15 @@ typedef struct smelt_host_t {
                                     uint64_t count, smelt_dtype_t dtype,
                                     smelt_reduction_t reduction,
                                     smelt_plugin_error_t *error);
+  /* ABI 1.1 (check struct_size). This process's rank and the number of
+   * ranks in the instance's communicator (0 and 1 in a lone process); for a
+   * driver that sets up its own communication library (NCCL, RCCL). */
+  smelt_status_code_t (*job)(void *context, int32_t *rank, int32_t *size,
+                             smelt_plugin_error_t *error);
+  /* ABI 1.1. Sends `bytes` of host memory at `buffer` from rank `root` to
+   * every rank (in place); all ranks call it together. */
+  smelt_status_code_t (*broadcast)(void *context, void *buffer, uint64_t bytes, int32_t root,
+                                   smelt_plugin_error_t *error);
 } smelt_host_t;
 
 /*---------------------------------------------------- a program to run (plan) */

@@ -158,7 +158,7 @@ TEST(Plugins, RefusesAnotherAbiMajorNamingBothVersions) {
   Status status = createInstance(instance, {testPlugin("abi2")});
   EXPECT_EQ(status.code(), SMELT_ABI_MISMATCH);
   EXPECT_THAT(status.message(), HasSubstr("was built for plugin ABI 2.0, but this runtime "
-                                          "implements plugin ABI 1.0"));
+                                          "implements plugin ABI 1.1"));
   EXPECT_EQ(instance.get(), nullptr);
 }
 
@@ -214,6 +214,20 @@ TEST(Plugins, DiscoversThroughSmeltPluginPathAndReportsWhatItRefused) {
   EXPECT_EQ(refused, 6);
   std::vector<std::string> uris = deviceUris(instance.get());
   EXPECT_NE(std::find(uris.begin(), uris.end(), "echo:1"), uris.end());
+}
+
+TEST(Plugins, TheHostTellsTheRankAndBroadcasts) {
+  // A lone process: rank 0 of 1, and the broadcast from rank 0 arrives as is
+  // (two MPI ranks: test/e2e/test_collectives.py).
+  InstancePtr instance(nullptr, smelt_instance_release);
+  Status status = createInstance(instance, {testPlugin("job")});
+  ASSERT_FALSE(status) << status.message();
+  DevicePtr device(nullptr, smelt_device_release);
+  ASSERT_FALSE(openDevice(instance.get(), "job:0", device));
+  smelt_device_info_t info{};
+  info.struct_size = sizeof(info);
+  ASSERT_FALSE(Status(smelt_device_info(device.get(), &info)));
+  EXPECT_STREQ(info.name, "rank 0 of 1 got 'hello from rank 0 of 1'");
 }
 
 TEST(Plugins, RunsThroughAPluginDriver) {

@@ -3,9 +3,12 @@
  *   3 driver table lacks program_run      4 a second driver named "cpu"
  *   5 create() fails                      6 a well-formed "echo" driver whose
  *                                           device accepts target "echo" and
- *                                           copies input 0 to output 0 */
+ *                                           copies input 0 to output 0
+ *   7 the "echo" driver, whose create() asks the host for its rank (job) and
+ *     receives a broadcast from rank 0, and names its device after both */
 #include "smelt/plugin.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +17,7 @@ static void say(smelt_plugin_error_t *error, const char *message) {
 }
 
 static int driver_state;
+static char device_name[128] = "echo device zero";
 
 static smelt_status_code_t create(const smelt_host_t *host, void **out,
                                   smelt_plugin_error_t *error) {
@@ -22,6 +26,24 @@ static smelt_status_code_t create(const smelt_host_t *host, void **out,
   (void)out;
   say(error, "no such hardware here (test)");
   return SMELT_NOT_FOUND;
+#elif TEST_PLUGIN_KIND == 7
+  int32_t rank = -1, size = 0;
+  char text[64] = {0};
+  smelt_status_code_t code;
+  if (host->struct_size < offsetof(smelt_host_t, broadcast) + sizeof(host->broadcast)) {
+    say(error, "the host has no job/broadcast (ABI 1.0)");
+    return SMELT_ABI_MISMATCH;
+  }
+  if ((code = host->job(host->context, &rank, &size, error)) != SMELT_OK)
+    return code;
+  if (rank == 0)
+    snprintf(text, sizeof(text), "hello from rank 0 of %d", (int)size);
+  if ((code = host->broadcast(host->context, text, sizeof(text), 0, error)) != SMELT_OK)
+    return code;
+  snprintf(device_name, sizeof(device_name), "rank %d of %d got '%s'", (int)rank, (int)size,
+           text);
+  *out = &driver_state;
+  return SMELT_OK;
 #else
   (void)error;
   *out = &driver_state;
@@ -37,7 +59,7 @@ static smelt_status_code_t device_info(void *driver, uint32_t device, smelt_devi
                                        smelt_plugin_error_t *error) {
   (void)driver;
   (void)error;
-  out->name = device == 0 ? "echo device zero" : "echo device one";
+  out->name = device == 0 ? device_name : "echo device one";
   out->arch = "echo";
   out->memory_bytes = 1024;
   return SMELT_OK;
@@ -95,6 +117,8 @@ static const smelt_driver_t driver = {
     sizeof(smelt_driver_t),
 #if TEST_PLUGIN_KIND == 4
     "cpu",
+#elif TEST_PLUGIN_KIND == 7
+    "job",
 #else
     "echo",
 #endif
