@@ -201,8 +201,8 @@ private:
   bool libraryCalls;
   /// The calls name NVIDIA's libraries (cuBLAS) instead of the CPU's; no
   /// convolution or pooling call has a CUDA binding yet.
-  /// GPU plans call vendor GEMMs (cuBLAS, rocBLAS) and on AMD GPUs MIOpen's
-  /// convolutions; no pooling calls.
+  /// GPU plans call vendor GEMMs (cuBLAS, rocBLAS) and convolutions (cuDNN,
+  /// MIOpen); no pooling calls.
   bool gpuLibraries, rocmLibraries;
   OpBuilder builder;
   func::FuncOp hostFunc;
@@ -647,8 +647,8 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
       return success();
     }
   }
-  // Convolutions: oneDNN on CPUs, MIOpen on AMD GPUs (none on NVIDIA yet).
-  if (libraryCalls && (!gpuLibraries || rocmLibraries)) {
+  // Convolutions: oneDNN on CPUs, cuDNN on NVIDIA and MIOpen on AMD GPUs.
+  if (libraryCalls) {
     if (conv) {
       // The library's operands by position among the kernel's (the output is
       // the last); an operand the kernel inlined (a splat constant) rules the
@@ -662,8 +662,9 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
       }
       if (positions.size() == conv->operands.size() && root->getNumResults() == 1) {
         positions.push_back(inputs.size());
-        Attribute candidates[] = {builder.getStringAttr(rocmLibraries ? "MIOpen" : "oneDNN"),
-                                  kernelSymbol};
+        Attribute candidates[] = {
+            builder.getStringAttr(rocmLibraries ? "MIOpen" : gpuLibraries ? "cuDNN" : "oneDNN"),
+            kernelSymbol};
         auto call = plan::CallOp::create(builder, loc, "conv2d", hostArguments,
                                          builder.getArrayAttr(candidates));
         call->setAttr("params", builder.getDenseI64ArrayAttr(conv->params));

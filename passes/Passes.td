@@ -46,8 +46,8 @@ def GraphToKernel : Pass<"graph-to-kernel", "mlir::ModuleOp"> {
            "offer vendor-library candidates for plain f32 matmuls">,
     Option<"libraryDevice", "library-device", "std::string", /*default=*/"\"cpu\"",
            "whose vendor libraries the calls name: cpu (oneDNN, OpenBLAS), cuda "
-           "(cuBLAS; convolutions and pooling as generated kernels) or rocm "
-           "(rocBLAS, MIOpen convolutions; pooling as generated kernels)">
+           "(cuBLAS, cuDNN) or rocm (rocBLAS, MIOpen); on GPUs pooling is a "
+           "generated kernel">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",

@@ -26,7 +26,7 @@ struct PipelineOptions {
   /// Offer vendor-library GEMM candidates for plain f32 matmuls.
   bool libraryCalls = true;
   /// Whose vendor libraries the library calls name: "cpu" (oneDNN,
-  /// OpenBLAS), "cuda" (cuBLAS) or "rocm" (rocBLAS, MIOpen).
+  /// OpenBLAS), "cuda" (cuBLAS, cuDNN) or "rocm" (rocBLAS, MIOpen).
   std::string libraryDevice = "cpu";
   /// f32 lanes for register tiling of matmul/conv (0: no register tiling,
   /// -1: the target's vector register).

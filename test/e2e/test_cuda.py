@@ -11,6 +11,7 @@ the BERT-size encoder whose reductions are reassociated across lanes). These
 skip with a message where there is no GPU (CI never has one).
 """
 import os
+import re
 import shutil
 import subprocess
 
@@ -78,6 +79,18 @@ def test_compiles_and_assembles(smelt, tmp_path, name, model, example, rtol, chi
     result = subprocess.run([assembler, f"-arch={chip}", "-O3", "-o", str(tmp_path / "k.cubin"),
                              str(dump / "kernels.ptx")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_plans_offer_cublas_and_cudnn(smelt):
+    """GEMMs name cuBLAS and convolutions (with their epilogue) cuDNN, each
+    with the generated kernel as the fallback."""
+    model = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "mnist_cnn.onnx")
+    code, out, err = smelt("compile", model, "--target=cuda", "--emit=plan", "--quiet")
+    assert code == 0, err
+    convs = re.findall(r'plan\.call "conv2d".*candidates = \["cuDNN", @(\w+)\]', out)
+    gemms = re.findall(r'plan\.call "gemm".*candidates = \["cuBLAS", @(\w+)\]', out)
+    assert len(convs) == 2 and len(gemms) == 2, out
+    assert '"pool2d"' not in out
 
 
 def test_fat_artifact_runs_on_cpu_without_gpu(smelt, tmp_path):

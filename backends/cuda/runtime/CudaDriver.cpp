@@ -6,8 +6,9 @@
 // (backends/gpu/runtime/GpuDriver); here: devices from cuDeviceGet*, the
 // primary context per device, the module (the cubin for the device's sm_XY
 // when the artifact has one, else the PTX, which the driver JIT-compiles),
-// block sizes from each function's `.reqntid`, and cuBLAS's strided batched
-// SGEMM for gemm calls.
+// block sizes from each function's `.reqntid`, cuBLAS's strided batched
+// SGEMM for gemm calls, cuDNN (Cudnn.cpp) for conv2d calls and NCCL for
+// all-reduces between ranks.
 //
 // Without libcuda.so.1 (or when cuInit fails: no GPU, a stub library) the
 // driver does not start, and `smelt devices -v` lists it as refused with the
@@ -15,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cuda/runtime/CudaApi.h"
+#include "backends/cuda/runtime/Cudnn.h"
 #include "backends/gpu/runtime/GpuDriver.h"
 
 #include <dlfcn.h>
@@ -133,6 +135,9 @@ public:
       if (cublas->bind(library.handle))
         blas_ = std::move(cublas);
     }
+    if (host_.open_library(host_.context, "cuDNN", &library) == SMELT_OK && library.handle)
+      dnn_ = bindCudnn(library.handle, [this](DevicePtr to, DevicePtr from, size_t bytes,
+                                              gpu::Stream s) { copyOnDevice(to, from, bytes, s); });
     collectiveLibrary_ = "NCCL";
     if (host_.open_library(host_.context, "NCCL", &library) == SMELT_OK && library.handle)
       ccl_ = gpu::Nccl::bind(library.handle, "NCCL");

@@ -461,7 +461,7 @@ void GpuDriver::run(Program &program, const void *const *inputs, void *const *ou
           uint32_t next = 2;
           const float *bias = p[18] ? buffer(next++) : nullptr;
           const float *residual = p[19] ? buffer(next++) : nullptr;
-          dnn_->run(lane.dnn, program.dnnConv[c], buffer(0), buffer(1), bias, residual,
+          dnn_->run(lane.dnn, lane.stream, program.dnnConv[c], buffer(0), buffer(1), bias, residual,
                     buffer(next), reinterpret_cast<float *>(dnnTemporary),
                     reinterpret_cast<void *>(dnnWorkspace));
           break;

@@ -107,13 +107,13 @@ public:
   /// "solution 71 (implicit GEMM)", for the load description.
   virtual std::string describe(const void *prepared) const = 0;
   virtual void release(void *prepared) = 0;
-  /// y = relu?(conv(x, w) + bias + residual) on the handle's stream. `bias`
+  /// y = relu?(conv(x, w) + bias + residual) on `stream`, the handle's. `bias`
   /// and `residual` are null when absent; the residual may be y itself, so
   /// the convolution goes to `temporary` (N*K*OH*OW floats) first when there
   /// is one. `workspace` has workspaceBytes(prepared).
-  virtual void run(void *handle, const void *prepared, const float *x, const float *w,
-                   const float *bias, const float *residual, float *y, float *temporary,
-                   void *workspace) = 0;
+  virtual void run(void *handle, Stream stream, const void *prepared, const float *x,
+                   const float *w, const float *bias, const float *residual, float *y,
+                   float *temporary, void *workspace) = 0;
 };
 
 struct Kernel {

@@ -211,8 +211,9 @@ public:
     delete q;
   }
 
-  void run(void *handle, const void *prepared, const float *x, const float *w, const float *bias,
-           const float *residual, float *y, float *temporary, void *workspace) override {
+  void run(void *handle, gpu::Stream, const void *prepared, const float *x, const float *w,
+           const float *bias, const float *residual, float *y, float *temporary,
+           void *workspace) override {
     const Prepared &q = *static_cast<const Prepared *>(prepared);
     const float one = 1, zero = 0;
     float *out = q.hasResidual ? temporary : y;
