@@ -20,23 +20,15 @@ import os
 import re
 import subprocess
 
-import numpy as np
 import pytest
 
-from test_cuda import ATOL, MODELS, RTOL, encoder, export
-
-torch = pytest.importorskip("torch")
+from gpu_checks import (MODEL_IDS, MODELS, check_fat_artifact_runs_on_cpu,
+                        check_gpu_only_artifact_is_refused_on_cpu, check_plans_offer,
+                        check_runs_on_gpu, device_of, export)
 
 READELF = "/usr/lib/llvm-22/bin/llvm-readelf"
 NM = "/usr/lib/llvm-22/bin/llvm-nm"
 MACH = {"gfx90a": "gfx90a", "gfx942": "gfx942"}
-
-
-def rocm_device(smelt):
-    """'rocm:0' when the HIP driver found an AMD GPU, else None."""
-    code, out, err = smelt("devices")
-    assert code == 0, err
-    return "rocm:0" if "rocm:0" in out else None
 
 
 def readelf(*args):
@@ -81,7 +73,7 @@ def plan_launches(smelt, onnx_path, chip):
     return launches
 
 
-@pytest.mark.parametrize("name,model,example,rtol", MODELS, ids=[m[0] for m in MODELS])
+@pytest.mark.parametrize("name,model,example,rtol", MODELS, ids=MODEL_IDS)
 @pytest.mark.parametrize("chip", ["gfx90a", "gfx942"])
 def test_code_object_matches_the_plan(smelt, tmp_path, name, model, example, rtol, chip):
     onnx_path = tmp_path / "model.onnx"
@@ -117,17 +109,7 @@ def test_code_object_matches_the_plan(smelt, tmp_path, name, model, example, rto
 
 
 def test_plans_offer_rocblas_and_miopen(smelt):
-    """GEMMs name rocBLAS and convolutions (with their bias/residual/relu
-    epilogue) MIOpen, each with the generated kernel as the fallback; the
-    HIP driver binds whichever the host finds at load time."""
-    model = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "mnist_cnn.onnx")
-    code, out, err = smelt("compile", model, "--target=rocm", "--emit=plan", "--quiet")
-    assert code == 0, err
-    convs = re.findall(r'plan\.call "conv2d".*candidates = \["MIOpen", @(\w+)\]', out)
-    gemms = re.findall(r'plan\.call "gemm".*candidates = \["rocBLAS", @(\w+)\]', out)
-    assert len(convs) == 2 and len(gemms) == 2, out
-    # No pooling calls on GPUs (generated kernels), unlike the CPU's oneDNN.
-    assert '"pool2d"' not in out
+    check_plans_offer(smelt, "rocm", "MIOpen", "rocBLAS")
 
 
 @pytest.mark.parametrize("chip", ["gfx90a", "gfx942"])
@@ -153,50 +135,19 @@ def test_device_library_functions_link(smelt, tmp_path, chip):
 
 
 def test_fat_artifact_runs_on_cpu_without_gpu(smelt, tmp_path):
-    model, example = encoder(), torch.randn(2, 16, 64)
-    expected = export(model, example, tmp_path / "model.onnx")
-    np.save(tmp_path / "x.npy", example.numpy())
     # As issue #8 writes it: cpu first, then the GPUs.
-    code, out, err = smelt("compile", tmp_path / "model.onnx", "--target=cpu",
-                           "--target=cuda:sm_90", "--target=rocm:gfx942", "--target=rocm:gfx90a",
-                           "-o", tmp_path / "fat.smelt", "--quiet")
-    assert code == 0, err
-    code, out, err = smelt("run", tmp_path / "fat.smelt", "--device=cpu", "-v",
-                           f"--input=@{tmp_path / 'x.npy'}", f"--output=@{tmp_path / 'y.npy'}")
-    assert code == 0, err
-    assert "plan 0 of 4 (target 'cpu')" in out + err
-    np.testing.assert_allclose(np.load(tmp_path / "y.npy"), expected, rtol=RTOL, atol=ATOL)
-    if rocm_device(smelt) is None and "cuda:0" not in smelt("devices")[1]:
-        # With no GPU the default device is the CPU, and the CPU plan runs.
-        code, out, err = smelt("run", tmp_path / "fat.smelt", f"--input=@{tmp_path / 'x.npy'}",
-                               f"--output=@{tmp_path / 'z.npy'}")
-        assert code == 0, err
-        np.testing.assert_allclose(np.load(tmp_path / "z.npy"), expected, rtol=RTOL, atol=ATOL)
+    check_fat_artifact_runs_on_cpu(
+        smelt, tmp_path, ["cpu", "cuda:sm_90", "rocm:gfx942", "rocm:gfx90a"], cpu_plan=0)
 
 
 def test_rocm_only_artifact_on_cpu_is_a_clear_error(smelt, tmp_path):
-    model, example = encoder(), torch.randn(2, 16, 64)
-    export(model, example, tmp_path / "model.onnx")
-    np.save(tmp_path / "x.npy", example.numpy())
-    code, out, err = smelt("compile", tmp_path / "model.onnx", "--target=rocm", "-o",
-                           tmp_path / "gpu.smelt", "--quiet")
-    assert code == 0, err
-    code, out, err = smelt("run", tmp_path / "gpu.smelt", "--device=cpu",
-                           f"--input=@{tmp_path / 'x.npy'}", f"--output=@{tmp_path / 'y.npy'}")
-    assert code != 0
-    assert "no plan of this artifact runs on device 'cpu:0'" in err
-    assert "target 'rocm'" in err
-    if rocm_device(smelt) is None:
-        code, out, err = smelt("run", tmp_path / "gpu.smelt", "--device=rocm:0",
-                               f"--input=@{tmp_path / 'x.npy'}")
-        assert code != 0
-        assert "no device 'rocm:0'" in err and "driver 'rocm' failed to start" in err, err
+    check_gpu_only_artifact_is_refused_on_cpu(smelt, tmp_path, "rocm", "rocm")
 
 
 def test_driver_reports_why_it_did_not_start(smelt):
     code, out, err = smelt("devices", "-v")
     assert code == 0, err
-    if "rocm:0" in out:
+    if device_of(smelt, "rocm"):
         pytest.skip("an AMD GPU is present")
     lines = [line for line in out.splitlines() if "driver 'rocm'" in line]
     assert lines, out
@@ -221,17 +172,7 @@ def test_a_library_that_is_not_hip_is_named(smelt, tmp_path):
         assert message in line, line
 
 
-@pytest.mark.parametrize("name,model,example,rtol", MODELS, ids=[m[0] for m in MODELS])
+@pytest.mark.parametrize("name,model,example,rtol", MODELS, ids=MODEL_IDS)
 def test_runs_on_gpu(smelt, tmp_path, name, model, example, rtol):
-    device = rocm_device(smelt)
-    if device is None:
-        pytest.skip("no AMD GPU (the HIP driver did not start: see `smelt devices -v`)")
-    expected = export(model, example, tmp_path / "model.onnx")
-    np.save(tmp_path / "x.npy", example.numpy())
-    code, out, err = smelt("compile", tmp_path / "model.onnx", "--target=rocm:gfx942",
-                           "--target=rocm:gfx90a", "-o", tmp_path / "model.smelt", "--quiet")
-    assert code == 0, err
-    code, out, err = smelt("run", tmp_path / "model.smelt", f"--device={device}", "-v",
-                           f"--input=@{tmp_path / 'x.npy'}", f"--output=@{tmp_path / 'y.npy'}")
-    assert code == 0, err
-    np.testing.assert_allclose(np.load(tmp_path / "y.npy"), expected, rtol=rtol, atol=ATOL)
+    check_runs_on_gpu(smelt, tmp_path, "rocm", ["rocm:gfx942", "rocm:gfx90a"], model, example,
+                      rtol)

@@ -1,10 +1,11 @@
 //===- CudaApi.cpp - Opening libcuda.so.1 and naming its errors -----------===//
 #include "backends/cuda/runtime/CudaApi.h"
 
+#include "backends/gpu/runtime/Symbols.h"
+
 #include <dlfcn.h>
 
 #include <string>
-#include <type_traits>
 
 namespace smelt::cuda {
 
@@ -17,14 +18,7 @@ bool CudaApi::open(const std::string &path, std::string &error) {
             (path.empty() || !reason ? "" : std::string(": ") + reason);
     return false;
   }
-  bool ok = true;
-  auto resolve = [&](auto &pointer, const char *symbol) {
-    pointer = reinterpret_cast<std::remove_reference_t<decltype(pointer)>>(::dlsym(library, symbol));
-    if (!pointer && ok) {
-      ok = false;
-      error = std::string(name) + " has no " + symbol + " (a driver older than CUDA 11?)";
-    }
-  };
+  gpu::Symbols resolve(library);
   resolve(cuInit, "cuInit");
   resolve(cuDriverGetVersion, "cuDriverGetVersion");
   resolve(cuDeviceGetCount, "cuDeviceGetCount");
@@ -56,11 +50,13 @@ bool CudaApi::open(const std::string &path, std::string &error) {
   resolve(cuEventDestroy, "cuEventDestroy_v2");
   resolve(cuGetErrorName, "cuGetErrorName");
   resolve(cuGetErrorString, "cuGetErrorString");
-  if (!ok) {
+  if (!resolve.ok()) {
+    error = std::string(name) + " has no " + resolve.missing() +
+            " (a driver older than CUDA 11?)";
     ::dlclose(library);
     library = nullptr;
   }
-  return ok;
+  return resolve.ok();
 }
 
 std::string CudaApi::describe(CUresult result) const {

@@ -18,6 +18,7 @@
 #include "backends/cuda/runtime/CudaApi.h"
 #include "backends/cuda/runtime/Cudnn.h"
 #include "backends/gpu/runtime/GpuDriver.h"
+#include "backends/gpu/runtime/Symbols.h"
 
 #include <dlfcn.h>
 
@@ -38,11 +39,12 @@ CUstream stream(gpu::Stream s) { return static_cast<CUstream>(s); }
 class Cublas final : public gpu::Blas {
 public:
   bool bind(void *handle) {
-    create_ = reinterpret_cast<decltype(create_)>(::dlsym(handle, "cublasCreate_v2"));
-    destroy_ = reinterpret_cast<decltype(destroy_)>(::dlsym(handle, "cublasDestroy_v2"));
-    setStream_ = reinterpret_cast<decltype(setStream_)>(::dlsym(handle, "cublasSetStream_v2"));
-    sgemm_ = reinterpret_cast<decltype(sgemm_)>(::dlsym(handle, "cublasSgemmStridedBatched"));
-    return create_ && destroy_ && setStream_ && sgemm_;
+    gpu::Symbols resolve(handle);
+    resolve(create_, "cublasCreate_v2");
+    resolve(destroy_, "cublasDestroy_v2");
+    resolve(setStream_, "cublasSetStream_v2");
+    resolve(sgemm_, "cublasSgemmStridedBatched");
+    return resolve.ok();
   }
   const char *name() const override { return "cuBLAS"; }
   const char *entryPoint() const override { return "cublasSgemmStridedBatched"; }

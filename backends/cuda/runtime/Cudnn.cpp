@@ -1,10 +1,8 @@
 //===- Cudnn.cpp - Convolutions through cuDNN -----------------------------===//
 #include "backends/cuda/runtime/Cudnn.h"
-
-#include <dlfcn.h>
+#include "backends/gpu/runtime/Symbols.h"
 
 #include <string>
-#include <type_traits>
 #include <vector>
 
 namespace smelt::cuda {
@@ -72,12 +70,7 @@ struct Api {
   Status (*destroyActivation)(Activation);
 
   bool bind(void *library) {
-    bool ok = true;
-    auto resolve = [&](auto &pointer, const char *symbol) {
-      pointer = reinterpret_cast<std::remove_reference_t<decltype(pointer)>>(
-          ::dlsym(library, symbol));
-      ok &= pointer != nullptr;
-    };
+    gpu::Symbols resolve(library);
     resolve(create, "cudnnCreate");
     resolve(destroy, "cudnnDestroy");
     resolve(setStream, "cudnnSetStream");
@@ -102,7 +95,7 @@ struct Api {
     resolve(setActivation, "cudnnSetActivationDescriptor");
     resolve(activationForward, "cudnnActivationForward");
     resolve(destroyActivation, "cudnnDestroyActivationDescriptor");
-    return ok;
+    return resolve.ok();
   }
 };
 

@@ -2,10 +2,7 @@
 #include "backends/gpu/runtime/Nccl.h"
 
 #include "backends/gpu/runtime/GpuDriver.h"
-
-#include <dlfcn.h>
-
-#include <type_traits>
+#include "backends/gpu/runtime/Symbols.h"
 
 namespace smelt::gpu {
 namespace {
@@ -42,18 +39,13 @@ int ncclOp(smelt_reduction_t reduction) {
 std::unique_ptr<Nccl> Nccl::bind(void *handle, const char *name) {
   auto nccl = std::unique_ptr<Nccl>(new Nccl());
   nccl->name_ = name;
-  bool ok = true;
-  auto resolve = [&](auto &pointer, const char *symbol) {
-    pointer =
-        reinterpret_cast<std::remove_reference_t<decltype(pointer)>>(::dlsym(handle, symbol));
-    ok &= pointer != nullptr;
-  };
+  Symbols resolve(handle);
   resolve(nccl->getUniqueId_, "ncclGetUniqueId");
   resolve(nccl->commInitRank_, "ncclCommInitRank");
   resolve(nccl->commDestroy_, "ncclCommDestroy");
   resolve(nccl->allReduce_, "ncclAllReduce");
   resolve(nccl->errorString_, "ncclGetErrorString");
-  return ok ? std::move(nccl) : nullptr;
+  return resolve.ok() ? std::move(nccl) : nullptr;
 }
 
 void Nccl::check(int result, const char *what) const {

@@ -1,10 +1,11 @@
 //===- HipApi.cpp - Opening libamdhip64 and asking HSA for chip names -----===//
 #include "backends/rocm/runtime/HipApi.h"
 
+#include "backends/gpu/runtime/Symbols.h"
+
 #include <dlfcn.h>
 
 #include <cstring>
-#include <type_traits>
 
 namespace smelt::rocm {
 
@@ -29,14 +30,7 @@ bool HipApi::open(const std::string &override, std::string &error) {
             " not found (no ROCm HIP runtime installed?)" + reasons;
     return false;
   }
-  bool ok = true;
-  auto resolve = [&](auto &pointer, const char *symbol) {
-    pointer = reinterpret_cast<std::remove_reference_t<decltype(pointer)>>(::dlsym(library, symbol));
-    if (!pointer && ok) {
-      ok = false;
-      error = path + " has no " + symbol;
-    }
-  };
+  gpu::Symbols resolve(library);
   resolve(hipInit, "hipInit");
   resolve(hipRuntimeGetVersion, "hipRuntimeGetVersion");
   resolve(hipGetDeviceCount, "hipGetDeviceCount");
@@ -63,11 +57,12 @@ bool HipApi::open(const std::string &override, std::string &error) {
   resolve(hipEventDestroy, "hipEventDestroy");
   resolve(hipGetErrorName, "hipGetErrorName");
   resolve(hipGetErrorString, "hipGetErrorString");
-  if (!ok) {
+  if (!resolve.ok()) {
+    error = path + " has no " + resolve.missing();
     ::dlclose(library);
     library = nullptr;
   }
-  return ok;
+  return resolve.ok();
 }
 
 std::string HipApi::describe(hipError_t result) const {
@@ -107,14 +102,13 @@ std::vector<std::string> hsaGpuAgentNames() {
   if (!library)
     return {};
   Hsa hsa{};
-  hsa.init = reinterpret_cast<decltype(hsa.init)>(::dlsym(library, "hsa_init"));
-  hsa.shutDown = reinterpret_cast<decltype(hsa.shutDown)>(::dlsym(library, "hsa_shut_down"));
-  hsa.iterateAgents =
-      reinterpret_cast<decltype(hsa.iterateAgents)>(::dlsym(library, "hsa_iterate_agents"));
-  hsa.agentInfo = reinterpret_cast<decltype(hsa.agentInfo)>(::dlsym(library, "hsa_agent_get_info"));
+  gpu::Symbols resolve(library);
+  resolve(hsa.init, "hsa_init");
+  resolve(hsa.shutDown, "hsa_shut_down");
+  resolve(hsa.iterateAgents, "hsa_iterate_agents");
+  resolve(hsa.agentInfo, "hsa_agent_get_info");
   std::vector<std::string> names;
-  if (hsa.init && hsa.shutDown && hsa.iterateAgents && hsa.agentInfo &&
-      hsa.init() == HSA_STATUS_SUCCESS) {
+  if (resolve.ok() && hsa.init() == HSA_STATUS_SUCCESS) {
     struct Context {
       Hsa *hsa;
       std::vector<std::string> *names;

@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/gpu/runtime/GpuDriver.h"
+#include "backends/gpu/runtime/Symbols.h"
 #include "backends/rocm/runtime/HipApi.h"
 #include "backends/rocm/runtime/Miopen.h"
 
@@ -40,11 +41,12 @@ void *address(DevicePtr pointer) { return reinterpret_cast<void *>(uintptr_t(poi
 class Rocblas final : public gpu::Blas {
 public:
   bool bind(void *handle) {
-    create_ = reinterpret_cast<decltype(create_)>(::dlsym(handle, "rocblas_create_handle"));
-    destroy_ = reinterpret_cast<decltype(destroy_)>(::dlsym(handle, "rocblas_destroy_handle"));
-    setStream_ = reinterpret_cast<decltype(setStream_)>(::dlsym(handle, "rocblas_set_stream"));
-    sgemm_ = reinterpret_cast<decltype(sgemm_)>(::dlsym(handle, "rocblas_sgemm_strided_batched"));
-    return create_ && destroy_ && setStream_ && sgemm_;
+    gpu::Symbols resolve(handle);
+    resolve(create_, "rocblas_create_handle");
+    resolve(destroy_, "rocblas_destroy_handle");
+    resolve(setStream_, "rocblas_set_stream");
+    resolve(sgemm_, "rocblas_sgemm_strided_batched");
+    return resolve.ok();
   }
   const char *name() const override { return "rocBLAS"; }
   const char *entryPoint() const override { return "rocblas_sgemm_strided_batched"; }

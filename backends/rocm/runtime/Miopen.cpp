@@ -1,10 +1,9 @@
 //===- Miopen.cpp - Convolutions through MIOpen ---------------------------===//
 #include "backends/rocm/runtime/Miopen.h"
 
-#include <dlfcn.h>
+#include "backends/gpu/runtime/Symbols.h"
 
 #include <string>
-#include <type_traits>
 #include <vector>
 
 namespace smelt::rocm {
@@ -68,12 +67,7 @@ struct Api {
   Status (*destroyActivation)(Activation);
 
   bool bind(void *library) {
-    bool ok = true;
-    auto resolve = [&](auto &pointer, const char *symbol) {
-      pointer = reinterpret_cast<std::remove_reference_t<decltype(pointer)>>(
-          ::dlsym(library, symbol));
-      ok &= pointer != nullptr;
-    };
+    gpu::Symbols resolve(library);
     resolve(create, "miopenCreate");
     resolve(destroy, "miopenDestroy");
     resolve(setStream, "miopenSetStream");
@@ -95,7 +89,7 @@ struct Api {
     resolve(setActivation, "miopenSetActivationDescriptor");
     resolve(activationForward, "miopenActivationForward");
     resolve(destroyActivation, "miopenDestroyActivationDescriptor");
-    return ok;
+    return resolve.ok();
   }
 };
 
