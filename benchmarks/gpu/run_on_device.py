@@ -12,6 +12,7 @@ and the bandwidth Smelt reaches against a device-to-device copy's. Prints
 Markdown tables and writes gpu-results.json next to it.
 """
 import argparse
+import glob
 import json
 import math
 import os
@@ -78,7 +79,14 @@ def main():
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
     env = dict(os.environ)
-    env["LD_LIBRARY_PATH"] = os.path.join(HERE, "lib") + ":" + env.get("LD_LIBRARY_PATH", "")
+    # The runner's plugins find cuBLAS, cuDNN and NCCL by soname: where
+    # PyTorch brings its own (pip's nvidia-* packages), use those.
+    library_dirs = [os.path.join(HERE, "lib")]
+    for package in ("cublas", "cudnn", "nccl"):
+        found = glob.glob(os.path.join(os.path.dirname(torch.__file__), "..", "nvidia", package,
+                                       "lib"))
+        library_dirs += [os.path.realpath(d) for d in found]
+    env["LD_LIBRARY_PATH"] = ":".join(library_dirs + [env.get("LD_LIBRARY_PATH", "")])
     runner = os.path.join(HERE, "bin", "smelt-runner")
     devices = subprocess.run([runner, "--help"], capture_output=True, text=True, env=env)
     if devices.returncode != 0:

@@ -99,8 +99,9 @@ cl::opt<std::string> dumpDir(
     "dump-dir",
     cl::desc("Write the IR after import and after every pass (NN-<pass>.mlir) and a fusion "
              "report (fusion-report.md/.json: kernels, the ops each fuses, bytes moved "
-             "fused vs as separate operators) and the CPU code (kernels.ll, kernels.s) "
-             "into this directory"),
+             "fused vs as separate operators) and the generated code (CPU: kernels.ll, "
+             "kernels.s; cuda: kernels.ptx; rocm: kernels.s, kernels.hsaco, "
+             "code-object.txt) into this directory"),
     cl::value_desc("dir"), cl::sub(compileCommand));
 cl::opt<bool> scheduleSearch(
     "schedule-search",

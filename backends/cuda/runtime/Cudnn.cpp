@@ -196,6 +196,7 @@ public:
   uint64_t workspaceBytes(const void *prepared) const override {
     return static_cast<const Prepared *>(prepared)->workspace;
   }
+  uint64_t temporaryBytes(const void *) const override { return 0; }
   std::string describe(const void *prepared) const override {
     return std::string("algorithm ") +
            algorithmName(static_cast<const Prepared *>(prepared)->algorithm);

@@ -298,7 +298,7 @@ void GpuDriver::bindConvolutions(Program &program) {
   const smelt_program_t &plan = *program.plan;
   program.dnnConv.assign(plan.command_count, nullptr);
   int convs = 0, bound = 0;
-  std::string refusals;
+  std::string perKernel; // what each convolution runs as
   void *handle = nullptr;
   for (uint32_t c = 0; c < plan.command_count; ++c) {
     const smelt_program_command_t &command = plan.commands[c];
@@ -322,20 +322,17 @@ void GpuDriver::bindConvolutions(Program &program) {
       throw;
     }
     if (!prepared) {
-      refusals += "\n  kernel " + std::to_string(command.kernel) + " '" +
-                  plan.kernels[command.kernel].symbol + "': generated kernel (" + why + ")";
+      perKernel += "\n  kernel " + std::to_string(command.kernel) + " '" +
+                   plan.kernels[command.kernel].symbol + "': generated kernel (" + why + ")";
       continue;
     }
     program.dnnConv[c] = prepared;
     ++bound;
-    const int64_t *p = command.library_params;
     program.dnnWorkspace = std::max(program.dnnWorkspace, dnn_->workspaceBytes(prepared));
-    if (p[19])
-      program.dnnTemporary =
-          std::max<uint64_t>(program.dnnTemporary, uint64_t(p[0]) * p[4] * p[7] * p[8] * 4);
-    refusals += "\n  kernel " + std::to_string(command.kernel) + " '" +
-                plan.kernels[command.kernel].symbol + "': " + dnn_->name() + " " +
-                dnn_->describe(prepared);
+    program.dnnTemporary = std::max(program.dnnTemporary, dnn_->temporaryBytes(prepared));
+    perKernel += "\n  kernel " + std::to_string(command.kernel) + " '" +
+                 plan.kernels[command.kernel].symbol + "': " + dnn_->name() + " " +
+                 dnn_->describe(prepared);
   }
   if (handle)
     dnn_->destroy(handle);
@@ -345,7 +342,7 @@ void GpuDriver::bindConvolutions(Program &program) {
         (bound ? std::string(" through ") + dnn_->name() + " (" + dnn_->entryPoint() + ")"
                : std::string(" as generated kernels") +
                      (dnn_ ? "" : " (no convolution library found)")) +
-        refusals + "\n";
+        perKernel + "\n";
 }
 
 Lane GpuDriver::acquireLane(Program &program) {
@@ -359,10 +356,14 @@ Lane GpuDriver::acquireLane(Program &program) {
   }
   Lane lane;
   lane.stream = createStream();
+  // Library handles only for the libraries the program calls.
+  auto calls = [](const auto &bound) {
+    return std::any_of(bound.begin(), bound.end(), [](const auto &b) { return bool(b); });
+  };
   try {
-    if (blas_)
+    if (blas_ && calls(program.blasGemm))
       lane.blas = blas_->create(lane.stream);
-    if (dnn_)
+    if (dnn_ && calls(program.dnnConv))
       lane.dnn = dnn_->create(lane.stream);
   } catch (...) {
     if (lane.blas)

@@ -104,13 +104,14 @@ public:
   /// `why` set when the library does not take these params.
   virtual void *prepare(void *handle, const int64_t *params, std::string &why) = 0;
   virtual uint64_t workspaceBytes(const void *prepared) const = 0;
+  /// Bytes of `temporary` run() needs (0: none).
+  virtual uint64_t temporaryBytes(const void *prepared) const = 0;
   /// "solution 71 (implicit GEMM)", for the load description.
   virtual std::string describe(const void *prepared) const = 0;
   virtual void release(void *prepared) = 0;
   /// y = relu?(conv(x, w) + bias + residual) on `stream`, the handle's. `bias`
-  /// and `residual` are null when absent; the residual may be y itself, so
-  /// the convolution goes to `temporary` (N*K*OH*OW floats) first when there
-  /// is one. `workspace` has workspaceBytes(prepared).
+  /// and `residual` are null when absent; the residual may be y itself.
+  /// `workspace` and `temporary` have workspaceBytes and temporaryBytes.
   virtual void run(void *handle, Stream stream, const void *prepared, const float *x,
                    const float *w, const float *bias, const float *residual, float *y,
                    float *temporary, void *workspace) = 0;

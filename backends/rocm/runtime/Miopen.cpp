@@ -100,6 +100,7 @@ struct Prepared {
   Activation relu = nullptr;
   Solution solution{};
   bool hasBias = false, hasResidual = false;
+  uint64_t outputBytes = 0; // of the temporary, when there is a residual
 };
 
 class Miopen final : public gpu::Dnn {
@@ -142,6 +143,7 @@ public:
       tensor(q.y, n, k, oh, ow);
       q.hasBias = p[18] != 0;
       q.hasResidual = p[19] != 0;
+      q.outputBytes = q.hasResidual ? uint64_t(n) * k * oh * ow * sizeof(float) : 0;
       if (q.hasBias)
         tensor(q.bias, 1, k, 1, 1);
       check(api_.createConvolution(&q.convolution), "miopenCreateConvolutionDescriptor");
@@ -193,6 +195,11 @@ public:
 
   uint64_t workspaceBytes(const void *prepared) const override {
     return static_cast<const Prepared *>(prepared)->solution.workspaceSize;
+  }
+  uint64_t temporaryBytes(const void *prepared) const override {
+    // The convolution goes to a temporary when there is a residual, which
+    // may be the output's own buffer.
+    return static_cast<const Prepared *>(prepared)->outputBytes;
   }
   std::string describe(const void *prepared) const override {
     const Solution &solution = static_cast<const Prepared *>(prepared)->solution;
