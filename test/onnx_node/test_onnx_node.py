@@ -35,13 +35,15 @@ def test_node(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", node_tests.discover())
-def test_node_through_the_gpu_lowering(name, tmp_path, monkeypatch):
-    """The same tests with the kernels scheduled for a GPU and lowered by the
-    GPU lowering (backends/gpu) with one-thread blocks, then run on the CPU
-    (SMELT_GPU_LOWERING_ON_CPU=1): the lowering's indexing, vector paths,
-    reduction combiners and group buffers against ONNX's expected outputs,
-    without a GPU. (The split between a block's threads is not exercised.)"""
-    monkeypatch.setenv("SMELT_GPU_LOWERING_ON_CPU", "1")
+@pytest.mark.parametrize("gpu", ["cuda", "rocm"])
+def test_node_through_the_gpu_lowering(name, gpu, tmp_path, monkeypatch):
+    """The same tests with the kernels scheduled for a GPU (sm_90, gfx942) and
+    lowered by the GPU lowering (backends/gpu) with one-thread blocks, then run
+    on the CPU (SMELT_GPU_LOWERING_ON_CPU=cuda or rocm): the lowering's
+    indexing, vector paths, reduction combiners and group buffers against
+    ONNX's expected outputs, without a GPU. (The split between a block's
+    threads is not exercised.)"""
+    monkeypatch.setenv("SMELT_GPU_LOWERING_ON_CPU", gpu)
     status, detail = node_tests.run_test(onnx_runner.smelt_binary(), name, str(tmp_path))
     if name in EXPECTED_FAILURES:
         assert status != "pass", f"{name} passes now: remove it from expected_failures.txt"

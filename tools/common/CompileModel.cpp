@@ -384,6 +384,18 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
     variants.push_back(resolved);
   }
 
+  std::string gpuOnCpu; // SMELT_GPU_LOWERING_ON_CPU: "", "cuda" or "rocm"
+  if (const char *value = std::getenv("SMELT_GPU_LOWERING_ON_CPU"); value && *value &&
+                                                                    std::string(value) != "0") {
+    gpuOnCpu = value;
+    if (gpuOnCpu == "1")
+      gpuOnCpu = "cuda";
+    if (gpuOnCpu != "cuda" && gpuOnCpu != "rocm") {
+      error = "SMELT_GPU_LOWERING_ON_CPU is '" + gpuOnCpu + "'; expected 1 (or cuda), rocm or 0";
+      return false;
+    }
+  }
+
   static std::once_flag passesRegistered;
   std::call_once(passesRegistered, [] { registerAllPasses(); }); // the CPU lowering parses a pipeline
   DialectRegistry registry;
@@ -524,25 +536,26 @@ bool compileModel(const CompileRequest &request, CompileObserver &observer,
       pipelineOptions.vectorWidth = request.vectorWidth;
       pipelineOptions.libraryCalls = request.libraryCalls;
       pipelineOptions.scheduleSearch = request.scheduleSearch;
-      // SMELT_GPU_LOWERING_ON_CPU=1 (tests): a CPU target's kernels are
-      // scheduled as for a GPU and go through the GPU lowering with one-thread
-      // blocks before the CPU backend compiles them (gpu::replaceKernelsWith-
-      // GpuLowering), so the lowering's numerics can be checked without a GPU.
-      const char *onCpu = std::getenv("SMELT_GPU_LOWERING_ON_CPU");
-      const bool gpuLoweringOnCpu =
-          !variant.cuda && !variant.rocm && onCpu && std::string(onCpu) == "1";
+      // SMELT_GPU_LOWERING_ON_CPU=1 or cuda, or rocm (tests): a CPU target's
+      // kernels are scheduled as for that GPU (sm_90, gfx942) and go through
+      // the GPU lowering with one-thread blocks before the CPU backend
+      // compiles them (gpu::replaceKernelsWithGpuLowering), so the lowering's
+      // numerics can be checked without a GPU.
+      const bool gpuLoweringOnCpu = !variant.cuda && !variant.rocm && !gpuOnCpu.empty();
+      const bool asRocm = variant.rocm || (gpuLoweringOnCpu && gpuOnCpu == "rocm");
       if (variant.cuda || variant.rocm || gpuLoweringOnCpu) {
         // No CPU register tiling: the GPU lowering splits each op between
         // the threads of a block.
         pipelineOptions.vectorWidth = 0;
         pipelineOptions.cpuVectorize = false;
-        pipelineOptions.libraryDevice = variant.rocm ? "rocm" : "cuda";
+        pipelineOptions.libraryDevice = asRocm ? "rocm" : "cuda";
         std::string ignored;
-        pipelineOptions.target =
-            variant.rocm ? rocm::describeTarget(variant.amd)
-                         : cuda::describeTarget(variant.cuda
-                                                    ? variant.gpu
-                                                    : *cuda::resolveCudaTarget("sm_90", ignored));
+        if (asRocm)
+          pipelineOptions.target = rocm::describeTarget(
+              variant.rocm ? variant.amd : *rocm::resolveRocmTarget("gfx942", ignored));
+        else
+          pipelineOptions.target = cuda::describeTarget(
+              variant.cuda ? variant.gpu : *cuda::resolveCudaTarget("sm_90", ignored));
       } else {
         pipelineOptions.target = cpu::describeTarget(variant.cpu);
       }
