@@ -95,9 +95,10 @@ void useLlvmMathIntrinsics(Operation *root) {
     if (op->getNumResults() != 1)
       return;
     Type element = getElementTypeOrSelf(op->getResult(0).getType());
-    if ((element.isF32() || element.isF64()) &&
-        isa<math::SqrtOp, math::RsqrtOp, math::RoundEvenOp, math::AbsFOp, math::CopySignOp,
-            math::FmaOp, math::TruncOp>(op))
+    if (((element.isF32() || element.isF64()) &&
+         isa<math::SqrtOp, math::RsqrtOp, math::RoundEvenOp, math::AbsFOp, math::CopySignOp>(
+             op)) ||
+        (isa<FloatType>(element) && isa<math::FmaOp, math::TruncOp>(op)))
       ops.push_back(op);
   });
   for (Operation *op : ops) {

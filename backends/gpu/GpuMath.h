@@ -23,10 +23,10 @@ void scalarizeVectorMath(mlir::Operation *root);
 /// math.ipowi defines.
 void expandIntegerPowers(mlir::Operation *root);
 
-/// sqrt, rsqrt (1/sqrt), round-to-even, fabs, copysign, fma and trunc on
-/// f32/f64 scalars and vectors as the LLVM intrinsics, which the AMDGPU back
-/// end selects as instructions (sqrt correctly rounded), rather than
-/// device-library calls. (floor and ceil: the ROCDL conversion insists on
+/// sqrt, rsqrt (1/sqrt), round-to-even, fabs and copysign on f32/f64
+/// scalars and vectors, and fma and trunc on any floats, as the LLVM
+/// intrinsics, which the NVPTX and AMDGPU back ends select as instructions
+/// (sqrt correctly rounded), rather than device-library calls. (floor and ceil: the ROCDL conversion insists on
 /// ocml for them; ocmlCallsAsLlvmIntrinsics undoes that.)
 void useLlvmMathIntrinsics(mlir::Operation *root);
 

@@ -53,6 +53,19 @@ def any_gpu(smelt):
     return device_of(smelt, "cuda") is not None or device_of(smelt, "rocm") is not None
 
 
+def refusal(smelt, scheme):
+    """The `smelt devices -v` line of the driver that did not start (skips
+    where its GPU is present)."""
+    code, out, err = smelt("devices", "-v")
+    assert code == 0, err
+    if f"{scheme}:0" in out:
+        pytest.skip(f"a {scheme} device is present")
+    lines = [line for line in out.splitlines() if f"driver '{scheme}'" in line]
+    assert lines, out
+    assert "failed to start" in lines[0], lines[0]
+    return lines[0], out
+
+
 def check_fat_artifact_runs_on_cpu(smelt, tmp_path, targets, cpu_plan):
     """A fat artifact of `targets` runs plan `cpu_plan` on the CPU, and is
     what the default device runs where there is no GPU."""

@@ -38,17 +38,16 @@ constexpr const char *kGpuModuleName = "smelt_kernels";
 /// sqrt is the approximate one): sqrt and rsqrt of f32/f64 scalars as
 /// `sqrt.rn`, floor, ceil and round-to-even as `cvt.rmi/rpi/rni`, fabs and
 /// copysign as `abs` and `copysign` (inline PTX; vectors are split into
-/// scalars first), fma and trunc as LLVM intrinsics the NVPTX back end
-/// selects (the conversion leaves those two alone).
+/// scalars first). fma and trunc, which the conversion leaves alone, become
+/// LLVM intrinsics the NVPTX back end selects (gpu::useLlvmMathIntrinsics).
 void useNativeMath(Operation *root) {
   SmallVector<Operation *> ops;
   root->walk([&](Operation *op) {
     Type type = op->getNumResults() == 1 ? op->getResult(0).getType() : Type();
     bool scalarFloat = type && (type.isF32() || type.isF64());
-    if ((isa<math::SqrtOp, math::RsqrtOp, math::FloorOp, math::CeilOp, math::RoundEvenOp,
-             math::AbsFOp, math::CopySignOp>(op) &&
-         scalarFloat) ||
-        isa<math::FmaOp, math::TruncOp>(op))
+    if (isa<math::SqrtOp, math::RsqrtOp, math::FloorOp, math::CeilOp, math::RoundEvenOp,
+            math::AbsFOp, math::CopySignOp>(op) &&
+        scalarFloat)
       ops.push_back(op);
   });
   for (Operation *op : ops) {
@@ -90,13 +89,9 @@ void useNativeMath(Operation *root) {
       result = ptx("cvt.rni", in[0]);
     } else if (isa<math::SqrtOp>(op)) {
       result = sqrt(in[0]);
-    } else if (isa<math::RsqrtOp>(op)) {
+    } else {
       Value one = arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, 1.0));
       result = arith::DivFOp::create(b, loc, one, sqrt(in[0]));
-    } else if (isa<math::FmaOp>(op)) {
-      result = LLVM::FMAOp::create(b, loc, type, in[0], in[1], in[2]);
-    } else {
-      result = LLVM::FTruncOp::create(b, loc, type, in[0]);
     }
     op->getResult(0).replaceAllUsesWith(result);
     op->erase();
@@ -139,6 +134,7 @@ FailureOr<OwningOpRef<ModuleOp>> lower(ModuleOp module, const CudaTarget &target
     gpu::scalarizeVectorMath(container);
     gpu::expandIntegerPowers(container);
     useNativeMath(container);
+    gpu::useLlvmMathIntrinsics(container); // fma and trunc
   };
   lowering.pipeline = "nvvm-attach-target{chip=" + target.chip +
                       " features=+ptx80 O=3},gpu.module(expand-strided-metadata,lower-affine,"

@@ -17,6 +17,7 @@
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/ROCDL/ROCDLToLLVMIRTranslation.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/BinaryFormat/AMDGPUMetadataVerifier.h"
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/BinaryFormat/MsgPackDocument.h"
@@ -387,18 +388,16 @@ FailureOr<RocmCode> compileKernels(ModuleOp module, const RocmTarget &target,
               "ROCM_PATH)";
   // What the plan launches: each kernel.func with its buffers, plus the
   // device scratch when the lowering published one.
+  llvm::StringSet<> globals;
+  (*lowered)->walk([&](LLVM::GlobalOp global) { globals.insert(global.getSymName()); });
   std::vector<LaunchSignature> launches;
   for (auto func : module.getOps<FunctionOpInterface>()) {
     if (func->getName().getStringRef() != "kernel.func")
       continue;
     LaunchSignature launch;
     launch.name = func.getName().str();
-    launch.arguments = int64_t(func.getNumArguments());
-    bool scratch = false;
-    (*lowered)->walk([&](LLVM::GlobalOp global) {
-      scratch |= global.getSymName() == launch.name + "_smelt_global_scratch";
-    });
-    launch.arguments += scratch ? 1 : 0;
+    launch.arguments = int64_t(func.getNumArguments()) +
+                       (globals.contains(launch.name + "_smelt_global_scratch") ? 1 : 0);
     launches.push_back(launch);
   }
 
