@@ -33,6 +33,8 @@ using namespace smelt;
 using smelt::library::convCall;
 using smelt::library::ConvCall;
 using smelt::library::epilogueOfLibraryConv;
+using smelt::library::GemmCall;
+using smelt::library::gemmCall;
 using smelt::library::gemmParameters;
 using smelt::library::poolCall;
 
@@ -184,6 +186,7 @@ public:
                   llvm::StringRef libraryDevice)
       : module(module), graphFunc(graphFunc), fuse(fuse), libraryCalls(libraryCalls),
         gpuLibraries(libraryDevice != "cpu"), rocmLibraries(libraryDevice == "rocm"),
+        gemmEpilogues(libraryDevice != "rocm"),
         builder(module.getContext()) {}
 
   LogicalResult run();
@@ -204,6 +207,9 @@ private:
   /// GPU plans call vendor GEMMs (cuBLAS, rocBLAS) and convolutions (cuDNN,
   /// MIOpen); no pooling calls.
   bool gpuLibraries, rocmLibraries;
+  /// A library GEMM takes a bias row and relu after it (oneDNN's post-ops,
+  /// cuBLASLt's epilogues); rocBLAS has none (hipBLASLt is not bound yet).
+  bool gemmEpilogues;
   OpBuilder builder;
   func::FuncOp hostFunc;
   /// Graph value -> host buffer holding it.
@@ -324,9 +330,12 @@ FailureOr<std::vector<SmallVector<Operation *>>> KernelFormation::formGroups() {
     // matmul a vendor GEMM can compute stays alone when library calls are on:
     // the library beats a generated kernel by more than the epilogue's extra
     // pass over the result costs.
+    // (On CPUs and NVIDIA GPUs the library takes the epilogue too: a bias
+    // row and relu, see below.)
+    bool libraryGemm = libraryCalls && gemmParameters(op).has_value();
     bool fusible = fuse && op->getNumResults() == 1 && !op->getResult(0).use_empty() &&
                    !isa<graph::AllReduceOp>(op) && !lowering::lowersToLoops(op) &&
-                   !(libraryCalls && gemmParameters(op).has_value());
+                   !(libraryGemm && !gemmEpilogues);
     if (fusible) {
       for (OpOperand &use : op->getResult(0).getUses()) {
         Operation *user = use.getOwner();
@@ -367,6 +376,14 @@ FailureOr<std::vector<SmallVector<Operation *>>> KernelFormation::formGroups() {
       SmallVector<Operation *> candidate = {op};
       candidate.append(groups[joined].rbegin(), groups[joined].rend());
       if (!convCall(candidate))
+        joined = -1;
+    }
+    // Likewise a library GEMM joins only an epilogue its library fuses
+    // (bias row, relu: cuBLASLt's, oneDNN's post-ops).
+    if (joined != -1 && libraryGemm) {
+      SmallVector<Operation *> candidate = {op};
+      candidate.append(groups[joined].rbegin(), groups[joined].rend());
+      if (!gemmCall(candidate))
         joined = -1;
     }
     // Likewise a pooling the library computes keeps out a library
@@ -647,28 +664,53 @@ LogicalResult KernelFormation::formKernel(ArrayRef<Operation *> group) {
       return success();
     }
   }
+  // The library's operands by position among the kernel's, then the output
+  // (the kernel's first); none when the kernel inlined one (a splat
+  // constant), which rules the library call out.
+  auto libraryPositions =
+      [&](ArrayRef<Value> operands) -> std::optional<SmallVector<int64_t>> {
+    SmallVector<int64_t> positions;
+    for (Value operand : operands) {
+      auto found = llvm::find(inputs, operand);
+      if (found == inputs.end())
+        return std::nullopt;
+      positions.push_back(found - inputs.begin());
+    }
+    positions.push_back(inputs.size());
+    return positions;
+  };
+  // A GEMM with its epilogue (bias row, relu): oneDNN's matmul with
+  // post-ops (OpenBLAS's sgemm onto the bias rows, then relu) on CPUs,
+  // cuBLASLt on NVIDIA GPUs.
+  if (libraryCalls && gemmEpilogues && group.size() > 1 && outputs.size() == 1) {
+    if (std::optional<GemmCall> gemm = gemmCall(group)) {
+      if (std::optional<SmallVector<int64_t>> positions = libraryPositions(gemm->operands)) {
+        SmallVector<Attribute> candidates;
+        if (gpuLibraries)
+          candidates = {builder.getStringAttr("cuBLASLt"), kernelSymbol};
+        else
+          candidates = {builder.getStringAttr("oneDNN"), builder.getStringAttr("OpenBLAS"),
+                        kernelSymbol};
+        auto call = plan::CallOp::create(builder, loc, "gemm", hostArguments,
+                                         builder.getArrayAttr(candidates));
+        call->setAttr("params", builder.getDenseI64ArrayAttr(gemm->params));
+        call->setAttr("library_args", builder.getDenseI64ArrayAttr(*positions));
+        return success();
+      }
+    }
+  }
   // Convolutions: oneDNN on CPUs, cuDNN on NVIDIA and MIOpen on AMD GPUs.
   if (libraryCalls) {
     if (conv) {
-      // The library's operands by position among the kernel's (the output is
-      // the last); an operand the kernel inlined (a splat constant) rules the
-      // library call out.
-      SmallVector<int64_t> positions;
-      for (Value operand : conv->operands) {
-        auto found = llvm::find(inputs, operand);
-        if (found == inputs.end())
-          break;
-        positions.push_back(found - inputs.begin());
-      }
-      if (positions.size() == conv->operands.size() && root->getNumResults() == 1) {
-        positions.push_back(inputs.size());
+      std::optional<SmallVector<int64_t>> positions = libraryPositions(conv->operands);
+      if (positions && root->getNumResults() == 1) {
         Attribute candidates[] = {
             builder.getStringAttr(rocmLibraries ? "MIOpen" : gpuLibraries ? "cuDNN" : "oneDNN"),
             kernelSymbol};
         auto call = plan::CallOp::create(builder, loc, "conv2d", hostArguments,
                                          builder.getArrayAttr(candidates));
         call->setAttr("params", builder.getDenseI64ArrayAttr(conv->params));
-        call->setAttr("library_args", builder.getDenseI64ArrayAttr(positions));
+        call->setAttr("library_args", builder.getDenseI64ArrayAttr(*positions));
         if (residualInPlace)
           call->setAttr("residual_in_place", builder.getUnitAttr());
         return success();

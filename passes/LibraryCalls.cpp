@@ -8,6 +8,7 @@
 
 #include "dialects/graph/IR/GraphOps.h"
 
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/STLExtras.h"
 
 #include <algorithm>
@@ -15,6 +16,27 @@
 using namespace mlir;
 
 namespace smelt::library {
+
+namespace {
+
+/// A relu of `current` that ends a library epilogue (once): advances
+/// `current` past it.
+bool takeRelu(Operation *op, Value &current, bool &relu) {
+  auto reluOp = dyn_cast<graph::ReluOp>(op);
+  if (!reluOp || relu || reluOp.getInput() != current)
+    return false;
+  relu = true;
+  current = reluOp.getResult();
+  return true;
+}
+
+/// Whether every value of `group` but the last is read only inside it.
+bool intermediatesStayInside(ArrayRef<Operation *> group) {
+  return llvm::all_of(group.drop_back(),
+                      [](Operation *op) { return op->getResult(0).hasOneUse(); });
+}
+
+} // namespace
 
 /// [batch, M, N, K, B's batch stride in elements] for a matmul a library GEMM
 /// can compute: f32, row-major operands [batch..., M, K] x [batch..., K, N]
@@ -50,6 +72,60 @@ std::optional<SmallVector<int64_t>> gemmParameters(Operation *op) {
   return std::nullopt;
 }
 
+/// A group a library GEMM computes with its epilogue: a matmul
+/// gemmParameters takes, then optionally an add of a bias row from outside
+/// the group (f32, N elements, broadcast over the rows: shape [N] or
+/// [1, ..., 1, N], not a splat the kernel would inline), then optionally relu.
+/// Returns the params [batch, M, N, K, B's batch stride, hasBias, relu] and
+/// the library's operands A, B, [bias]; none for a lone matmul (the plain
+/// 5-parameter gemm).
+std::optional<GemmCall> gemmCall(ArrayRef<Operation *> group) {
+  if (group.size() < 2 || group.size() > 3)
+    return std::nullopt;
+  auto matmul = dyn_cast<graph::MatMulOp>(group.front());
+  if (!matmul)
+    return std::nullopt;
+  std::optional<SmallVector<int64_t>> gemm = gemmParameters(matmul);
+  if (!gemm)
+    return std::nullopt;
+  auto output = cast<RankedTensorType>(matmul.getType());
+  const int64_t n = (*gemm)[2];
+  Value current = matmul.getResult(), bias;
+  bool relu = false;
+  for (Operation *op : group.drop_front()) {
+    if (auto add = dyn_cast<graph::AddOp>(op)) {
+      if (bias || relu || add.getType() != output)
+        return std::nullopt;
+      if (add.getLhs() != current && add.getRhs() != current)
+        return std::nullopt;
+      Value other = add.getLhs() == current ? add.getRhs() : add.getLhs();
+      auto type = dyn_cast<RankedTensorType>(other.getType());
+      if (other == current || !type || !type.getElementType().isF32() ||
+          !type.hasStaticShape() || type.getRank() < 1 || type.getRank() > output.getRank() ||
+          type.getShape().back() != n || type.getNumElements() != n ||
+          llvm::is_contained(group, other.getDefiningOp()))
+        return std::nullopt;
+      DenseElementsAttr elements;
+      if (matchPattern(other, m_Constant(&elements)) && elements.isSplat())
+        return std::nullopt;
+      bias = other;
+      current = add.getResult();
+    } else if (!takeRelu(op, current, relu)) {
+      return std::nullopt;
+    }
+  }
+  if (!intermediatesStayInside(group))
+    return std::nullopt;
+  GemmCall call;
+  call.params = *gemm;
+  call.params.push_back(bias ? 1 : 0);
+  call.params.push_back(relu ? 1 : 0);
+  call.operands = {matmul.getLhs(), matmul.getRhs()};
+  if (bias)
+    call.operands.push_back(bias);
+  return call;
+}
+
 /// A group a library convolution computes with its epilogue: conv, then
 /// optionally an add of a tensor from outside the group (residual), then
 /// optionally relu; f32, 2-D, NCHW. Returns the params
@@ -80,19 +156,12 @@ std::optional<ConvCall> convCall(ArrayRef<Operation *> group) {
         return std::nullopt;
       residual = other;
       current = add.getResult();
-    } else if (auto reluOp = dyn_cast<graph::ReluOp>(op)) {
-      if (relu || reluOp.getInput() != current)
-        return std::nullopt;
-      relu = true;
-      current = reluOp.getResult();
-    } else {
+    } else if (!takeRelu(op, current, relu)) {
       return std::nullopt;
     }
   }
-  // Every intermediate must stay inside the group.
-  for (Operation *op : group.drop_back())
-    if (!op->getResult(0).hasOneUse())
-      return std::nullopt;
+  if (!intermediatesStayInside(group))
+    return std::nullopt;
   ArrayRef<int64_t> strides = conv.getStrides(), dilations = conv.getDilations(),
                     pads = conv.getPads();
   ConvCall call;

@@ -20,6 +20,14 @@ namespace smelt::library {
 /// [batch, M, N, K, B's batch stride] of a matmul a library GEMM computes.
 std::optional<llvm::SmallVector<int64_t>> gemmParameters(mlir::Operation *op);
 
+/// A matmul with the epilogue a library GEMM fuses (bias row, relu): the
+/// 7 gemm params and the library's operands (A, B, [bias]).
+struct GemmCall {
+  llvm::SmallVector<int64_t> params;
+  llvm::SmallVector<mlir::Value> operands;
+};
+std::optional<GemmCall> gemmCall(llvm::ArrayRef<mlir::Operation *> group);
+
 /// A convolution with the epilogue a library fuses: the conv2d params and the
 /// library's operands (input, weight, [bias], [residual]).
 struct ConvCall {

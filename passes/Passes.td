@@ -34,7 +34,9 @@ def GraphToKernel : Pass<"graph-to-kernel", "mlir::ModuleOp"> {
     Splat constants consumed by elementwise ops are folded into the kernel.
     With `library-calls`, a kernel that is exactly an f32 matmul becomes a
     `plan.call "gemm"` whose candidates are vendor libraries (oneDNN,
-    OpenBLAS) and, last, the generated kernel; a 2-D f32 convolution with its
+    OpenBLAS) and, last, the generated kernel; a matmul with the add of a
+    bias row and/or relu (on CPUs and NVIDIA GPUs: oneDNN, OpenBLAS,
+    cuBLASLt) becomes one with 7 params and `library_args`; a 2-D f32 convolution with its
     epilogue (bias, residual add, relu) becomes a `plan.call "conv2d"` with
     oneDNN as the candidate (`library_args` gives the library's operands by
     position). The runtime keeps the first candidate available at load time.

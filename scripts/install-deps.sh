@@ -17,6 +17,8 @@ packages=(
   # runtime: threads, artifact index, checksums; oneDNN's headers (the library is
   # dlopen'ed at load time, never linked)
   libtbb-dev libflatbuffers-dev flatbuffers-compiler libssl-dev libdnnl-dev
+  # OpenBLAS, the CPU GEMM after oneDNN (dlopen'ed; the tests run both)
+  libopenblas0
   # tests and reference models
   googletest libgtest-dev python3 python3-numpy python3-pytest python3-torch python3-torchvision
   # LeakSanitizer runtime for the runtime stress test

@@ -353,17 +353,27 @@ bool verifyLibraryCall(const Launch &launch, const Plan &plan,
   auto inRange = [&](int64_t value, int64_t low) { return value >= low && value <= limit; };
   const std::string op = launch.library_op()->str();
   if (op == "gemm") {
-    if (countOf(params) != 5 || countOf(args) != 3)
-      return corrupt(error, where + ": a gemm call needs 3 buffers and 5 parameters");
+    // [batch, M, N, K, strideB] with buffers A, B, C, or with the epilogue
+    // [..., hasBias, relu] and buffers A, B, [bias], C.
+    const uint32_t count = countOf(params);
+    if (count != 5 && count != 7)
+      return corrupt(error, where + ": a gemm call needs 5 or 7 parameters");
     int64_t batch = params->Get(0), m = params->Get(1), n = params->Get(2),
             k = params->Get(3), strideB = params->Get(4);
+    int64_t bias = count == 7 ? params->Get(5) : 0, relu = count == 7 ? params->Get(6) : 0;
     if (!inRange(batch, 1) || !inRange(m, 1) || !inRange(n, 1) || !inRange(k, 1) ||
-        (strideB != 0 && strideB != k * n))
+        (strideB != 0 && strideB != k * n) || (bias != 0 && bias != 1) ||
+        (relu != 0 && relu != 1))
       return corrupt(error, where + ": invalid gemm parameters");
+    const uint32_t expectedArgs = 3 + uint32_t(bias);
+    if (countOf(args) != expectedArgs)
+      return corrupt(error, where + ": a gemm call with these parameters needs " +
+                                str(expectedArgs) + " buffers");
     unsigned __int128 a = (unsigned __int128)batch * m * k * 4,
                       b = (unsigned __int128)(strideB ? batch : 1) * k * n * 4,
                       c = (unsigned __int128)batch * m * n * 4;
-    if (a != bytesOf(0) || b != bytesOf(1) || c != bytesOf(2))
+    if (a != bytesOf(0) || b != bytesOf(1) || (bias && bytesOf(2) != (unsigned __int128)n * 4) ||
+        c != bytesOf(expectedArgs - 1))
       return corrupt(error, where + ": the gemm's shapes disagree with the "
                                 "sizes of its buffers");
     return true;

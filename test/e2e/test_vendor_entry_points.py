@@ -17,6 +17,7 @@ ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 # prefix of the names that library holds)
 CASES = [
     ("cuBLAS", "backends/cuda/runtime/CudaDriver.cpp", "cublas"),
+    ("cuBLASLt", "backends/cuda/runtime/CublasLt.cpp", "cublasLt"),
     ("cuDNN", "backends/cuda/runtime/Cudnn.cpp", "cudnn"),
     ("NCCL", "backends/gpu/runtime/Nccl.cpp", "nccl"),
     ("RCCL", "backends/gpu/runtime/Nccl.cpp", "nccl"),

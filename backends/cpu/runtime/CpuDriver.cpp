@@ -382,10 +382,13 @@ void Program::runStep(const Step &step, std::vector<void *> &pointers,
     if (!failure.empty())
       fail(SMELT_INTERNAL, failure);
   } else if (step.kind == SMELT_COMMAND_LAUNCH && step.launch.library.bound()) {
-    const std::vector<uint32_t> &ids = step.launch.args;
+    const std::vector<uint32_t> &ids = step.launch.libraryArgs; // A, B, [bias], C
+    const smelt::cpu::Gemm &gemm = step.launch.library;
     std::string failure =
-        runGemm(step.launch.library, static_cast<const float *>(pointers[ids[0]]),
-                static_cast<const float *>(pointers[ids[1]]), static_cast<float *>(pointers[ids[2]]));
+        runGemm(gemm, static_cast<const float *>(pointers[ids[0]]),
+                static_cast<const float *>(pointers[ids[1]]),
+                gemm.hasBias ? static_cast<const float *>(pointers[ids[2]]) : nullptr,
+                static_cast<float *>(pointers[ids.back()]));
     if (!failure.empty())
       fail(SMELT_INTERNAL, failure);
   } else if (step.kind == SMELT_COMMAND_LAUNCH) {
@@ -695,9 +698,17 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
                      ")";
         } else if (command.library_op) {
           std::string choice;
+          // A, B, [bias], C: the library's buffers, or the kernel's (a plain
+          // gemm's).
+          if (command.library_arg_count)
+            step.launch.libraryArgs.assign(command.library_args,
+                                           command.library_args + command.library_arg_count);
+          else
+            step.launch.libraryArgs = step.launch.args;
           // A constant B (a layer's weights) can be packed once for the library.
-          const smelt_program_buffer_t *b =
-              command.arg_count == 3 ? &view->buffers[command.args[1]] : nullptr;
+          const smelt_program_buffer_t *b = step.launch.libraryArgs.size() >= 3
+                                                ? &view->buffers[step.launch.libraryArgs[1]]
+                                                : nullptr;
           const float *constantB =
               b && b->kind == SMELT_BUFFER_CONSTANT
                   ? reinterpret_cast<const float *>(
@@ -711,7 +722,8 @@ smelt_status_code_t programLoad(void *state, uint32_t, const smelt_program_t *vi
           described[c] = "  kernel " + std::to_string(command.kernel) + " '" +
                      view->kernels[command.kernel].symbol + "' (" + command.library_op + " " +
                      std::to_string(g.batch) + "x" + std::to_string(g.m) + "x" +
-                     std::to_string(g.n) + "x" + std::to_string(g.k) + ")";
+                     std::to_string(g.n) + "x" + std::to_string(g.k) +
+                     (g.hasBias ? " + bias" : "") + (g.relu ? " + relu" : "") + ")";
         }
       } else if (command.kind == SMELT_COMMAND_COPY) {
         step.copy = {command.source, command.destination, command.size};

@@ -38,7 +38,7 @@ std::unique_ptr<OneDnnPool> bindOneDnnPool(const smelt_host_t &, const int64_t *
   return nullptr;
 }
 
-std::unique_ptr<OneDnnMatmul> bindOneDnnMatmul(const smelt_host_t &, const int64_t *,
+std::unique_ptr<OneDnnMatmul> bindOneDnnMatmul(const smelt_host_t &, const int64_t *, uint32_t,
                                                const float *, std::string &why) {
   why = "this runtime was built without oneDNN's headers (libdnnl-dev)";
   return nullptr;
@@ -563,32 +563,42 @@ public:
       api_->dnnl_memory_destroy(packed_);
   }
 
-  std::string run(const float *a, const float *b, float *c) const override {
+  std::string run(const float *a, const float *b, const float *bias, float *c) const override {
     std::lock_guard<std::mutex> serial(oneDnnCalls()); // see Conv::run
     Execution call(api_, threads_, "matmul");
     if (call.failed())
       return call.finish();
-    call.execute(primitive_, {{DNNL_ARG_SRC, call.wrap(src_, a)},
-                              {DNNL_ARG_WEIGHTS, packed_ ? packed_ : call.wrap(weights_, b)},
-                              {DNNL_ARG_DST, call.wrap(dst_, c)}});
+    std::vector<dnnl_exec_arg_t> args = {
+        {DNNL_ARG_SRC, call.wrap(src_, a)},
+        {DNNL_ARG_WEIGHTS, packed_ ? packed_ : call.wrap(weights_, b)},
+        {DNNL_ARG_DST, call.wrap(dst_, c)}};
+    if (hasBias_)
+      args.push_back({DNNL_ARG_BIAS, call.wrap(bias_, bias)});
+    call.execute(primitive_, std::move(args));
     return call.finish();
   }
 
   const std::string &name() const override { return name_; }
 
   /// Builds the primitive for params [batch, M, N, K, batch stride of B]
-  /// and packs `constantB` when there is one; empty on success, else why not.
-  std::string build(const int64_t *p, const float *constantB) {
+  /// (then [hasBias, relu] when `count` is 7: the bias row and relu as
+  /// oneDNN's bias and eltwise post-op) and packs `constantB` when there is
+  /// one; empty on success, else why not.
+  std::string build(const int64_t *p, uint32_t count, const float *constantB) {
     const int64_t batch = p[0], m = p[1], n = p[2], k = p[3];
+    hasBias_ = count == 7 && p[5] != 0;
+    const bool relu = count == 7 && p[6] != 0;
     const bool batched = batch > 1;
     if (batched && p[4] != k * n)
       return "oneDNN's matmul here takes one B per batch";
     // Row-major operands: [batch,] M x K, K x N, M x N.
-    dnnl_dims_t srcDims = {batch, m, k}, weightDims = {batch, k, n}, dstDims = {batch, m, n};
+    dnnl_dims_t srcDims = {batch, m, k}, weightDims = {batch, k, n}, dstDims = {batch, m, n},
+                biasDims = {1, 1, n};
     const int rank = batched ? 3 : 2;
     const int64_t *src = batched ? srcDims : srcDims + 1;
     const int64_t *weights = batched ? weightDims : weightDims + 1;
     const int64_t *dst = batched ? dstDims : dstDims + 1;
+    const int64_t *biasShape = batched ? biasDims : biasDims + 1;
     const dnnl_format_tag_t rowMajor = batched ? dnnl_abc : dnnl_ab;
     // A constant B may take whatever layout the implementation likes.
     dnnl_memory_desc_t chosenWeights;
@@ -600,19 +610,39 @@ public:
             dnnl_success ||
         api_->dnnl_memory_desc_init_by_tag(&chosenWeights, rank, weights, dnnl_f32,
                                            constantB ? dnnl_format_tag_any : rowMajor) !=
+            dnnl_success ||
+        api_->dnnl_memory_desc_init_by_tag(&bias_, rank, biasShape, dnnl_f32, rowMajor) !=
             dnnl_success)
       return "oneDNN rejected the matrix shapes";
     dnnl_matmul_desc_t desc;
-    if (api_->dnnl_matmul_desc_init(&desc, &src_, &chosenWeights, nullptr, &dst_) !=
-        dnnl_success)
+    if (api_->dnnl_matmul_desc_init(&desc, &src_, &chosenWeights, hasBias_ ? &bias_ : nullptr,
+                                    &dst_) != dnnl_success)
       return "oneDNN rejected the matmul";
+    dnnl_post_ops_t postOps = nullptr;
+    dnnl_primitive_attr_t attr = nullptr;
+    if (relu) {
+      api_->dnnl_post_ops_create(&postOps);
+      api_->dnnl_post_ops_append_eltwise(postOps, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
+      api_->dnnl_primitive_attr_create(&attr);
+      api_->dnnl_primitive_attr_set_post_ops(attr, postOps);
+    }
     dnnl_primitive_desc_t pd = nullptr;
-    if (api_->dnnl_primitive_desc_create(&pd, &desc, nullptr, api_->engine, nullptr) !=
-        dnnl_success)
+    dnnl_status_t created =
+        api_->dnnl_primitive_desc_create(&pd, &desc, attr, api_->engine, nullptr);
+    if (attr)
+      api_->dnnl_primitive_attr_destroy(attr);
+    if (postOps)
+      api_->dnnl_post_ops_destroy(postOps);
+    if (created != dnnl_success)
       return "oneDNN has no implementation for this matmul";
     const char *implementation = nullptr;
     api_->dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &implementation);
-    name_ = "oneDNN " + api_->version + " matmul " + (implementation ? implementation : "?") +
+    std::string epilogue = hasBias_ && relu ? " + bias + relu"
+                           : hasBias_       ? " + bias"
+                           : relu           ? " + relu"
+                                            : "";
+    name_ = "oneDNN " + api_->version + " matmul" + epilogue + " " +
+            (implementation ? implementation : "?") +
             (constantB ? " (weights packed at load)" : "");
     std::string why;
     if (constantB) {
@@ -630,7 +660,8 @@ public:
 private:
   const Api *api_;
   int threads_; // the instance's num_threads
-  dnnl_memory_desc_t src_, weights_, dst_; // row-major
+  dnnl_memory_desc_t src_, weights_, dst_, bias_; // row-major
+  bool hasBias_ = false;
   dnnl_memory_t packed_ = nullptr;         // a constant B in the implementation's layout
   dnnl_primitive_t primitive_ = nullptr;
   std::string name_;
@@ -690,8 +721,9 @@ std::unique_ptr<OneDnnPool> bindOneDnnPool(const smelt_host_t &host, const int64
 }
 
 std::unique_ptr<OneDnnMatmul> bindOneDnnMatmul(const smelt_host_t &host, const int64_t *params,
-                                               const float *constantB, std::string &why) {
-  return bindOp<Matmul>(host, why, params, constantB);
+                                               uint32_t paramCount, const float *constantB,
+                                               std::string &why) {
+  return bindOp<Matmul>(host, why, params, paramCount, constantB);
 }
 
 bool keepInLibraryLayout(const LibraryEdge &edge) {

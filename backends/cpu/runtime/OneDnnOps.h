@@ -54,16 +54,18 @@ public:
   Kind kind() const final { return Kind::Pool; }
 };
 
-/// C = A * B for every batch in one call of oneDNN's matmul primitive; a
+/// C = relu?(A * B + bias row) for every batch in one call of oneDNN's
+/// matmul primitive (the epilogue as its bias and an eltwise post-op); a
 /// constant B (a layer's weights) is packed once at bind time into the
 /// layout the implementation prefers.
 class OneDnnMatmul {
 public:
   virtual ~OneDnnMatmul() = default;
-  /// `b` is ignored when B was packed. Thread-safe. Returns an error
-  /// message, or empty.
-  virtual std::string run(const float *a, const float *b, float *c) const = 0;
-  /// "oneDNN 2.6.3 matmul brg:avx512_core (weights packed at load)".
+  /// `b` is ignored when B was packed, `bias` when the gemm has none.
+  /// Thread-safe. Returns an error message, or empty.
+  virtual std::string run(const float *a, const float *b, const float *bias,
+                          float *c) const = 0;
+  /// "oneDNN 2.6.3 matmul + bias brg:avx512_core (weights packed at load)".
   virtual const std::string &name() const = 0;
 };
 
@@ -97,11 +99,12 @@ std::mutex &oneDnnCalls();
 std::unique_ptr<OneDnnConv> bindOneDnnConv(const smelt_host_t &host, const int64_t *params,
                                            const float *constantWeights, std::string &why);
 
-/// Binds a gemm with `params` (the 5 of smelt/plugin.h); `constantB` (may
-/// be null) lets B be packed once. On failure returns null and says why in
-/// `why`.
+/// Binds a gemm with `params` (the 5 or 7 of smelt/plugin.h); `constantB`
+/// (may be null) lets B be packed once. On failure returns null and says
+/// why in `why`.
 std::unique_ptr<OneDnnMatmul> bindOneDnnMatmul(const smelt_host_t &host, const int64_t *params,
-                                               const float *constantB, std::string &why);
+                                               uint32_t paramCount, const float *constantB,
+                                               std::string &why);
 
 /// Binds a pool2d with `params` (the 17 of smelt/plugin.h), NCHW on both
 /// sides until keepInLibraryLayout says otherwise. On failure returns null

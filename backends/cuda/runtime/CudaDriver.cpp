@@ -7,14 +7,16 @@
 // primary context per device, the module (the cubin for the device's sm_XY
 // when the artifact has one, else the PTX, which the driver JIT-compiles),
 // block sizes from each function's `.reqntid`, cuBLAS's strided batched
-// SGEMM for gemm calls, cuDNN (Cudnn.cpp) for conv2d calls and NCCL for
-// all-reduces between ranks.
+// SGEMM for plain gemm calls, cuBLASLt (CublasLt.cpp) for gemms with an
+// epilogue (bias row, relu), cuDNN (Cudnn.cpp) for conv2d calls and NCCL
+// for all-reduces between ranks.
 //
 // Without libcuda.so.1 (or when cuInit fails: no GPU, a stub library) the
 // driver does not start, and `smelt devices -v` lists it as refused with the
 // reason.
 //
 //===----------------------------------------------------------------------===//
+#include "backends/cuda/runtime/CublasLt.h"
 #include "backends/cuda/runtime/CudaApi.h"
 #include "backends/cuda/runtime/Cudnn.h"
 #include "backends/gpu/runtime/GpuDriver.h"
@@ -137,6 +139,8 @@ public:
       if (cublas->bind(library.handle))
         blas_ = std::move(cublas);
     }
+    if (host_.open_library(host_.context, "cuBLASLt", &library) == SMELT_OK && library.handle)
+      epilogueGemm_ = bindCublasLt(library.handle);
     if (host_.open_library(host_.context, "cuDNN", &library) == SMELT_OK && library.handle)
       dnn_ = bindCudnn(library.handle, [this](DevicePtr to, DevicePtr from, size_t bytes,
                                               gpu::Stream s) { copyOnDevice(to, from, bytes, s); });

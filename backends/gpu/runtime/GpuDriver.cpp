@@ -28,9 +28,23 @@ uint64_t sizeClass(uint64_t bytes) {
   return size;
 }
 
+/// Whether `command` launches a kernel that library op `op` may replace.
+bool isLibraryOp(const smelt_program_command_t &command, const char *op) {
+  return command.kind == SMELT_COMMAND_LAUNCH && command.library_op &&
+         std::strcmp(command.library_op, op) == 0;
+}
+
+/// Whether `command` offers its library op to `library` (null: none found).
+bool offers(const smelt_program_command_t &command, const char *library) {
+  for (uint32_t l = 0; library && l < command.library_count; ++l)
+    if (std::strcmp(command.libraries[l], library) == 0)
+      return true;
+  return false;
+}
+
 /// What command `c` of `plan` is, for the profile.
 std::string commandLabel(const Program &program, const char *blas, const char *dnn,
-                         uint32_t c) {
+                         const char *epilogueGemm, uint32_t c) {
   const smelt_program_command_t &command = program.plan->commands[c];
   switch (command.kind) {
   case SMELT_COMMAND_LAUNCH: {
@@ -40,6 +54,8 @@ std::string commandLabel(const Program &program, const char *blas, const char *d
       return "gemm through " + std::string(blas) + ", else " + label;
     if (program.dnnConv[c])
       return "conv2d through " + std::string(dnn) + ", else " + label;
+    if (program.epilogueGemm[c])
+      return "gemm with its epilogue through " + std::string(epilogueGemm) + ", else " + label;
     return label;
   }
   case SMELT_COMMAND_COPY: return "copy of " + std::to_string(command.size) + " bytes";
@@ -51,7 +67,8 @@ std::string commandLabel(const Program &program, const char *blas, const char *d
   return "?";
 }
 
-void printProfile(const Program &program, const char *blas, const char *dnn) {
+void printProfile(const Program &program, const char *blas, const char *dnn,
+                  const char *epilogueGemm) {
   if (!program.profile || program.runs == 0)
     return;
   const std::vector<double> &seconds = program.commandSeconds;
@@ -73,7 +90,7 @@ void printProfile(const Program &program, const char *blas, const char *dnn) {
     size_t i = order[rank];
     std::fprintf(stderr, "  %9.3f %5.1f%%  %zu %s\n", seconds[i] / runs * 1e3,
                  total > 0 ? 100.0 * seconds[i] / total : 0.0, i,
-                 commandLabel(program, blas, dnn, uint32_t(i)).c_str());
+                 commandLabel(program, blas, dnn, epilogueGemm, uint32_t(i)).c_str());
   }
   if (order.size() > lines)
     std::fprintf(stderr, "  ... %zu more (SMELT_PROFILE=all lists every command)\n",
@@ -145,6 +162,20 @@ Program *GpuDriver::load(uint32_t deviceIndex, const smelt_program_t &plan) {
   program->driver = this;
   program->device = &dev;
   program->plan = &plan;
+  // A load that fails part-way gives back what it took (the module, the
+  // constants, the prepared library calls).
+  struct Undo {
+    GpuDriver *driver;
+    std::unique_ptr<Program> &program;
+    ~Undo() {
+      if (program) {
+        try {
+          driver->release(program.release());
+        } catch (...) {
+        }
+      }
+    }
+  } undo{this, program};
 
   if (plan.kernel_count > 0) {
     const smelt_program_section_t &section = plan.sections[plan.kernels[0].section];
@@ -206,14 +237,10 @@ Program *GpuDriver::load(uint32_t deviceIndex, const smelt_program_t &plan) {
   int gemms = 0, bound = 0;
   for (uint32_t c = 0; c < plan.command_count; ++c) {
     const smelt_program_command_t &command = plan.commands[c];
-    if (command.kind != SMELT_COMMAND_LAUNCH || !command.library_op ||
-        std::strcmp(command.library_op, "gemm") != 0)
+    if (!isLibraryOp(command, "gemm") || command.library_param_count != 5)
       continue;
     ++gemms;
-    bool wanted = false;
-    for (uint32_t l = 0; l < command.library_count; ++l)
-      wanted |= blasName && std::strcmp(command.libraries[l], blasName) == 0;
-    if (wanted && command.library_param_count == 5) {
+    if (offers(command, blasName)) {
       program->blasGemm[c] = true;
       ++bound;
     }
@@ -227,6 +254,7 @@ Program *GpuDriver::load(uint32_t deviceIndex, const smelt_program_t &plan) {
                        : "") +
         "\n";
   bindConvolutions(*program);
+  bindEpilogueGemms(*program);
   bool allReduces = false;
   for (uint32_t c = 0; c < plan.command_count; ++c)
     allReduces |= plan.commands[c].kind == SMELT_COMMAND_ALL_REDUCE;
@@ -302,14 +330,10 @@ void GpuDriver::bindConvolutions(Program &program) {
   void *handle = nullptr;
   for (uint32_t c = 0; c < plan.command_count; ++c) {
     const smelt_program_command_t &command = plan.commands[c];
-    if (command.kind != SMELT_COMMAND_LAUNCH || !command.library_op ||
-        std::strcmp(command.library_op, "conv2d") != 0)
+    if (!isLibraryOp(command, "conv2d"))
       continue;
     ++convs;
-    bool wanted = false;
-    for (uint32_t l = 0; l < command.library_count; ++l)
-      wanted |= dnn_ && std::strcmp(command.libraries[l], dnn_->name()) == 0;
-    if (!wanted || command.library_param_count != 21)
+    if (!offers(command, dnn_ ? dnn_->name() : nullptr) || command.library_param_count != 21)
       continue;
     if (!handle)
       handle = dnn_->create(nullptr); // preparing only; runs use their lane's
@@ -328,7 +352,8 @@ void GpuDriver::bindConvolutions(Program &program) {
     }
     program.dnnConv[c] = prepared;
     ++bound;
-    program.dnnWorkspace = std::max(program.dnnWorkspace, dnn_->workspaceBytes(prepared));
+    program.libraryWorkspace =
+        std::max(program.libraryWorkspace, dnn_->workspaceBytes(prepared));
     program.dnnTemporary = std::max(program.dnnTemporary, dnn_->temporaryBytes(prepared));
     perKernel += "\n  kernel " + std::to_string(command.kernel) + " '" +
                  plan.kernels[command.kernel].symbol + "': " + dnn_->name() + " " +
@@ -342,6 +367,66 @@ void GpuDriver::bindConvolutions(Program &program) {
         (bound ? std::string(" through ") + dnn_->name() + " (" + dnn_->entryPoint() + ")"
                : std::string(" as generated kernels") +
                      (dnn_ ? "" : " (no convolution library found)")) +
+        perKernel + "\n";
+}
+
+void GpuDriver::bindEpilogueGemms(Program &program) {
+  const smelt_program_t &plan = *program.plan;
+  program.epilogueGemm.assign(plan.command_count, nullptr);
+  int gemms = 0, bound = 0;
+  std::string perKernel; // what each gemm runs as
+  void *handle = nullptr;
+  for (uint32_t c = 0; c < plan.command_count; ++c) {
+    const smelt_program_command_t &command = plan.commands[c];
+    if (!isLibraryOp(command, "gemm") || command.library_param_count != 7)
+      continue;
+    ++gemms;
+    const std::string kernel = "\n  kernel " + std::to_string(command.kernel) + " '" +
+                               plan.kernels[command.kernel].symbol + "': ";
+    if (!offers(command, epilogueGemm_ ? epilogueGemm_->name() : nullptr)) {
+      perKernel += kernel + "generated kernel (" +
+                   (epilogueGemm_ ? std::string("the plan offers no ") + epilogueGemm_->name()
+                                  : std::string("no library for gemm epilogues found")) +
+                   ")";
+      continue;
+    }
+    // What the library may assume of its pointers: every base (cuMemAlloc,
+    // hipMalloc, the caching allocator's size classes) is 256-byte aligned,
+    // a buffer lies at its offset from one.
+    uint32_t alignment = 256;
+    for (uint32_t a = 0; a < command.library_arg_count; ++a) {
+      uint64_t offset = plan.buffers[command.library_args[a]].offset;
+      while (offset % alignment != 0)
+        alignment /= 2;
+    }
+    if (!handle)
+      handle = epilogueGemm_->create(); // preparing only; runs use their lane's
+    std::string why;
+    void *prepared = nullptr;
+    try {
+      prepared = epilogueGemm_->prepare(handle, command.library_params, alignment, why);
+    } catch (...) {
+      epilogueGemm_->destroy(handle);
+      throw;
+    }
+    if (!prepared) {
+      perKernel += kernel + "generated kernel (" + why + ")";
+      continue;
+    }
+    program.epilogueGemm[c] = prepared;
+    ++bound;
+    program.libraryWorkspace =
+        std::max(program.libraryWorkspace, epilogueGemm_->workspaceBytes(prepared));
+    perKernel += kernel + epilogueGemm_->name() + " " + epilogueGemm_->describe(prepared);
+  }
+  if (handle)
+    epilogueGemm_->destroy(handle);
+  if (gemms > 0)
+    program.description +=
+        "gemm with epilogue: " + std::to_string(bound) + " of " + std::to_string(gemms) +
+        (bound ? std::string(" through ") + epilogueGemm_->name() + " (" +
+                     epilogueGemm_->entryPoint() + ")"
+               : std::string(" as generated kernels")) +
         perKernel + "\n";
 }
 
@@ -365,9 +450,13 @@ Lane GpuDriver::acquireLane(Program &program) {
       lane.blas = blas_->create(lane.stream);
     if (dnn_ && calls(program.dnnConv))
       lane.dnn = dnn_->create(lane.stream);
+    if (epilogueGemm_ && calls(program.epilogueGemm))
+      lane.epilogueGemm = epilogueGemm_->create();
   } catch (...) {
     if (lane.blas)
       blas_->destroy(lane.blas);
+    if (lane.dnn)
+      dnn_->destroy(lane.dnn);
     destroyStream(lane.stream);
     throw;
   }
@@ -417,7 +506,7 @@ void GpuDriver::run(Program &program, const void *const *inputs, void *const *ou
       out[o] = take(program.outputBytes[o]);
     DevicePtr arena = plan.arena_size ? take(plan.arena_size) : 0;
     DevicePtr scratch = program.scratchBytes ? take(program.scratchBytes) : 0;
-    DevicePtr dnnWorkspace = program.dnnWorkspace ? take(program.dnnWorkspace) : 0;
+    DevicePtr workspace = program.libraryWorkspace ? take(program.libraryWorkspace) : 0;
     DevicePtr dnnTemporary = program.dnnTemporary ? take(program.dnnTemporary) : 0;
 
     std::vector<DevicePtr> pointers(plan.buffer_count);
@@ -464,7 +553,17 @@ void GpuDriver::run(Program &program, const void *const *inputs, void *const *ou
           const float *residual = p[19] ? buffer(next++) : nullptr;
           dnn_->run(lane.dnn, lane.stream, program.dnnConv[c], buffer(0), buffer(1), bias, residual,
                     buffer(next), reinterpret_cast<float *>(dnnTemporary),
-                    reinterpret_cast<void *>(dnnWorkspace));
+                    reinterpret_cast<void *>(workspace));
+          break;
+        }
+        if (program.epilogueGemm[c]) {
+          // A, B, [bias], C
+          const uint32_t *ids = command.library_args;
+          auto matrix = [&](uint32_t i) { return reinterpret_cast<float *>(pointers[ids[i]]); };
+          const bool bias = command.library_params[5] != 0;
+          epilogueGemm_->run(lane.epilogueGemm, lane.stream, program.epilogueGemm[c], matrix(0),
+                             matrix(1), bias ? matrix(2) : nullptr, matrix(bias ? 3 : 2),
+                             reinterpret_cast<void *>(workspace));
           break;
         }
         const Kernel &kernel = program.kernels[command.kernel];
@@ -549,18 +648,24 @@ void GpuDriver::run(Program &program, const void *const *inputs, void *const *ou
 void GpuDriver::release(Program *program) {
   if (!program)
     return;
-  printProfile(*program, blas_ ? blas_->name() : "", dnn_ ? dnn_->name() : "");
+  printProfile(*program, blas_ ? blas_->name() : "", dnn_ ? dnn_->name() : "",
+               epilogueGemm_ ? epilogueGemm_->name() : "");
   makeCurrent(*program->device);
   for (Lane &lane : program->allLanes) {
     if (lane.blas)
       blas_->destroy(lane.blas);
     if (lane.dnn)
       dnn_->destroy(lane.dnn);
+    if (lane.epilogueGemm)
+      epilogueGemm_->destroy(lane.epilogueGemm);
     destroyStream(lane.stream);
   }
   for (void *prepared : program->dnnConv)
     if (prepared)
       dnn_->release(prepared);
+  for (void *prepared : program->epilogueGemm)
+    if (prepared)
+      epilogueGemm_->release(prepared);
   if (program->constants)
     freeMemory(program->constants);
   if (program->module)

@@ -7,7 +7,9 @@
 // dynamic shared memory and device scratch the compiler published as module
 // globals, the constants copied to device memory once, and which gemm calls
 // go to the vendor BLAS and which conv2d calls to its convolution library
-// (prepared once: descriptors, algorithm, workspace); per run a lane (stream + BLAS handle) and device
+// (prepared once: descriptors, algorithm, workspace), likewise the gemms
+// with an epilogue (bias row, relu) that go to cuBLASLt; per run a lane
+// (stream + library handles) and device
 // buffers from a caching allocator, inputs copied in, the commands issued in
 // order, outputs copied back; all-reduces through NCCL/RCCL between ranks
 // (set up with the host's job and broadcast), a device copy in a lone
@@ -90,6 +92,32 @@ public:
                      const float *a, const float *b, int64_t strideB, float *c) = 0;
 };
 
+/// GEMMs with their epilogue through a vendor library (cuBLASLt), one
+/// handle per stream, for the plan's 7-parameter gemm calls
+/// (smelt/plugin.h): C = relu?(A * B + bias row), row-major f32.
+class EpilogueGemm {
+public:
+  virtual ~EpilogueGemm() = default;
+  virtual const char *name() const = 0;       // "cuBLASLt", as the host knows it
+  virtual const char *entryPoint() const = 0; // for the load description
+  virtual void *create() = 0;                 // fails with a message
+  virtual void destroy(void *handle) = 0;
+  /// What the library will run for one gemm (layouts, epilogue, the
+  /// algorithm its heuristic ranks first, its workspace), prepared with
+  /// `handle` at load time for buffers aligned to `alignment` bytes; null
+  /// with `why` set when the library does not take these params.
+  virtual void *prepare(void *handle, const int64_t *params, uint32_t alignment,
+                        std::string &why) = 0;
+  virtual uint64_t workspaceBytes(const void *prepared) const = 0;
+  /// "bias + relu, workspace 4096 bytes", for the load description.
+  virtual std::string describe(const void *prepared) const = 0;
+  virtual void release(void *prepared) = 0;
+  /// C = relu?(A * B + bias) on `stream` (`bias` null without one);
+  /// `workspace` has workspaceBytes.
+  virtual void run(void *handle, Stream stream, void *prepared, const float *a, const float *b,
+                   const float *bias, float *c, void *workspace) = 0;
+};
+
 /// Convolutions through a vendor library (MIOpen, cuDNN), one handle per
 /// stream, for the plan's conv2d library calls (smelt/plugin.h's params).
 class Dnn {
@@ -134,6 +162,7 @@ struct Lane {
   Stream stream = nullptr;
   void *blas = nullptr;
   void *dnn = nullptr;
+  void *epilogueGemm = nullptr;
 };
 
 class GpuDriver;
@@ -148,9 +177,13 @@ struct Program {
   std::vector<bool> blasGemm;
   /// Per command: the convolution the vendor DNN library runs (null: none).
   std::vector<void *> dnnConv;
-  /// Per run, for the bound convolutions: the largest workspace, and room
-  /// for one output of those with a residual.
-  uint64_t dnnWorkspace = 0, dnnTemporary = 0;
+  /// Per command: the gemm with its epilogue the vendor library runs (null:
+  /// none).
+  std::vector<void *> epilogueGemm;
+  /// Per run: the largest workspace of the bound convolutions and epilogue
+  /// gemms (the commands run in order on one stream and take it in turn),
+  /// and room for one output of the convolutions with a residual.
+  uint64_t libraryWorkspace = 0, dnnTemporary = 0;
   /// All-reduce: a device copy in a lone process, else through
   /// `communicator` (NCCL/RCCL) when set, else staged through host memory.
   bool loneRank = false;
@@ -236,6 +269,9 @@ protected:
   std::unique_ptr<Blas> blas_;
   /// The vendor convolution library when found (else convs run as kernels).
   std::unique_ptr<Dnn> dnn_;
+  /// The vendor's GEMM with epilogues when found (else such gemms run as
+  /// their generated kernels: matmul and epilogue fused).
+  std::unique_ptr<EpilogueGemm> epilogueGemm_;
   /// The vendor's collectives library ("NCCL", "RCCL") and its binding when
   /// the host found it (else all-reduces are staged through host memory).
   std::string collectiveLibrary_;
@@ -260,6 +296,9 @@ private:
   template <typename T> bool readGlobal(Module module, const std::string &name, T &value);
   /// Prepares the plan's conv2d calls that name dnn_'s library.
   void bindConvolutions(Program &program);
+  /// Prepares the plan's gemm calls with an epilogue that name
+  /// epilogueGemm_'s library.
+  void bindEpilogueGemms(Program &program);
   Lane acquireLane(Program &program);
   void releaseLane(Program &program, Lane lane);
 

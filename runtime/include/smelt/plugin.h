@@ -179,8 +179,11 @@ typedef struct smelt_program_command_t {
    * ("gemm") computed by one of `libraries` (vendor library names as
    * smelt_host_t.open_library knows them, most preferred first). A driver
    * uses the first it can bind, else the kernel. "gemm": args are A, B, C
-   * (f32, row-major), params [batch, M, N, K, batch stride of B]; the
-   * runtime has checked that the buffers have exactly those sizes. */
+   * (f32, row-major), params [batch, M, N, K, batch stride of B]; with an
+   * epilogue, params [batch, M, N, K, batch stride of B, hasBias, relu] and
+   * library_args A, B, [bias (N elements)], C: C = relu?(A * B + bias
+   * broadcast over the rows). The runtime has checked that the buffers
+   * have exactly those sizes. */
   const char *library_op;             /* NULL when none */
   const int64_t *library_params;
   uint32_t library_param_count;

@@ -190,11 +190,6 @@ func.func @main(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 // one GEMM of batch * M rows.
 // CHECK-LABEL: func.func @main
 // CHECK: plan.call "gemm"(%arg0, %{{.*}}, %arg1) {candidates = ["oneDNN", "OpenBLAS", @k0_matmul], params = array<i64: 1, 8, 8, 16, 0>}
-// With library calls, such a matmul keeps out of its consumers' kernels (the
-// library beats the fused generated code); the epilogue is a kernel of its own.
-// CHECK-LABEL: func.func @main
-// CHECK: plan.call "gemm"{{.*}}@k0_matmul
-// CHECK: plan.launch @k1_relu
 func.func @main(%a: tensor<2x4x16xf32>) -> tensor<2x4x8xf32> {
   %w = graph.constant dense<1.0> : tensor<16x8xf32>
   %y = graph.matmul %a, %w : (tensor<2x4x16xf32>, tensor<16x8xf32>) -> tensor<2x4x8xf32>
@@ -203,9 +198,61 @@ func.func @main(%a: tensor<2x4x16xf32>) -> tensor<2x4x8xf32> {
 
 // -----
 
+// With library calls, such a matmul joins only the epilogue the library
+// fuses: the add of a bias row (not a splat) and/or relu. The call then has
+// params [..., hasBias, relu] and library_args A, B, [bias], C.
+// CHECK-LABEL: func.func @main
+// CHECK: plan.call "gemm"(%arg0, %arg1, %arg2) {candidates = ["oneDNN", "OpenBLAS", @k0_relu], library_args = array<i64: 0, 1, 2>, params = array<i64: 1, 4, 8, 16, 0, 0, 1>}
+// CHECK-NOT: plan.launch
 func.func @main(%a: tensor<4x16xf32>, %b: tensor<16x8xf32>) -> tensor<4x8xf32> {
   %y = graph.matmul %a, %b : (tensor<4x16xf32>, tensor<16x8xf32>) -> tensor<4x8xf32>
   %r = graph.relu %y : tensor<4x8xf32>
+  return %r : tensor<4x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @main
+// CHECK: plan.call "gemm"(%arg1, %arg0, %arg2, %arg3) {candidates = ["oneDNN", "OpenBLAS", @k0_relu], library_args = array<i64: 0, 1, 2, 3>, params = array<i64: 1, 4, 8, 16, 0, 1, 1>}
+// CHECK-NOT: plan.launch
+func.func @main(%b: tensor<16x8xf32>, %a: tensor<4x16xf32>, %bias: tensor<1x8xf32>) -> tensor<4x8xf32> {
+  %y = graph.matmul %a, %b : (tensor<4x16xf32>, tensor<16x8xf32>) -> tensor<4x8xf32>
+  %s = graph.add %bias, %y : (tensor<1x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %r = graph.relu %s : tensor<4x8xf32>
+  return %r : tensor<4x8xf32>
+}
+
+// -----
+
+// Any other epilogue (a whole-matrix add, a splat bias, tanh) is a kernel of
+// its own after a plain gemm.
+// CHECK-LABEL: func.func @main
+// CHECK: plan.call "gemm"{{.*}}@k0_matmul], params = array<i64: 1, 4, 8, 16, 0>}
+// CHECK: plan.launch @k1_relu
+// CHECK-LABEL: func.func @main
+// CHECK: plan.call "gemm"{{.*}}@k0_matmul], params = array<i64: 1, 4, 8, 16, 0>}
+// CHECK: plan.launch @k1_relu
+// CHECK-LABEL: func.func @main
+// CHECK: plan.call "gemm"{{.*}}@k0_matmul], params = array<i64: 1, 4, 8, 16, 0>}
+// CHECK: plan.launch @k1_tanh
+func.func @main(%a: tensor<4x16xf32>, %b: tensor<16x8xf32>, %c: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %y = graph.matmul %a, %b : (tensor<4x16xf32>, tensor<16x8xf32>) -> tensor<4x8xf32>
+  %s = graph.add %y, %c : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %r = graph.relu %s : tensor<4x8xf32>
+  return %r : tensor<4x8xf32>
+}
+// -----
+func.func @main(%a: tensor<4x16xf32>, %b: tensor<16x8xf32>) -> tensor<4x8xf32> {
+  %bias = graph.constant dense<0.5> : tensor<8xf32>
+  %y = graph.matmul %a, %b : (tensor<4x16xf32>, tensor<16x8xf32>) -> tensor<4x8xf32>
+  %s = graph.add %y, %bias : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  %r = graph.relu %s : tensor<4x8xf32>
+  return %r : tensor<4x8xf32>
+}
+// -----
+func.func @main(%a: tensor<4x16xf32>, %b: tensor<16x8xf32>) -> tensor<4x8xf32> {
+  %y = graph.matmul %a, %b : (tensor<4x16xf32>, tensor<16x8xf32>) -> tensor<4x8xf32>
+  %r = graph.tanh %y : tensor<4x8xf32>
   return %r : tensor<4x8xf32>
 }
 

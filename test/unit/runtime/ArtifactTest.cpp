@@ -269,7 +269,22 @@ TEST(ArtifactWriter, RejectsInconsistentDescriptions) {
                                "with the sizes of its buffers"));
   launch.libraryParams = {1, 2, 8, 8};
   EXPECT_FALSE(writeArtifact(model, bytes, error));
-  EXPECT_THAT(error, HasSubstr("a gemm call needs 3 buffers and 5 parameters"));
+  EXPECT_THAT(error, HasSubstr("a gemm call needs 5 or 7 parameters"));
+  launch.libraryParams = {1, 4, 4, 4, 0}; // A, B, C of 16 floats each
+  EXPECT_TRUE(writeArtifact(model, bytes, error)) << error;
+  // With an epilogue: [..., hasBias, relu] and the buffers A, B, [bias], C.
+  launch.libraryParams = {1, 4, 4, 4, 0, 0, 1};
+  launch.libraryArgs = {3, 1, 4};
+  EXPECT_TRUE(writeArtifact(model, bytes, error)) << error;
+  launch.libraryParams = {1, 4, 4, 4, 0, 0, 2};
+  EXPECT_FALSE(writeArtifact(model, bytes, error));
+  EXPECT_THAT(error, HasSubstr("invalid gemm parameters"));
+  launch.libraryParams = {1, 4, 4, 4, 0, 1, 1};
+  EXPECT_FALSE(writeArtifact(model, bytes, error));
+  EXPECT_THAT(error, HasSubstr("a gemm call with these parameters needs 4 buffers"));
+  launch.libraryArgs = {3, 1, 0, 4}; // a bias of 16 floats, not 4
+  EXPECT_FALSE(writeArtifact(model, bytes, error));
+  EXPECT_THAT(error, HasSubstr("the gemm's shapes disagree with the sizes of its buffers"));
 
   // pool2d: input and output, 17 parameters whose window arithmetic holds.
   launch.libraryOp = "pool2d";
