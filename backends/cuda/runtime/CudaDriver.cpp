@@ -131,20 +131,19 @@ public:
       device.arch = "sm_" + std::to_string(device.major) + std::to_string(device.minor);
       devices_.push_back(device);
     }
-    // cuBLAS, when the host finds it.
+    // The vendor libraries the host finds.
+    blas_ = openLibrary<gpu::Blas>("cuBLAS", blasMissing_, [](void *handle) {
+      auto cublas = std::make_unique<Cublas>();
+      return cublas->bind(handle) ? std::move(cublas) : nullptr;
+    });
+    epilogueGemm_ = openLibrary<gpu::EpilogueGemm>("cuBLASLt", epilogueGemmMissing_, bindCublasLt);
+    dnn_ = openLibrary<gpu::Dnn>("cuDNN", dnnMissing_, [this](void *handle) {
+      return bindCudnn(handle, [this](DevicePtr to, DevicePtr from, size_t bytes,
+                                      gpu::Stream s) { copyOnDevice(to, from, bytes, s); });
+    });
+    collectiveLibrary_ = "NCCL";
     smelt_host_library_t library{};
     library.struct_size = sizeof(library);
-    if (host_.open_library(host_.context, "cuBLAS", &library) == SMELT_OK && library.handle) {
-      auto cublas = std::make_unique<Cublas>();
-      if (cublas->bind(library.handle))
-        blas_ = std::move(cublas);
-    }
-    if (host_.open_library(host_.context, "cuBLASLt", &library) == SMELT_OK && library.handle)
-      epilogueGemm_ = bindCublasLt(library.handle);
-    if (host_.open_library(host_.context, "cuDNN", &library) == SMELT_OK && library.handle)
-      dnn_ = bindCudnn(library.handle, [this](DevicePtr to, DevicePtr from, size_t bytes,
-                                              gpu::Stream s) { copyOnDevice(to, from, bytes, s); });
-    collectiveLibrary_ = "NCCL";
     if (host_.open_library(host_.context, "NCCL", &library) == SMELT_OK && library.handle)
       ccl_ = gpu::Nccl::bind(library.handle, "NCCL");
   }

@@ -42,6 +42,13 @@ bool offers(const smelt_program_command_t &command, const char *library) {
   return false;
 }
 
+/// The buffers `command`'s library op takes: its own list, else the
+/// kernel's (as the artifact reader checked them).
+const uint32_t *libraryArgs(const smelt_program_command_t &command, uint32_t &count) {
+  count = command.library_arg_count ? command.library_arg_count : command.arg_count;
+  return command.library_arg_count ? command.library_args : command.args;
+}
+
 /// What command `c` of `plan` is, for the profile.
 std::string commandLabel(const Program &program, const char *blas, const char *dnn,
                          const char *epilogueGemm, uint32_t c) {
@@ -250,7 +257,7 @@ Program *GpuDriver::load(uint32_t deviceIndex, const smelt_program_t &plan) {
         "gemm: " + std::to_string(bound) + " of " + std::to_string(gemms) +
         (bound ? std::string(" through ") + blasName + " (" + blas_->entryPoint() + ")" : "") +
         (bound < gemms ? std::string(bound ? "; the rest" : "") + " as generated kernels" +
-                             (blas_ ? "" : " (no BLAS library found)")
+                             (blas_ ? "" : " (" + blasMissing_ + ")")
                        : "") +
         "\n";
   bindConvolutions(*program);
@@ -366,7 +373,7 @@ void GpuDriver::bindConvolutions(Program &program) {
         "conv2d: " + std::to_string(bound) + " of " + std::to_string(convs) +
         (bound ? std::string(" through ") + dnn_->name() + " (" + dnn_->entryPoint() + ")"
                : std::string(" as generated kernels") +
-                     (dnn_ ? "" : " (no convolution library found)")) +
+                     (dnn_ ? "" : " (" + dnnMissing_ + ")")) +
         perKernel + "\n";
 }
 
@@ -386,16 +393,17 @@ void GpuDriver::bindEpilogueGemms(Program &program) {
     if (!offers(command, epilogueGemm_ ? epilogueGemm_->name() : nullptr)) {
       perKernel += kernel + "generated kernel (" +
                    (epilogueGemm_ ? std::string("the plan offers no ") + epilogueGemm_->name()
-                                  : std::string("no library for gemm epilogues found")) +
+                                  : epilogueGemmMissing_) +
                    ")";
       continue;
     }
     // What the library may assume of its pointers: every base (cuMemAlloc,
     // hipMalloc, the caching allocator's size classes) is 256-byte aligned,
     // a buffer lies at its offset from one.
-    uint32_t alignment = 256;
-    for (uint32_t a = 0; a < command.library_arg_count; ++a) {
-      uint64_t offset = plan.buffers[command.library_args[a]].offset;
+    uint32_t alignment = 256, count = 0;
+    const uint32_t *ids = libraryArgs(command, count);
+    for (uint32_t a = 0; a < count; ++a) {
+      uint64_t offset = plan.buffers[ids[a]].offset;
       while (offset % alignment != 0)
         alignment /= 2;
     }
@@ -545,9 +553,9 @@ void GpuDriver::run(Program &program, const void *const *inputs, void *const *ou
         if (program.dnnConv[c]) {
           // input, weight, [bias], [residual], output
           const int64_t *p = command.library_params;
-          auto buffer = [&](uint32_t i) {
-            return reinterpret_cast<float *>(pointers[command.library_args[i]]);
-          };
+          uint32_t count = 0;
+          const uint32_t *ids = libraryArgs(command, count);
+          auto buffer = [&](uint32_t i) { return reinterpret_cast<float *>(pointers[ids[i]]); };
           uint32_t next = 2;
           const float *bias = p[18] ? buffer(next++) : nullptr;
           const float *residual = p[19] ? buffer(next++) : nullptr;
@@ -558,7 +566,8 @@ void GpuDriver::run(Program &program, const void *const *inputs, void *const *ou
         }
         if (program.epilogueGemm[c]) {
           // A, B, [bias], C
-          const uint32_t *ids = command.library_args;
+          uint32_t count = 0;
+          const uint32_t *ids = libraryArgs(command, count);
           auto matrix = [&](uint32_t i) { return reinterpret_cast<float *>(pointers[ids[i]]); };
           const bool bias = command.library_params[5] != 0;
           epilogueGemm_->run(lane.epilogueGemm, lane.stream, program.epilogueGemm[c], matrix(0),

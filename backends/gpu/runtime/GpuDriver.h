@@ -277,6 +277,31 @@ protected:
   std::string collectiveLibrary_;
   std::unique_ptr<Nccl> ccl_;
 
+  /// Why blas_, dnn_ and epilogueGemm_ are null ("cuBLASLt: not found
+  /// (tried ...)"), for the load description.
+  std::string blasMissing_, dnnMissing_,
+      epilogueGemmMissing_ = "this driver binds no library for gemm epilogues";
+
+  /// The vendor library `name` through the host, bound by `bind` (its
+  /// handle -> the binding, null when an entry point is missing); null with
+  /// `missing` saying why when the host did not find it or it did not bind.
+  template <typename T, typename Bind>
+  std::unique_ptr<T> openLibrary(const char *name, std::string &missing, Bind bind) {
+    smelt_host_library_t library{};
+    library.struct_size = sizeof(library);
+    if (host_.open_library(host_.context, name, &library) != SMELT_OK || !library.handle) {
+      missing = std::string(name) + ": " +
+                (library.message && *library.message ? library.message : "not found");
+      return nullptr;
+    }
+    std::unique_ptr<T> bound = bind(library.handle);
+    if (!bound)
+      missing = std::string(name) + " " + (library.version ? library.version : "") + " at " +
+                (library.path ? library.path : "?") +
+                " lacks an entry point this driver calls";
+    return bound;
+  }
+
   /// Frees the cached device memory and the communicators; the vendor's
   /// destructor calls it (while its API is still usable).
   void releaseDeviceResources();

@@ -130,16 +130,14 @@ public:
       device.arch = !filtered && chips.size() == size_t(count) ? chips[i] : "amdgcn";
       devices_.push_back(device);
     }
+    blas_ = openLibrary<gpu::Blas>("rocBLAS", blasMissing_, [](void *handle) {
+      auto rocblas = std::make_unique<Rocblas>();
+      return rocblas->bind(handle) ? std::move(rocblas) : nullptr;
+    });
+    dnn_ = openLibrary<gpu::Dnn>("MIOpen", dnnMissing_, bindMiopen);
+    collectiveLibrary_ = "RCCL";
     smelt_host_library_t library{};
     library.struct_size = sizeof(library);
-    if (host_.open_library(host_.context, "rocBLAS", &library) == SMELT_OK && library.handle) {
-      auto rocblas = std::make_unique<Rocblas>();
-      if (rocblas->bind(library.handle))
-        blas_ = std::move(rocblas);
-    }
-    if (host_.open_library(host_.context, "MIOpen", &library) == SMELT_OK && library.handle)
-      dnn_ = bindMiopen(library.handle);
-    collectiveLibrary_ = "RCCL";
     if (host_.open_library(host_.context, "RCCL", &library) == SMELT_OK && library.handle)
       ccl_ = gpu::Nccl::bind(library.handle, "RCCL");
   }
