@@ -38,7 +38,6 @@ public:
     resolve(api_.create, "cublasLtCreate");
     resolve(api_.destroy, "cublasLtDestroy");
     resolve(api_.statusString, "cublasLtGetStatusString");
-    resolve(api_.version, "cublasLtGetVersion");
     resolve(api_.descCreate, "cublasLtMatmulDescCreate");
     resolve(api_.descDestroy, "cublasLtMatmulDescDestroy");
     resolve(api_.descSetAttribute, "cublasLtMatmulDescSetAttribute");
@@ -89,7 +88,8 @@ public:
       return refuse("cublasLtMatmulDescCreate", s);
     uint32_t epilogue = g.bias && g.relu ? CUBLASLT_EPILOGUE_RELU_BIAS
                         : g.bias         ? CUBLASLT_EPILOGUE_BIAS
-                                         : CUBLASLT_EPILOGUE_RELU;
+                        : g.relu         ? CUBLASLT_EPILOGUE_RELU
+                                         : CUBLASLT_EPILOGUE_DEFAULT;
     if (Status s = api_.descSetAttribute(g.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue,
                                          sizeof(epilogue));
         s != CUBLAS_STATUS_SUCCESS)
@@ -171,7 +171,11 @@ public:
     const Prepared &g = *static_cast<const Prepared *>(prepared);
     char waves[32];
     std::snprintf(waves, sizeof(waves), "%.2f", g.waves);
-    return std::string("epilogue ") + (g.bias && g.relu ? "bias + relu" : g.bias ? "bias" : "relu") +
+    return std::string("epilogue ") +
+           (g.bias && g.relu ? "bias + relu"
+            : g.bias         ? "bias"
+            : g.relu         ? "relu"
+                             : "none") +
            ", workspace " + std::to_string(g.workspace) + " bytes, " + waves + " waves";
   }
 

@@ -28,6 +28,7 @@ constexpr int CUDA_R_32F = 0;          // cudaDataType_t
 constexpr int CUBLASLT_MATMUL_DESC_EPILOGUE = 7;     // uint32_t
 constexpr int CUBLASLT_MATMUL_DESC_BIAS_POINTER = 8; // const void *
 // cublasLtEpilogue_t
+constexpr uint32_t CUBLASLT_EPILOGUE_DEFAULT = 1;
 constexpr uint32_t CUBLASLT_EPILOGUE_RELU = 2;
 constexpr uint32_t CUBLASLT_EPILOGUE_BIAS = 4;
 constexpr uint32_t CUBLASLT_EPILOGUE_RELU_BIAS = 6;
@@ -60,7 +61,6 @@ struct Api {
   Status (*create)(Handle *);
   Status (*destroy)(Handle);
   const char *(*statusString)(Status);
-  size_t (*version)();
   Status (*descCreate)(MatmulDesc *, int computeType, int scaleType);
   Status (*descDestroy)(MatmulDesc);
   Status (*descSetAttribute)(MatmulDesc, int, const void *, size_t);
