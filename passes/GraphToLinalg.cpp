@@ -189,6 +189,9 @@ static Value lowerScatter(OpBuilder &b, Operation *op, Value data, Value indices
   auto indicesType = cast<RankedTensorType>(indices.getType());
   StringRef reduction = isa<ScatterElementsOp>(op) ? cast<ScatterElementsOp>(op).getReduction()
                                                    : cast<ScatterNDOp>(op).getReduction();
+  // The lowered data is signless; max/min compare unsigned integers as such.
+  bool unsignedData =
+      cast<RankedTensorType>(op->getOperand(0).getType()).getElementType().isUnsignedInteger();
   SmallVector<Value> lower, upper, steps;
   for (int64_t d = 0; d < updatesType.getRank(); ++d) {
     lower.push_back(arith::ConstantIndexOp::create(b, loc, 0));
@@ -217,10 +220,21 @@ static Value lowerScatter(OpBuilder &b, Operation *op, Value data, Value indices
             target.push_back(ivs[d]);
         }
         Value update = tensor::ExtractOp::create(nb, l, updates, ivs);
-        if (reduction == "add" || reduction == "mul") {
+        if (reduction != "none") {
           Value old = tensor::ExtractOp::create(nb, l, iterArgs[0], target);
-          update = reduction == "add" ? addScalars(nb, l, old, update)
-                                      : multiplyScalars(nb, l, old, update);
+          if (reduction == "add")
+            update = addScalars(nb, l, old, update);
+          else if (reduction == "mul")
+            update = multiplyScalars(nb, l, old, update);
+          else if (isa<FloatType>(update.getType()))
+            update = reduction == "max" ? arith::MaximumFOp::create(nb, l, old, update).getResult()
+                                        : arith::MinimumFOp::create(nb, l, old, update).getResult();
+          else if (unsignedData)
+            update = reduction == "max" ? arith::MaxUIOp::create(nb, l, old, update).getResult()
+                                        : arith::MinUIOp::create(nb, l, old, update).getResult();
+          else
+            update = reduction == "max" ? arith::MaxSIOp::create(nb, l, old, update).getResult()
+                                        : arith::MinSIOp::create(nb, l, old, update).getResult();
         }
         return {tensor::InsertOp::create(nb, l, update, iterArgs[0], target).getResult()};
       });

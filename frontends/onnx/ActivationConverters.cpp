@@ -2,7 +2,8 @@
 //
 // Unary math functions that map one-to-one onto graph ops (trigonometric,
 // hyperbolic, rounding), activations that decompose into graph ops (Elu,
-// Selu, Celu, Softplus, Softsign, ThresholdedRelu, PRelu, HardSwish), and
+// Selu, Celu, Softplus, Softsign, ThresholdedRelu, PRelu, HardSwish, Gelu,
+// Mish), and
 // CastLike. Each decomposition follows the formula in the ONNX operator
 // specification.
 //
@@ -175,6 +176,45 @@ LogicalResult convertHardSwish(NodeContext &ctx) {
   return f.output(f.binary<graph::MulOp>(x, gate));
 }
 
+/// Gelu (opset 20): x * Phi(x) with the normal CDF
+/// Phi(x) = (1 + erf(x / sqrt 2)) / 2, or with approximate = "tanh"
+/// (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))) / 2.
+LogicalResult convertGelu(NodeContext &ctx) {
+  if (failed(requireFloatInput(ctx)))
+    return failure();
+  std::string approximate = ctx.getString("approximate", "none");
+  if (ctx.hasFailed())
+    return failure();
+  if (approximate != "none" && approximate != "tanh") {
+    ctx.emitError() << "unknown approximate '" << approximate << "' (none or tanh)";
+    return failure();
+  }
+  Formula f(ctx);
+  Value x = ctx.input(0);
+  Value inner;
+  if (approximate == "none") {
+    inner = f.unary<graph::ErfOp>(f.binary<graph::MulOp>(x, f.constant(M_SQRT1_2)));
+  } else {
+    Value cube = f.binary<graph::MulOp>(f.binary<graph::MulOp>(x, x), x);
+    Value argument = f.binary<graph::MulOp>(
+        f.constant(std::sqrt(2 / M_PI)),
+        f.binary<graph::AddOp>(x, f.binary<graph::MulOp>(f.constant(0.044715), cube)));
+    inner = f.unary<graph::TanhOp>(argument);
+  }
+  Value half = f.binary<graph::MulOp>(x, f.constant(0.5));
+  return f.output(f.binary<graph::MulOp>(half, f.binary<graph::AddOp>(inner, f.constant(1))));
+}
+
+/// Mish (opset 18): x * tanh(softplus(x)), softplus(x) = log(1 + exp(x)).
+LogicalResult convertMish(NodeContext &ctx) {
+  if (failed(requireFloatInput(ctx)))
+    return failure();
+  Formula f(ctx);
+  Value x = ctx.input(0);
+  Value softplus = f.unary<graph::Log1pOp>(f.unary<graph::ExpOp>(x));
+  return f.output(f.binary<graph::MulOp>(x, f.unary<graph::TanhOp>(softplus)));
+}
+
 /// Cast to the element type of input 1.
 LogicalResult convertCastLike(NodeContext &ctx) {
   if (failed(ctx.requireInputs(2)))
@@ -217,6 +257,8 @@ void registerActivationConverters(llvm::StringMap<Converter> &converters) {
   converters["ThresholdedRelu"] = convertThresholdedRelu;
   converters["PRelu"] = convertPRelu;
   converters["HardSwish"] = convertHardSwish;
+  converters["Gelu"] = convertGelu;
+  converters["Mish"] = convertMish;
   converters["CastLike"] = convertCastLike;
 }
 

@@ -13,6 +13,7 @@
 
 #include <cfloat>
 #include <cmath>
+#include <type_traits>
 
 using namespace mlir;
 
@@ -176,6 +177,31 @@ LogicalResult convertBinary(NodeContext &ctx, BinaryFunction function) {
     rhs = *cast;
   }
   FailureOr<Value> result = ctx.createInferred<OpTy>(lhs, rhs);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+/// BitwiseAnd/Or/Xor/Not (opset 18) on integer tensors of one type.
+template <typename OpTy> LogicalResult convertBitwise(NodeContext &ctx, int inputs) {
+  if (failed(ctx.requireInputs(inputs)))
+    return failure();
+  for (int i = 0; i < inputs; ++i) {
+    Type element = ctx.inputElementType(i);
+    if (!element.isInteger() || element.isInteger(1)) {
+      ctx.emitError() << "expects integer tensors but input " << i << " is "
+                      << ctx.inputType(i);
+      return failure();
+    }
+  }
+  if (inputs == 2 && failed(requireSameElementType(ctx, 0, 1)))
+    return failure();
+  FailureOr<Value> result = failure();
+  if constexpr (std::is_same_v<OpTy, graph::NotOp>)
+    result = ctx.create<OpTy>(ctx.inputType(0), ctx.input(0));
+  else
+    result = ctx.createInferred<OpTy>(ctx.input(0), ctx.input(1));
   if (failed(result))
     return failure();
   ctx.setOutput(0, *result);
@@ -405,6 +431,10 @@ void registerElementwiseConverters(llvm::StringMap<Converter> &converters) {
   converters["And"] = [](NodeContext &ctx) { return convertBinary<graph::AndOp>(ctx, BinaryFunction::And); };
   converters["Or"] = [](NodeContext &ctx) { return convertBinary<graph::OrOp>(ctx, BinaryFunction::Or); };
   converters["Xor"] = [](NodeContext &ctx) { return convertBinary<graph::XorOp>(ctx, BinaryFunction::Xor); };
+  converters["BitwiseAnd"] = [](NodeContext &ctx) { return convertBitwise<graph::AndOp>(ctx, 2); };
+  converters["BitwiseOr"] = [](NodeContext &ctx) { return convertBitwise<graph::OrOp>(ctx, 2); };
+  converters["BitwiseXor"] = [](NodeContext &ctx) { return convertBitwise<graph::XorOp>(ctx, 2); };
+  converters["BitwiseNot"] = [](NodeContext &ctx) { return convertBitwise<graph::NotOp>(ctx, 1); };
 
   // Variadic.
   converters["Max"] = [](NodeContext &ctx) { return convertVariadic<graph::MaxOp>(ctx, BinaryFunction::Max, false); };

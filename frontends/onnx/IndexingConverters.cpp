@@ -1,7 +1,8 @@
 //===- IndexingConverters.cpp - Index-producing and index-consuming ops -----===//
 //
-// ArgMax/ArgMin, GatherElements, Mod, and Pad (constant, edge and reflect
-// modes, decomposed into slices, broadcasts and concatenations).
+// ArgMax/ArgMin, GatherElements, GatherND, the scatters, Mod, Pad (constant,
+// edge, reflect and wrap modes, decomposed into slices, broadcasts and
+// concatenations) and CenterCropPad.
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/NodeContext.h"
@@ -65,7 +66,8 @@ LogicalResult convertScatter(NodeContext &ctx, bool elements) {
   std::string reduction = ctx.getString("reduction", "none");
   if (ctx.hasFailed())
     return failure();
-  if (reduction != "none" && reduction != "add" && reduction != "mul") {
+  if (reduction != "none" && reduction != "add" && reduction != "mul" &&
+      !(ctx.opset >= 18 && (reduction == "max" || reduction == "min"))) {
     ctx.emitError() << "unsupported reduction '" << reduction << "'";
     return failure();
   }
@@ -181,6 +183,28 @@ FailureOr<Value> padAxis(NodeContext &ctx, Value value, int64_t axis, int64_t be
         return failure();
       return ctx.create<graph::BroadcastOp>(partType, *edge);
     }
+    if (mode == "wrap") {
+      // before = the axis' last `count` elements, after = its first, the axis
+      // repeated where `count` exceeds it.
+      SmallVector<Value> copies;
+      int64_t whole = count / size, rest = count % size;
+      if (rest > 0 && atStart) {
+        FailureOr<Value> tail = sliceAlong(ctx, value, axis, size - rest, rest, 1);
+        if (failed(tail))
+          return failure();
+        copies.push_back(*tail);
+      }
+      copies.append(whole, value);
+      if (rest > 0 && !atStart) {
+        FailureOr<Value> head = sliceAlong(ctx, value, axis, 0, rest, 1);
+        if (failed(head))
+          return failure();
+        copies.push_back(*head);
+      }
+      if (copies.size() == 1)
+        return copies.front();
+      return ctx.createInferred<graph::ConcatOp>(ValueRange(copies), axis);
+    }
     // reflect: before = x[count], ..., x[1]; after = x[size-2], ..., x[size-1-count]
     return atStart ? sliceAlong(ctx, value, axis, count, count, -1)
                    : sliceAlong(ctx, value, axis, size - 2, count, -1);
@@ -203,7 +227,8 @@ FailureOr<Value> padAxis(NodeContext &ctx, Value value, int64_t axis, int64_t be
 }
 
 /// Pads from opset 11 take pads (and the constant) as inputs; before, as
-/// attributes. Each axis is padded in turn.
+/// attributes. From opset 18 an optional axes input names the axes the pads
+/// are for. Each axis is padded in turn.
 LogicalResult convertPad(NodeContext &ctx) {
   if (failed(ctx.requireInputs(1)))
     return failure();
@@ -232,9 +257,35 @@ LogicalResult convertPad(NodeContext &ctx) {
   }
   if (ctx.hasFailed())
     return failure();
-  if (mode != "constant" && mode != "edge" && mode != "reflect") {
+  if (mode != "constant" && mode != "edge" && mode != "reflect" &&
+      !(mode == "wrap" && ctx.opset >= 19)) {
     ctx.emitError() << "unknown mode '" << mode << "'";
     return failure();
+  }
+  if (ctx.opset >= 18 && ctx.hasInput(3)) {
+    FailureOr<SmallVector<int64_t>> axes = ctx.requireIntegerInput(3, "axes");
+    if (failed(axes))
+      return failure();
+    if (pads.size() != 2 * axes->size()) {
+      ctx.emitError() << "expects " << 2 * axes->size() << " pads for " << axes->size()
+                      << " axes, got " << pads.size();
+      return failure();
+    }
+    SmallVector<int64_t> full(2 * rank, 0);
+    SmallVector<bool> seen(rank, false);
+    for (auto [i, axis] : llvm::enumerate(*axes)) {
+      FailureOr<int64_t> normalized = ctx.normalizeAxis(axis, rank, "axes");
+      if (failed(normalized))
+        return failure();
+      if (seen[*normalized]) {
+        ctx.emitError() << "axis " << *normalized << " is listed twice in axes";
+        return failure();
+      }
+      seen[*normalized] = true;
+      full[*normalized] = pads[i];
+      full[*normalized + rank] = pads[i + axes->size()];
+    }
+    pads = full;
   }
   if ((int64_t)pads.size() != 2 * rank) {
     ctx.emitError() << "expects " << 2 * rank << " pads for a rank-" << rank << " input, got "
@@ -253,6 +304,51 @@ LogicalResult convertPad(NodeContext &ctx) {
   return success();
 }
 
+/// CenterCropPad (opset 18): each listed axis (all by default) cropped or
+/// zero-padded to the given size about its centre; where the difference is
+/// odd, the extra element is cropped from or padded at the end.
+LogicalResult convertCenterCropPad(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  FailureOr<SmallVector<int64_t>> shape = ctx.requireIntegerInput(1, "shape");
+  if (failed(shape))
+    return failure();
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  if (std::optional<SmallVector<int64_t>> given = ctx.getInts("axes"))
+    axes = *given;
+  if (ctx.hasFailed())
+    return failure();
+  if (shape->size() != axes.size()) {
+    ctx.emitError() << "expects " << axes.size() << " sizes in shape, got " << shape->size();
+    return failure();
+  }
+  Value value = ctx.input(0);
+  Value zero = ctx.scalar(0, type.getElementType());
+  for (auto [axis, size] : llvm::zip(axes, *shape)) {
+    FailureOr<int64_t> normalized = ctx.normalizeAxis(axis, rank, "axes");
+    if (failed(normalized))
+      return failure();
+    if (size < 0) {
+      ctx.emitError() << "shape " << size << " for axis " << *normalized << " is negative";
+      return failure();
+    }
+    int64_t current = cast<RankedTensorType>(value.getType()).getDimSize(*normalized);
+    FailureOr<Value> resized = value;
+    if (size < current)
+      resized = sliceAlong(ctx, value, *normalized, (current - size) / 2, size, 1);
+    else if (size > current)
+      resized = padAxis(ctx, value, *normalized, (size - current) / 2,
+                        size - current - (size - current) / 2, "constant", zero);
+    if (failed(resized))
+      return failure();
+    value = *resized;
+  }
+  ctx.setOutput(0, value);
+  return success();
+}
+
 } // namespace
 
 void registerIndexingConverters(llvm::StringMap<Converter> &converters) {
@@ -265,6 +361,7 @@ void registerIndexingConverters(llvm::StringMap<Converter> &converters) {
   converters["ScatterND"] = [](NodeContext &ctx) { return convertScatter(ctx, false); };
   converters["Mod"] = convertMod;
   converters["Pad"] = convertPad;
+  converters["CenterCropPad"] = convertCenterCropPad;
 }
 
 } // namespace smelt::onnx_frontend

@@ -14,6 +14,7 @@
 #include "llvm/ADT/STLExtras.h"
 
 #include <cmath>
+#include <type_traits>
 
 using namespace mlir;
 
@@ -339,6 +340,13 @@ LogicalResult convertPool(NodeContext &ctx, bool isMax) {
       resolveWindow(ctx, ctx.inputType(0), *kernel, isMax && ctx.opset >= 10);
   if (failed(window))
     return failure();
+  if (!isMax && ctx.opset >= 19) {
+    std::optional<SmallVector<int64_t>> dilations = ctx.getInts("dilations");
+    if (dilations && llvm::any_of(*dilations, [](int64_t d) { return d != 1; })) {
+      ctx.emitError() << "AveragePool with dilations other than 1 (opset 19) is not supported";
+      return failure();
+    }
+  }
   bool ceilMode = ctx.opset >= 10 && ctx.getInt("ceil_mode", 0);
   FailureOr<Value> result = failure();
   if (isMax) {
@@ -592,14 +600,14 @@ LogicalResult convertSoftmax(NodeContext &ctx, bool log) {
 enum class Around { None, Abs, Square, Exp };
 enum class After { None, Sqrt, Log };
 
-/// Axes are an attribute, except for ReduceSum from opset 13 where they are
-/// an optional input. Empty axes reduce everything, or nothing when
-/// noop_with_empty_axes is set.
+/// Axes are an attribute, except for ReduceSum from opset 13 and every
+/// reduction from opset 18, where they are an optional input. Empty axes
+/// reduce everything, or nothing when noop_with_empty_axes is set.
 template <typename OpTy, Around before = Around::None, After after = After::None>
 LogicalResult convertReduce(NodeContext &ctx) {
   if (failed(ctx.requireInputs(1)))
     return failure();
-  bool axesFromInput = ctx.opType() == "ReduceSum" && ctx.opset >= 13;
+  bool axesFromInput = (ctx.opType() == "ReduceSum" && ctx.opset >= 13) || ctx.opset >= 18;
   SmallVector<int64_t> axes;
   if (axesFromInput) {
     if (ctx.hasInput(1)) {
@@ -642,8 +650,25 @@ LogicalResult convertReduce(NodeContext &ctx) {
     prepared = ctx.create<graph::ExpOp>(input.getType(), input);
   if (failed(prepared))
     return failure();
+  // ReduceMax/ReduceMin take booleans from opset 20 (any/all): reduced as
+  // 0/1 bytes, since the generic integer max of i1 is signed (true is -1).
+  Type i1 = IntegerType::get(ctx.getContext(), 1);
+  bool boolean = cast<RankedTensorType>(input.getType()).getElementType() == i1;
+  if (boolean && (std::is_same_v<OpTy, graph::ReduceMaxOp> ||
+                  std::is_same_v<OpTy, graph::ReduceMinOp>)) {
+    auto bytes = RankedTensorType::get(ctx.inputType(0).getShape(),
+                                       IntegerType::get(ctx.getContext(), 8,
+                                                        IntegerType::Unsigned));
+    prepared = ctx.create<graph::CastOp>(bytes, input);
+    if (failed(prepared))
+      return failure();
+  }
   FailureOr<Value> result =
       ctx.createInferred<OpTy>(*prepared, ArrayRef<int64_t>(axes), keepDims);
+  if (succeeded(result) && boolean && *prepared != input) {
+    auto reducedType = cast<RankedTensorType>(result->getType());
+    result = ctx.create<graph::CastOp>(reducedType.clone(i1), *result);
+  }
   if (failed(result))
     return failure();
   if (after == After::Sqrt)

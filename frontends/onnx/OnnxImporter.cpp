@@ -16,6 +16,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <onnx/defs/parser.h>
@@ -53,14 +54,27 @@ Converter lookupConverter(StringRef opType) {
 
 namespace {
 
-/// Opsets whose semantics the converters know. Later opsets change ops in
-/// ways they do not handle (e.g. Reduce* axes become inputs in 18).
+/// Opsets whose semantics the converters know (up to ONNX 1.16's opset 21:
+/// Reduce* axes as inputs, Split's num_outputs, Pad's axes and wrap mode,
+/// Resize's antialias/axes/aspect policy/half_pixel_symmetric, scatter
+/// max/min, blocked quantization, the per-channel GroupNormalization of 21).
+/// Later opsets add ops and types not reviewed here.
 // Opsets 1-6 are accepted: the ops' semantics are those of opset 7 except for
 // the legacy broadcasting attribute, which importNode rejects.
 constexpr int64_t kMinOpset = 1;
-constexpr int64_t kMaxOpset = 17;
+constexpr int64_t kMaxOpset = 21;
 
 bool isDefaultDomain(StringRef domain) { return domain.empty() || domain == "ai.onnx"; }
+
+/// The first opset of ops that converters know and that arrived after
+/// opset 17 (1 for the others): a model of an earlier opset cannot use them.
+int64_t firstOpset(StringRef opType) {
+  return llvm::StringSwitch<int64_t>(opType)
+      .Cases({"BitwiseAnd", "BitwiseOr", "BitwiseXor", "BitwiseNot"}, 18)
+      .Cases({"GroupNormalization", "Mish", "CenterCropPad"}, 18)
+      .Case("Gelu", 20)
+      .Default(1);
+}
 
 } // namespace
 
@@ -265,6 +279,11 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node, int index) 
   if (!converter)
     return emitError(loc) << "unsupported ONNX op '" << node.op_type() << "' (opset "
                           << opset << ") at node '" << name << "'";
+  if (!smeltDomain)
+    if (int64_t since = firstOpset(node.op_type()); opset < since)
+      return emitError(loc) << "ONNX op '" << node.op_type() << "' exists from opset " << since
+                            << " on, but the model imports opset " << opset << " (node '"
+                            << name << "')";
 
   // Legacy broadcasting aligns B with A starting at `axis`; when that puts B's
   // dims last (or no axis is given) it is NumPy broadcasting. Gemm's legacy

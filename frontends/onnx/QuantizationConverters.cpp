@@ -2,12 +2,14 @@
 //
 // QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger and
 // QLinearMatMul decomposed into float/integer graph ops (round half to even,
-// saturation to the target type), and the normalizations InstanceNormalization,
+// saturation to the target type; per tensor, per axis, or in blocks), and the
+// normalizations InstanceNormalization, GroupNormalization,
 // MeanVarianceNormalization and LRN.
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/NodeContext.h"
 #include "frontends/onnx/OpChain.h"
+#include "frontends/onnx/TensorConversion.h"
 
 #include "dialects/graph/IR/GraphOps.h"
 
@@ -31,11 +33,75 @@ Value alongAxis(Ops &ops, Value parameter, int64_t rank, int64_t axis) {
   return ops.reshape(parameter, shape);
 }
 
-/// The axis of per-axis (1-D) scales; irrelevant (1) for a scalar scale.
-FailureOr<int64_t> quantizationAxis(NodeContext &ctx) {
-  if (ctx.inputType(1).getRank() == 1 && ctx.inputType(1).getDimSize(0) > 1)
-    return ctx.normalizeAxis(ctx.getInt("axis", 1), ctx.inputType(0).getRank(), "axis");
-  return int64_t(1);
+/// A blocked parameter (opset 21: the input's rank, ceil(D / block) entries
+/// along `axis`, one per block of D) repeated to the input's shape.
+Value blocked(NodeContext &ctx, Ops &ops, Value parameter, int64_t axis, int64_t block) {
+  auto type = cast<RankedTensorType>(parameter.getType());
+  RankedTensorType input = ctx.inputType(0);
+  int64_t extent = input.getDimSize(axis);
+  SmallVector<int64_t> expected(input.getShape());
+  expected[axis] = (extent + block - 1) / block;
+  if (type.getShape() != ArrayRef<int64_t>(expected)) {
+    ctx.emitError() << "a blocked scale or zero point for " << input << " with block_size "
+                    << block << " along axis " << axis << " must have shape "
+                    << RankedTensorType::get(expected, type.getElementType()) << ", got "
+                    << type;
+    return Value();
+  }
+  SmallVector<int64_t> split(expected);
+  split.insert(split.begin() + axis + 1, 1);
+  SmallVector<int64_t> repeated(split);
+  repeated[axis + 1] = block;
+  Value value = ops.reshape(parameter, split);
+  if (!value)
+    return Value();
+  FailureOr<Value> broadcast =
+      ctx.create<graph::BroadcastOp>(RankedTensorType::get(repeated, type.getElementType()), value);
+  if (failed(broadcast))
+    return Value();
+  SmallVector<int64_t> merged(expected);
+  merged[axis] = expected[axis] * block;
+  value = ops.reshape(*broadcast, merged);
+  if (!value || merged[axis] == extent)
+    return value;
+  SmallVector<int64_t> starts(merged.size(), 0), limits(input.getShape()), strides(merged.size(), 1);
+  return ops.make<graph::SliceOp>(value, ArrayRef<int64_t>(starts), ArrayRef<int64_t>(limits),
+                                  ArrayRef<int64_t>(strides));
+}
+
+/// How the scale and zero point apply: their axis (irrelevant, 1, for a
+/// scalar scale) and, from opset 21, the block size (0: per tensor or axis).
+struct Granularity {
+  int64_t axis = 1;
+  int64_t block = 0;
+};
+
+FailureOr<Granularity> quantizationGranularity(NodeContext &ctx) {
+  Granularity g;
+  int64_t rank = ctx.inputType(0).getRank();
+  if (ctx.opset >= 21)
+    g.block = ctx.getInt("block_size", 0);
+  if (ctx.hasFailed())
+    return failure();
+  if (g.block < 0) {
+    ctx.emitError() << "block_size must not be negative, got " << g.block;
+    return failure();
+  }
+  bool perAxis = ctx.inputType(1).getRank() == 1 && ctx.inputType(1).getDimSize(0) > 1;
+  if (g.block > 0 || perAxis) {
+    FailureOr<int64_t> axis = ctx.normalizeAxis(ctx.getInt("axis", 1), rank, "axis");
+    if (failed(axis))
+      return failure();
+    g.axis = *axis;
+  }
+  return g;
+}
+
+/// The scale or zero point shaped to broadcast against the input.
+Value parameterFor(NodeContext &ctx, Ops &ops, Value parameter, const Granularity &g) {
+  if (g.block > 0)
+    return blocked(ctx, ops, parameter, g.axis, g.block);
+  return alongAxis(ops, parameter, ctx.inputType(0).getRank(), g.axis);
 }
 
 /// round(x / scale) + zero_point, saturated to `target`'s range, as `target`.
@@ -56,15 +122,31 @@ Value quantize(NodeContext &ctx, Ops &ops, Value x, Value scale, Value zeroPoint
 LogicalResult convertQuantizeLinear(NodeContext &ctx) {
   if (failed(ctx.requireInputs(2)))
     return failure();
-  int64_t rank = ctx.inputType(0).getRank();
-  FailureOr<int64_t> axis = quantizationAxis(ctx);
-  if (failed(axis))
+  FailureOr<Granularity> g = quantizationGranularity(ctx);
+  if (failed(g))
     return failure();
-  Ops ops(ctx);
-  Value zeroPoint = ctx.hasInput(2) ? alongAxis(ops, ctx.input(2), rank, *axis) : Value();
   Type target = ctx.hasInput(2) ? ctx.inputElementType(2)
                                 : IntegerType::get(ctx.getContext(), 8, IntegerType::Unsigned);
-  Value scale = alongAxis(ops, ctx.input(1), rank, *axis);
+  // From opset 21 output_dtype names the target when there is no zero point.
+  if (int64_t dtype = ctx.opset >= 21 ? ctx.getInt("output_dtype", 0) : 0) {
+    Type named = convertElementType(ctx.getContext(), dtype);
+    if (!named || !named.isInteger() || named.isInteger(1) || named.getIntOrFloatBitWidth() > 32) {
+      ctx.emitError() << "output_dtype " << onnxTypeName(dtype)
+                      << " is not supported (8-, 16- and 32-bit integers are)";
+      return failure();
+    }
+    if (ctx.hasInput(2) && named != target) {
+      ctx.emitError() << "output_dtype " << onnxTypeName(dtype)
+                      << " differs from the zero point's type";
+      return failure();
+    }
+    target = named;
+  }
+  if (ctx.hasFailed())
+    return failure();
+  Ops ops(ctx);
+  Value zeroPoint = ctx.hasInput(2) ? parameterFor(ctx, ops, ctx.input(2), *g) : Value();
+  Value scale = parameterFor(ctx, ops, ctx.input(1), *g);
   Value result = quantize(ctx, ops, ctx.input(0), scale, zeroPoint, target);
   return ops.output(result);
 }
@@ -72,16 +154,15 @@ LogicalResult convertQuantizeLinear(NodeContext &ctx) {
 LogicalResult convertDequantizeLinear(NodeContext &ctx) {
   if (failed(ctx.requireInputs(2)))
     return failure();
-  int64_t rank = ctx.inputType(0).getRank();
-  FailureOr<int64_t> axis = quantizationAxis(ctx);
-  if (failed(axis))
+  FailureOr<Granularity> g = quantizationGranularity(ctx);
+  if (failed(g))
     return failure();
   Ops ops(ctx);
   Type floatType = ctx.inputElementType(1);
   Value x = ops.convert(ctx.input(0), floatType);
   if (ctx.hasInput(2))
-    x = ops.make<graph::SubOp>(x, ops.convert(alongAxis(ops, ctx.input(2), rank, *axis), floatType));
-  Value result = ops.make<graph::MulOp>(x, alongAxis(ops, ctx.input(1), rank, *axis));
+    x = ops.make<graph::SubOp>(x, ops.convert(parameterFor(ctx, ops, ctx.input(2), *g), floatType));
+  Value result = ops.make<graph::MulOp>(x, parameterFor(ctx, ops, ctx.input(1), *g));
   return ops.output(result);
 }
 
@@ -188,6 +269,76 @@ LogicalResult convertInstanceNormalization(NodeContext &ctx) {
   return ops.output(result);
 }
 
+/// GroupNormalization (opset 18): the channels of [N, C, D...] in
+/// num_groups groups, each normalized over its channels and D..., then scaled
+/// and shifted per group (opset 18) or per channel (opset 21). With
+/// stash_type 1 (from 21, the default) a narrower float computes in f32.
+LogicalResult convertGroupNormalization(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(3)))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  double epsilon = ctx.getFloat("epsilon", 1e-5f);
+  int64_t groups = ctx.getInt("num_groups", 0);
+  int64_t stash = ctx.opset >= 21 ? ctx.getInt("stash_type", 1) : 0;
+  if (ctx.hasFailed())
+    return failure();
+  if (!ctx.hasAttribute("num_groups")) {
+    ctx.emitError() << "requires the num_groups attribute";
+    return failure();
+  }
+  if (rank < 2 || !isa<FloatType>(type.getElementType())) {
+    ctx.emitError() << "expects a float tensor [N, C, D...], got " << type;
+    return failure();
+  }
+  int64_t n = type.getDimSize(0), channels = type.getDimSize(1);
+  if (groups <= 0 || channels % groups != 0) {
+    ctx.emitError() << "num_groups " << groups << " does not divide the " << channels
+                    << " channels";
+    return failure();
+  }
+  int64_t perChannel = channels / groups;
+  bool perGroupAffine = ctx.opset < 21;
+  int64_t affine = perGroupAffine ? groups : channels;
+  for (int i = 1; i <= 2; ++i) {
+    RankedTensorType parameter = ctx.inputType(i);
+    if (parameter.getRank() != 1 || parameter.getDimSize(0) != affine) {
+      ctx.emitError() << (i == 1 ? "scale" : "bias") << " must have shape [" << affine << "] ("
+                      << (perGroupAffine ? "one per group before opset 21" : "one per channel")
+                      << "), got " << parameter;
+      return failure();
+    }
+  }
+  Ops ops(ctx);
+  Type element = type.getElementType();
+  Type compute = stash == 1 && element.getIntOrFloatBitWidth() < 32
+                     ? Type(Float32Type::get(ctx.getContext()))
+                     : element;
+  int64_t inner = ShapedType::getNumElements(type.getShape().drop_front(2));
+  Value x = ops.reshape(ops.convert(ctx.input(0), compute), {n, groups, perChannel * inner});
+  SmallVector<int64_t> last = {2};
+  Value mean = ops.make<graph::ReduceMeanOp>(x, ArrayRef<int64_t>(last), true);
+  Value centered = ops.make<graph::SubOp>(x, mean);
+  Value variance = ops.make<graph::ReduceMeanOp>(ops.make<graph::MulOp>(centered, centered),
+                                                 ArrayRef<int64_t>(last), true);
+  Value deviation =
+      ops.unary<graph::SqrtOp>(ops.make<graph::AddOp>(variance, ctx.scalar(epsilon, compute)));
+  Value normalized = ops.make<graph::DivOp>(centered, deviation);
+  Value scale = ops.convert(ctx.input(1), compute), bias = ops.convert(ctx.input(2), compute);
+  Value result;
+  if (perGroupAffine) {
+    scale = ops.reshape(scale, {1, groups, 1});
+    bias = ops.reshape(bias, {1, groups, 1});
+    result = ops.make<graph::AddOp>(ops.make<graph::MulOp>(normalized, scale), bias);
+    result = ops.reshape(result, type.getShape());
+  } else {
+    result = ops.reshape(normalized, type.getShape());
+    result = ops.make<graph::AddOp>(ops.make<graph::MulOp>(result, alongAxis(ops, scale, rank, 1)),
+                                    alongAxis(ops, bias, rank, 1));
+  }
+  return ops.output(ops.convert(result, element));
+}
+
 /// (x - E[x]) / (sqrt(E[x^2] - E[x]^2) + 1e-9) over `axes` (default 0, 2, 3),
 /// as the ONNX reference computes it.
 LogicalResult convertMeanVarianceNormalization(NodeContext &ctx) {
@@ -286,6 +437,7 @@ void registerQuantizationConverters(llvm::StringMap<Converter> &converters) {
   converters["MatMulInteger"] = convertMatMulInteger;
   converters["QLinearMatMul"] = convertQLinearMatMul;
   converters["InstanceNormalization"] = convertInstanceNormalization;
+  converters["GroupNormalization"] = convertGroupNormalization;
   converters["MeanVarianceNormalization"] = convertMeanVarianceNormalization;
   converters["LRN"] = convertLRN;
 }

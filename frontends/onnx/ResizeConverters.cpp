@@ -29,6 +29,7 @@ struct ResizeOptions {
   double cubicA = -0.75;
   bool excludeOutside = false;
   double extrapolation = 0.0;
+  bool antialias = false; // opset 18: linear/cubic filters stretched when downscaling
 };
 
 /// Taps of one axis: out[o] = sum_t weights[t][o] * in[indices[t][o]], or the
@@ -39,10 +40,16 @@ struct AxisTable {
   std::vector<bool> outside;
 };
 
-double sourceCoordinate(const ResizeOptions &options, int64_t o, int64_t in, double scale,
-                        double roiStart, double roiEnd) {
+double sourceCoordinate(const ResizeOptions &options, int64_t o, int64_t in, int64_t out,
+                        double scale, double roiStart, double roiEnd) {
   double outputLength = scale * in; // not rounded, as in the reference
   const std::string &t = options.transformation;
+  if (t == "half_pixel_symmetric") {
+    // half_pixel with the input's centre mapped onto the output's centre
+    // (differs when the output length was rounded).
+    double offset = in / 2.0 * (1 - out / outputLength);
+    return offset + (o + 0.5) / scale - 0.5;
+  }
   if (t == "align_corners")
     return outputLength == 1 ? 0 : o * (in - 1) / (outputLength - 1);
   if (t == "asymmetric")
@@ -55,6 +62,34 @@ double sourceCoordinate(const ResizeOptions &options, int64_t o, int64_t in, dou
     return outputLength == 1 ? (roiEnd - roiStart) * (in - 1) / 2
                              : o * (roiEnd - roiStart) * (in - 1) / (outputLength - 1);
   return (o + 0.5) / scale - 0.5; // half_pixel
+}
+
+/// The taps of an antialiased (stretched) filter when downscaling: weights
+/// for sources base + first, ..., normalized to sum 1; ratio in (0, 1].
+std::vector<double> stretchedCoefficients(const ResizeOptions &options, double ratio,
+                                          double scale, int64_t &first) {
+  double s = std::min(scale, 1.0);
+  double support = options.mode == "cubic" ? 2 : 1;
+  first = (int64_t)std::floor(-support / s) + 1;
+  int64_t taps = 2 - 2 * first;
+  double a = options.cubicA;
+  auto filter = [&](double x) {
+    x = std::abs(x);
+    if (options.mode == "linear")
+      return std::max(0.0, 1 - x);
+    if (x <= 1)
+      return ((a + 2) * x - (a + 3)) * x * x + 1;
+    if (x < 2)
+      return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+    return 0.0;
+  };
+  std::vector<double> c(taps);
+  double total = 0;
+  for (int64_t t = 0; t < taps; ++t)
+    total += c[t] = filter(s * (first + t - ratio));
+  for (double &w : c)
+    w /= total;
+  return c;
 }
 
 std::vector<double> coefficients(const ResizeOptions &options, double ratio) {
@@ -85,12 +120,17 @@ std::vector<double> coefficients(const ResizeOptions &options, double ratio) {
 AxisTable buildTable(const ResizeOptions &options, int64_t in, int64_t out, double scale,
                      double roiStart, double roiEnd) {
   AxisTable table;
+  bool stretched = options.antialias && options.mode != "nearest" && scale < 1;
   size_t taps = options.mode == "cubic" ? 4 : 2;
+  if (stretched) {
+    int64_t first;
+    taps = stretchedCoefficients(options, 1, scale, first).size();
+  }
   table.indices.assign(taps, std::vector<int64_t>(out));
   table.weights.assign(taps, std::vector<double>(out));
   table.outside.assign(out, false);
   for (int64_t o = 0; o < out; ++o) {
-    double x = sourceCoordinate(options, o, in, scale, roiStart, roiEnd);
+    double x = sourceCoordinate(options, o, in, out, scale, roiStart, roiEnd);
     if (options.transformation == "tf_crop_and_resize") {
       x += roiStart * (in - 1);
       if (x < 0 || x > in - 1) {
@@ -100,11 +140,24 @@ AxisTable buildTable(const ResizeOptions &options, int64_t in, int64_t out, doub
     }
     double base = std::floor(x);
     double ratio = x - base;
-    std::vector<double> c = coefficients(options, ratio);
-    // Neighbours: floor(x) and the next for 2 taps; floor(x)-1 .. floor(x)+2
-    // for 4. An integer coordinate with 2 taps takes (x-1, x) with weights
-    // (0, 1) in the reference; (x, x+1) with (1, 0) is the same value.
-    int64_t first = (int64_t)base - (taps == 4 ? 1 : 0);
+    std::vector<double> c;
+    int64_t first;
+    if (stretched) {
+      // As the reference: the ratio in (0, 1], the sources base + first ...
+      // the taps nearest x.
+      if (ratio == 0) {
+        base -= 1;
+        ratio = 1;
+      }
+      c = stretchedCoefficients(options, ratio, scale, first);
+      first += (int64_t)base;
+    } else {
+      c = coefficients(options, ratio);
+      // Neighbours: floor(x) and the next for 2 taps; floor(x)-1 .. floor(x)+2
+      // for 4. An integer coordinate with 2 taps takes (x-1, x) with weights
+      // (0, 1) in the reference; (x, x+1) with (1, 0) is the same value.
+      first = (int64_t)base - (taps == 4 ? 1 : 0);
+    }
     double total = 0;
     for (size_t t = 0; t < taps; ++t) {
       int64_t source = first + (int64_t)t;
@@ -177,12 +230,29 @@ LogicalResult resize(NodeContext &ctx, const ResizeOptions &options, ArrayRef<do
     ctx.emitError() << "unknown mode '" << options.mode << "'";
     return failure();
   }
+  static constexpr StringLiteral transformations[] = {
+      "half_pixel",         "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
+      "asymmetric",         "tf_half_pixel_for_nn", "tf_crop_and_resize"};
+  if (!llvm::is_contained(transformations, options.transformation)) {
+    ctx.emitError() << "unknown coordinate_transformation_mode '" << options.transformation
+                    << "'";
+    return failure();
+  }
+  const std::string &nearest = options.nearestMode;
+  if (options.mode == "nearest" && nearest != "round_prefer_floor" &&
+      nearest != "round_prefer_ceil" && nearest != "floor" && nearest != "ceil") {
+    ctx.emitError() << "unknown nearest_mode '" << nearest << "'";
+    return failure();
+  }
   Value value = ctx.input(0);
   for (int64_t d = 0; d < rank; ++d) {
     int64_t in = type.getDimSize(d);
     int64_t out;
     double scale;
-    if (!sizes.empty()) {
+    if (!sizes.empty() && !scales.empty()) { // keep_aspect_ratio_policy's common scale
+      out = sizes[d];
+      scale = scales[d];
+    } else if (!sizes.empty()) {
       out = sizes[d];
       scale = (double)out / in;
     } else {
@@ -245,8 +315,24 @@ LogicalResult convertResize(NodeContext &ctx) {
   options.extrapolation = ctx.getFloat("extrapolation_value", 0.0f);
   if (ctx.opset < 11)
     options.nearestMode = "floor";
+  std::string aspectPolicy = "stretch";
+  std::optional<SmallVector<int64_t>> axes;
+  if (ctx.opset >= 18) {
+    options.antialias = ctx.getInt("antialias", 0) != 0;
+    aspectPolicy = ctx.getString("keep_aspect_ratio_policy", "stretch");
+    axes = ctx.getInts("axes");
+  }
   if (ctx.hasFailed())
     return failure();
+  if (options.antialias && options.mode == "nearest") {
+    ctx.emitError() << "antialias is defined for the linear and cubic modes, not nearest";
+    return failure();
+  }
+  if (aspectPolicy != "stretch" && aspectPolicy != "not_larger" &&
+      aspectPolicy != "not_smaller") {
+    ctx.emitError() << "unknown keep_aspect_ratio_policy '" << aspectPolicy << "'";
+    return failure();
+  }
   int scalesInput = ctx.opset >= 11 ? 2 : 1;
   std::optional<std::vector<double>> roi =
       ctx.opset >= 11 ? floatsOf(ctx, 1) : std::vector<double>{};
@@ -258,14 +344,70 @@ LogicalResult convertResize(NodeContext &ctx) {
                        "model input can be frozen with --constant-input)";
     return failure();
   }
-  int64_t rank = ctx.inputType(0).getRank();
-  if ((sizes->empty() && (int64_t)scales->size() != rank) ||
-      (!sizes->empty() && (int64_t)sizes->size() != rank)) {
-    ctx.emitError() << "expects " << rank << " scales or sizes";
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  // The axes roi, scales and sizes refer to (opset 18; all by default).
+  SmallVector<int64_t> resized;
+  if (axes) {
+    for (int64_t axis : *axes) {
+      FailureOr<int64_t> normalized = ctx.normalizeAxis(axis, rank, "axes");
+      if (failed(normalized))
+        return failure();
+      if (llvm::is_contained(resized, *normalized)) {
+        ctx.emitError() << "axis " << *normalized << " is listed twice in axes";
+        return failure();
+      }
+      resized.push_back(*normalized);
+    }
+  } else {
+    resized = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  }
+  int64_t count = resized.size();
+  if ((sizes->empty() && (int64_t)scales->size() != count) ||
+      (!sizes->empty() && (int64_t)sizes->size() != count)) {
+    ctx.emitError() << "expects " << count << " scales or sizes";
     return failure();
   }
-  SmallVector<int64_t> outSizes(sizes->begin(), sizes->end());
-  return resize(ctx, options, *scales, outSizes, *roi);
+  if (!roi->empty() && (int64_t)roi->size() != 2 * count) {
+    ctx.emitError() << "expects " << 2 * count << " roi values, got " << roi->size();
+    return failure();
+  }
+  // Spread over every axis: the others keep their size.
+  std::vector<double> fullScales, fullRoi;
+  SmallVector<int64_t> fullSizes;
+  if (!roi->empty()) {
+    fullRoi.assign(rank, 0.0);
+    fullRoi.resize(2 * rank, 1.0);
+    for (int64_t i = 0; i < count; ++i) {
+      fullRoi[resized[i]] = (*roi)[i];
+      fullRoi[rank + resized[i]] = (*roi)[count + i];
+    }
+  }
+  if (sizes->empty()) {
+    fullScales.assign(rank, 1.0);
+    for (int64_t i = 0; i < count; ++i)
+      fullScales[resized[i]] = (*scales)[i];
+  } else {
+    fullSizes.assign(type.getShape().begin(), type.getShape().end());
+    for (int64_t i = 0; i < count; ++i)
+      fullSizes[resized[i]] = (int64_t)(*sizes)[i];
+    if (aspectPolicy != "stretch") {
+      // One scale for every resized axis: the smallest (not_larger) or the
+      // largest (not_smaller) of sizes / input sizes; the sizes rounded half up.
+      double common = 0;
+      for (int64_t i = 0; i < count; ++i) {
+        double ratio = (*sizes)[i] / type.getDimSize(resized[i]);
+        if (i == 0 || (aspectPolicy == "not_larger" ? ratio < common : ratio > common))
+          common = ratio;
+      }
+      fullScales.assign(rank, 1.0);
+      for (int64_t axis : resized) {
+        fullScales[axis] = common;
+        fullSizes[axis] = (int64_t)(common * type.getDimSize(axis) + 0.5);
+      }
+    }
+  }
+  return resize(ctx, options, fullScales, fullSizes, fullRoi);
 }
 
 /// Upsample (opsets 7-9): Resize with asymmetric coordinates.

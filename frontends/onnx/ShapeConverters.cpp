@@ -493,7 +493,8 @@ LogicalResult convertSlice(NodeContext &ctx) {
 }
 
 /// Split sizes are an attribute before opset 13 and an optional input after;
-/// without them the axis is split evenly across the outputs.
+/// without them the axis is split evenly across the outputs, or from opset 18
+/// into num_outputs chunks of ceil(dim / num_outputs), the last smaller.
 LogicalResult convertSplit(NodeContext &ctx) {
   if (failed(ctx.requireInputs(1)))
     return failure();
@@ -511,9 +512,31 @@ LogicalResult convertSplit(NodeContext &ctx) {
   } else if (ctx.opset < 13) {
     sizes = ctx.getInts("split").value_or(SmallVector<int64_t>());
   }
+  std::optional<int64_t> chunks;
+  if (ctx.opset >= 18 && ctx.attribute("num_outputs"))
+    chunks = ctx.getInt("num_outputs", 0);
   if (ctx.hasFailed())
     return failure();
   int64_t outputs = ctx.numOutputs();
+  if (chunks) {
+    if (!sizes.empty()) {
+      ctx.emitError() << "takes either the split input or num_outputs, not both";
+      return failure();
+    }
+    if (*chunks != outputs || *chunks < 1 || *chunks > std::max<int64_t>(dim, 1)) {
+      ctx.emitError() << "num_outputs is " << *chunks << " for a node of " << outputs
+                      << " outputs splitting a dim of size " << dim;
+      return failure();
+    }
+    int64_t chunk = (dim + *chunks - 1) / *chunks;
+    for (int64_t i = 0; i < *chunks; ++i)
+      sizes.push_back(std::min(chunk, dim - i * chunk));
+    if (llvm::any_of(sizes, [](int64_t s) { return s < 0; })) {
+      ctx.emitError() << "cannot split a dim of size " << dim << " into " << *chunks
+                      << " chunks of " << chunk;
+      return failure();
+    }
+  }
   if (sizes.empty()) {
     if (outputs == 0 || dim % outputs != 0) {
       ctx.emitError() << "cannot split a dim of size " << dim << " evenly into " << outputs

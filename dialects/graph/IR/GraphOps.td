@@ -519,8 +519,9 @@ def Graph_ScatterElementsOp : Graph_ScatterOp<"scatter_elements"> {
   let summary = "data with updates written at per-element indices along `axis`";
   let description = [{
     `output = data`, then for every position p of `updates`:
-    `output[p with p[axis] = indices[p]] = updates[p]` (or added/multiplied with
-    `reduction` = "add"/"mul"), in row-major order of p.
+    `output[p with p[axis] = indices[p]] = updates[p]` (or combined with the
+    element there for `reduction` = "add"/"mul"/"max"/"min"), in row-major
+    order of p.
   }];
   let arguments = (ins AnyRankedTensor:$data, Graph_IndexTensor:$indices,
                        AnyRankedTensor:$updates, I64Attr:$axis,
