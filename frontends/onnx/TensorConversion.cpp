@@ -6,6 +6,7 @@
 #include "llvm/Support/SwapByteOrder.h"
 
 #include <cstring>
+#include <iterator>
 
 using namespace mlir;
 
@@ -38,6 +39,12 @@ Type convertElementType(MLIRContext *context, int32_t onnxDataType) {
 std::string onnxTypeName(int32_t onnxDataType) {
   if (onnx::TensorProto::DataType_IsValid(onnxDataType))
     return llvm::StringRef(onnx::TensorProto::DataType_Name(onnxDataType)).lower();
+  // Types of ONNX releases after the 1.12 headers we build against.
+  static const char *const later[] = {"float8e4m3fn", "float8e4m3fnuz", "float8e5m2",
+                                      "float8e5m2fnuz", "uint4",       "int4",
+                                      "float4e2m1"};
+  if (onnxDataType >= 17 && onnxDataType < 17 + (int32_t)std::size(later))
+    return later[onnxDataType - 17];
   return "data type " + std::to_string(onnxDataType);
 }
 

@@ -349,3 +349,17 @@ def test_refusals_name_the_opset(smelt, tmp_path):
                         [helper.make_node("Resize", ["x", "", "s"], ["y"], antialias=1)],
                         {"x": x}, 18, {"s": np.array([1, 1, 0.5, 0.5], np.float32)})
     assert "antialias is defined for the linear and cubic modes, not nearest" in err
+
+
+def test_later_types_are_named_in_the_refusal(smelt, tmp_path):
+    # An int4 initializer (ONNX 1.16's type 22; two values per byte).
+    packed = onnx.TensorProto(name="w", data_type=22, dims=[2], raw_data=b"\x21")
+    graph = helper.make_graph([helper.make_node("Cast", ["w"], ["y"], to=onnx.TensorProto.FLOAT)],
+                              "g", [], [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT,
+                                                                      None)],
+                              initializer=[packed])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)]),
+              str(tmp_path / "int4.onnx"))
+    code, _, err = smelt("compile", tmp_path / "int4.onnx", "-o", tmp_path / "int4.smelt")
+    assert code != 0
+    assert "initializer 'w' has unsupported element type int4" in err
