@@ -54,9 +54,11 @@ bool CudaApi::open(const std::string &path, std::string &error) {
     error = std::string(name) + " has no " + resolve.missing() +
             " (a driver older than CUDA 11?)";
     ::dlclose(library);
-    library = nullptr;
+    // Nothing may point into the library just closed.
+    *this = CudaApi{};
+    return false;
   }
-  return resolve.ok();
+  return true;
 }
 
 std::string CudaApi::describe(CUresult result) const {

@@ -78,7 +78,8 @@ struct CudaApi {
   CUresult (*cuGetErrorString)(CUresult, const char **);
 
   /// Opens `path` (libcuda.so.1 when empty) and resolves every entry point;
-  /// false with `error` set when the library or a symbol is missing.
+  /// false with `error` set when the library or a symbol is missing (the
+  /// library closed again and every entry point null).
   bool open(const std::string &path, std::string &error);
   /// "CUDA_ERROR_OUT_OF_MEMORY (out of memory)" for `result`.
   std::string describe(CUresult result) const;

@@ -5,7 +5,8 @@
 // of CUDA is linked. How a plan runs is shared with the HIP driver
 // (backends/gpu/runtime/GpuDriver); here: devices from cuDeviceGet*, the
 // primary context per device, the module (the cubin for the device's sm_XY
-// when the artifact has one, else the PTX, which the driver JIT-compiles),
+// when the artifact has one and the driver takes it, else the PTX, which the
+// driver JIT-compiles),
 // block sizes from each function's `.reqntid`, cuBLAS's strided batched
 // SGEMM for plain gemm calls, cuBLASLt (CublasLt.cpp) for gemms with an
 // epilogue (bias row, relu), cuDNN (Cudnn.cpp) for conv2d calls and NCCL
@@ -52,8 +53,11 @@ public:
   const char *entryPoint() const override { return "cublasSgemmStridedBatched"; }
   void *create(gpu::Stream s) override {
     void *handle = nullptr;
-    if (create_(&handle) != 0)
-      fail(SMELT_INTERNAL, "cublasCreate failed");
+    if (int status = create_(&handle); status != 0)
+      fail(SMELT_INTERNAL, "cublasCreate failed with status " + std::to_string(status) +
+                               (status == 1 ? " (CUBLAS_STATUS_NOT_INITIALIZED: a cuBLAS newer "
+                                              "than the driver?)"
+                                            : ""));
     if (setStream_(handle, stream(s)) != 0) {
       destroy_(handle);
       fail(SMELT_INTERNAL, "cublasSetStream failed");
@@ -91,7 +95,7 @@ public:
 
   explicit CudaDriver(const smelt_host_t &host) : GpuDriver(host) {}
   ~CudaDriver() override {
-    releaseDeviceResources();
+    releaseDeviceResources(); // with each device's context current
     for (Device &device : devices_)
       if (device.context)
         api_.cuDevicePrimaryCtxRelease(device.handle);
@@ -111,6 +115,9 @@ public:
                                 (result == 34 ? "; libcuda.so.1 is the toolkit's stub, not a "
                                                 "driver (no GPU here)"
                                               : ""));
+    // The newest CUDA the driver runs (12080: 12.8), for the load description.
+    if (int version = 0; api_.cuDriverGetVersion(&version) == CUDA_SUCCESS && version > 0)
+      driverVersion_ = std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10);
     int count = 0;
     check(api_.cuDeviceGetCount(&count), "cuDeviceGetCount");
     for (int i = 0; i < count; ++i) {
@@ -165,9 +172,17 @@ public:
     if (std::strcmp(section.target, "cuda") != 0)
       return std::string("the CUDA driver runs sections of target 'cuda', not '") +
              section.target + "'";
-    int major = 0, minor = 0;
-    if (std::sscanf(section.arch, "sm_%1d%1d", &major, &minor) != 2)
+    // sm_XY and sm_XYZ (sm_100: 10.0), with or without the architecture-
+    // ('a') or family-specific ('f') suffix.
+    int number = 0, end = 0;
+    if (std::sscanf(section.arch, "sm_%d%n", &number, &end) != 1 || number < 10 ||
+        (section.arch[end] && std::strcmp(section.arch + end, "a") != 0 &&
+         std::strcmp(section.arch + end, "f") != 0))
       return std::string("unknown CUDA architecture '") + section.arch + "'";
+    const int major = number / 10, minor = number % 10;
+    if (section.arch[end] == 'a' && (major != device.major || minor != device.minor))
+      return std::string("code for ") + section.arch + " runs only on sm_" +
+             std::to_string(number) + ", not on " + device.arch + " (" + device.name + ")";
     bool ptx = std::strcmp(section.format, "ptx") == 0;
     bool cubin = std::strcmp(section.format, "cubin") == 0;
     if (!ptx && !cubin)
@@ -193,25 +208,23 @@ public:
         break;
       }
     }
-    // The module image must end in a NUL for PTX.
-    std::string text;
-    const void *image = chosen->data;
-    if (std::strcmp(chosen->format, "ptx") == 0) {
-      text.assign(static_cast<const char *>(chosen->data), chosen->size);
-      image = text.c_str();
+    // A cubin the driver refuses (one from a newer ptxas than it reads)
+    // leaves the PTX of the same artifact, which it JIT-compiles.
+    std::string error, cubinError, note;
+    CUmodule module = tryLoad(device, *chosen, error);
+    if (!module && chosen != &ptx && std::strcmp(ptx.format, "ptx") == 0) {
+      cubinError = error;
+      note = " (cubin refused: " + cubinError + "; PTX JIT-compiled)";
+      chosen = &ptx;
+      module = tryLoad(device, ptx, error);
+    } else if (chosen == &ptx) {
+      note = " (compiled by the driver)";
     }
-    char log[8192] = {};
-    int options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
-    void *values[] = {log, reinterpret_cast<void *>(uintptr_t(sizeof(log) - 1))};
-    CUmodule module = nullptr;
-    if (CUresult result = api_.cuModuleLoadDataEx(&module, image, 2, options, values);
-        result != CUDA_SUCCESS)
-      fail(SMELT_INVALID_ARGUMENT, std::string("loading the ") + chosen->format + " for " +
-                                       chosen->arch + " on " + device.arch +
-                                       " failed: " + api_.describe(result) +
-                                       (log[0] ? std::string(": ") + log : ""));
-    description += std::string("code: ") + chosen->format + " for " + chosen->arch +
-                   (chosen == &ptx ? " (compiled by the driver)" : "") + "\n";
+    if (!module)
+      fail(SMELT_INVALID_ARGUMENT,
+           error + (cubinError.empty() ? "" : "; before it, " + cubinError));
+    description += std::string("code: ") + chosen->format + " for " + chosen->arch + note +
+                   (driverVersion_.empty() ? "" : "; driver for CUDA " + driverVersion_) + "\n";
     return module;
   }
   void unloadModule(gpu::Module module) override {
@@ -311,12 +324,37 @@ public:
   }
 
 private:
+  /// `section` loaded as a module, or null with `error` set.
+  CUmodule tryLoad(const Device &device, const smelt_program_section_t &section,
+                   std::string &error) {
+    // The module image must end in a NUL for PTX.
+    std::string text;
+    const void *image = section.data;
+    if (std::strcmp(section.format, "ptx") == 0) {
+      text.assign(static_cast<const char *>(section.data), section.size);
+      image = text.c_str();
+    }
+    char log[8192] = {};
+    int options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+    void *values[] = {log, reinterpret_cast<void *>(uintptr_t(sizeof(log) - 1))};
+    CUmodule module = nullptr;
+    if (CUresult result = api_.cuModuleLoadDataEx(&module, image, 2, options, values);
+        result != CUDA_SUCCESS) {
+      error = std::string("loading the ") + section.format + " for " + section.arch + " on " +
+              device.arch + " failed: " + api_.describe(result) +
+              (log[0] ? std::string(": ") + log : "");
+      return nullptr;
+    }
+    return module;
+  }
+
   void check(CUresult result, const char *what) const {
     if (result != CUDA_SUCCESS)
       fail(SMELT_INTERNAL, std::string(what) + " failed: " + api_.describe(result));
   }
 
   CudaApi api_{};
+  std::string driverVersion_; // "12.8"; empty when the driver did not say
   std::mutex contextMutex_;
 };
 

@@ -23,6 +23,10 @@ constexpr int CUDNN_FMA_MATH = 3;
 constexpr int CUDNN_ACTIVATION_RELU = 1;
 constexpr int CUDNN_PROPAGATE_NAN = 1;
 
+/// The most workspace a convolution's algorithm may take (allocated per run
+/// from the caching allocator): algorithms that want more are passed over.
+constexpr size_t kMaxWorkspace = size_t(256) << 20;
+
 /// cudnnConvolutionFwdAlgoPerf_t.
 struct AlgorithmPerf {
   int algo;
@@ -169,16 +173,23 @@ public:
             "cudnnGetConvolutionForwardAlgorithm_v7");
       const AlgorithmPerf *chosen = nullptr;
       for (int i = 0; i < returned && !chosen; ++i)
-        if (perfs[i].status == 0 && perfs[i].mathType == CUDNN_FMA_MATH)
+        if (perfs[i].status == 0 && perfs[i].mathType == CUDNN_FMA_MATH &&
+            perfs[i].memory <= kMaxWorkspace)
           chosen = &perfs[i];
       if (!chosen) {
         releasePrepared(q);
-        why = "cuDNN ranks no full-fp32 algorithm for it";
+        why = "cuDNN ranks no full-fp32 algorithm with at most 256 MiB of workspace for it";
         return nullptr;
       }
       q.algorithm = chosen->algo;
       check(api_.workspaceSize(handle, q.x, q.w, q.convolution, q.y, q.algorithm, &q.workspace),
             "cudnnGetConvolutionForwardWorkspaceSize");
+      if (q.workspace > kMaxWorkspace) {
+        releasePrepared(q);
+        why = "cuDNN's algorithm " + std::string(algorithmName(q.algorithm)) + " wants " +
+              std::to_string(q.workspace) + " bytes of workspace, over 256 MiB";
+        return nullptr;
+      }
       q.hasResidual = p[19] != 0;
       q.outputBytes = size_t(n) * k * oh * ow * sizeof(float);
       if (p[20]) {

@@ -3,8 +3,10 @@
 // The CUDA driver's gpu::Dnn: conv2d library calls through cuDNN's
 // convolution API (present in cuDNN 8 and 9): per convolution at load time
 // the tensor, filter and convolution descriptors (FMA math: full fp32, no
-// TF32) and the algorithm cuDNN's heuristics rank first
-// (cudnnGetConvolutionForwardAlgorithm_v7) with its workspace; per run
+// TF32) and the first full-fp32 algorithm cuDNN's heuristics rank
+// (cudnnGetConvolutionForwardAlgorithm_v7) with at most 256 MiB of
+// workspace; a cuDNN call failing there leaves that convolution to its
+// generated kernel, the load description saying why; per run
 // cudnnConvolutionForward, accumulating onto the residual (beta = 1) when
 // there is one, then cudnnAddTensor for the bias and cudnnActivationForward
 // for the relu. The entry points are declared here and resolved from the

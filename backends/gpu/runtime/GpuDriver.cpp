@@ -76,9 +76,12 @@ std::string commandLabel(const Program &program, const char *blas, const char *d
 
 void printProfile(const Program &program, const char *blas, const char *dnn,
                   const char *epilogueGemm) {
-  if (!program.profile || program.runs == 0)
+  if (!program.profile || program.timedRuns == 0)
     return;
-  const std::vector<double> &seconds = program.commandSeconds;
+  // The first run pays for the JIT, the library handles' warm-up and the
+  // caches: it counts only when it is the only one.
+  const bool firstOnly = program.runs == 0;
+  const std::vector<double> &seconds = firstOnly ? program.firstRunSeconds : program.commandSeconds;
   double total = 0;
   for (double value : seconds)
     total += value;
@@ -86,11 +89,14 @@ void printProfile(const Program &program, const char *blas, const char *dnn,
   for (size_t i = 0; i < order.size(); ++i)
     order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return seconds[a] > seconds[b]; });
-  const double runs = double(program.runs);
+  const double runs = firstOnly ? 1.0 : double(program.runs);
   std::fprintf(stderr,
-               "smelt profile: %llu run(s), %.3f ms per run in %zu commands (device time, "
+               "smelt profile: %llu run(s)%s, %.3f ms per run in %zu commands (device time, "
                "without the copies of inputs and outputs)\n",
-               static_cast<unsigned long long>(program.runs), total / runs * 1e3, seconds.size());
+               static_cast<unsigned long long>(firstOnly ? 1 : program.runs),
+               firstOnly ? " (the first only: cold, none after it)"
+                         : " after the first (cold: left out)",
+               total / runs * 1e3, seconds.size());
   std::fprintf(stderr, "  %9s %6s  %s\n", "ms/run", "share", "command");
   size_t lines = program.profileAll ? order.size() : 25;
   for (size_t rank = 0; rank < order.size() && rank < lines; ++rank) {
@@ -114,11 +120,11 @@ Device &GpuDriver::device(uint32_t index) {
   return devices_[index];
 }
 
-DevicePtr GpuDriver::allocate(uint64_t bytes) {
+DevicePtr GpuDriver::allocate(Device &device, uint64_t bytes) {
   uint64_t size = sizeClass(bytes);
   {
     std::lock_guard<std::mutex> lock(cacheMutex_);
-    auto &free = cache_[size];
+    auto &free = cache_[device.handle][size];
     if (!free.empty()) {
       DevicePtr pointer = free.back();
       free.pop_back();
@@ -128,7 +134,7 @@ DevicePtr GpuDriver::allocate(uint64_t bytes) {
   std::string error;
   DevicePtr pointer = tryAllocate(size, error);
   if (!pointer) {
-    trimCache(); // give the cache back and try once more
+    trimCache(device); // give the cache back and try once more
     pointer = tryAllocate(size, error);
     if (!pointer)
       fail(SMELT_OUT_OF_MEMORY,
@@ -137,19 +143,22 @@ DevicePtr GpuDriver::allocate(uint64_t bytes) {
   return pointer;
 }
 
-void GpuDriver::releaseMemory(DevicePtr pointer, uint64_t bytes) {
+void GpuDriver::releaseMemory(Device &device, DevicePtr pointer, uint64_t bytes) {
   if (!pointer)
     return;
   std::lock_guard<std::mutex> lock(cacheMutex_);
-  cache_[sizeClass(bytes)].push_back(pointer);
+  cache_[device.handle][sizeClass(bytes)].push_back(pointer);
 }
 
-void GpuDriver::trimCache() {
+void GpuDriver::trimCache(Device &device) {
   std::lock_guard<std::mutex> lock(cacheMutex_);
-  for (auto &[size, pointers] : cache_)
+  auto cached = cache_.find(device.handle);
+  if (cached == cache_.end())
+    return;
+  for (auto &[size, pointers] : cached->second)
     for (DevicePtr pointer : pointers)
       freeMemory(pointer);
-  cache_.clear();
+  cache_.erase(cached);
 }
 
 template <typename T> bool GpuDriver::readGlobal(Module module, const std::string &name, T &value) {
@@ -242,12 +251,17 @@ Program *GpuDriver::load(uint32_t deviceIndex, const smelt_program_t &plan) {
   const char *blasName = blas_ ? blas_->name() : nullptr;
   program->blasGemm.assign(plan.command_count, false);
   int gemms = 0, bound = 0;
+  bool blasRefused = false; // the library loaded but makes no handle
   for (uint32_t c = 0; c < plan.command_count; ++c) {
     const smelt_program_command_t &command = plan.commands[c];
     if (!isLibraryOp(command, "gemm") || command.library_param_count != 5)
       continue;
     ++gemms;
-    if (offers(command, blasName)) {
+    if (offers(command, blasName) && !blasRefused) {
+      if (!blasMakesHandles()) {
+        blasRefused = true;
+        continue;
+      }
       program->blasGemm[c] = true;
       ++bound;
     }
@@ -257,7 +271,7 @@ Program *GpuDriver::load(uint32_t deviceIndex, const smelt_program_t &plan) {
         "gemm: " + std::to_string(bound) + " of " + std::to_string(gemms) +
         (bound ? std::string(" through ") + blasName + " (" + blas_->entryPoint() + ")" : "") +
         (bound < gemms ? std::string(bound ? "; the rest" : "") + " as generated kernels" +
-                             (blas_ ? "" : " (" + blasMissing_ + ")")
+                             (blas_ && !blasRefused ? "" : " (" + blasMissing_ + ")")
                        : "") +
         "\n";
   bindConvolutions(*program);
@@ -320,13 +334,39 @@ GpuDriver::Collectives &GpuDriver::collectivesFor(Device &device) {
   return state;
 }
 
+bool GpuDriver::blasMakesHandles() {
+  std::lock_guard<std::mutex> lock(blasMutex_);
+  if (!blasChecked_) {
+    blasChecked_ = true;
+    try {
+      blas_->destroy(blas_->create(nullptr));
+    } catch (const Failure &failure) {
+      blasRefused_ = true;
+      blasMissing_ = std::string(blas_->name()) + ": " + failure.message;
+    }
+  }
+  return !blasRefused_;
+}
+
 void GpuDriver::releaseDeviceResources() {
   for (auto &[handle, state] : collectives_)
     if (state.communicator && ccl_) {
       ccl_->destroy(state.communicator);
       state.communicator = nullptr;
     }
-  trimCache();
+  for (Device &device : devices_) {
+    {
+      std::lock_guard<std::mutex> lock(cacheMutex_);
+      if (!cache_.count(device.handle))
+        continue;
+    }
+    try {
+      makeCurrent(device);
+    } catch (...) {
+      continue; // its memory goes with the process
+    }
+    trimCache(device);
+  }
 }
 
 void GpuDriver::bindConvolutions(Program &program) {
@@ -335,6 +375,7 @@ void GpuDriver::bindConvolutions(Program &program) {
   int convs = 0, bound = 0;
   std::string perKernel; // what each convolution runs as
   void *handle = nullptr;
+  std::string handleProblem; // why dnn_ made no handle
   for (uint32_t c = 0; c < plan.command_count; ++c) {
     const smelt_program_command_t &command = plan.commands[c];
     if (!isLibraryOp(command, "conv2d"))
@@ -342,15 +383,29 @@ void GpuDriver::bindConvolutions(Program &program) {
     ++convs;
     if (!offers(command, dnn_ ? dnn_->name() : nullptr) || command.library_param_count != 21)
       continue;
-    if (!handle)
-      handle = dnn_->create(nullptr); // preparing only; runs use their lane's
+    // What the library refuses (a handle, a descriptor, an algorithm) runs
+    // as the generated kernel, saying why; only running out of host memory
+    // fails the load.
     std::string why;
+    if (!handle && handleProblem.empty()) {
+      try {
+        handle = dnn_->create(nullptr); // preparing only; runs use their lane's
+      } catch (const Failure &failure) {
+        handleProblem = std::string(dnn_->name()) + ": " + failure.message;
+      }
+    }
     void *prepared = nullptr;
-    try {
-      prepared = dnn_->prepare(handle, command.library_params, why);
-    } catch (...) {
-      dnn_->destroy(handle);
-      throw;
+    if (handle) {
+      try {
+        prepared = dnn_->prepare(handle, command.library_params, why);
+      } catch (const Failure &failure) {
+        why = failure.message;
+      } catch (...) {
+        dnn_->destroy(handle);
+        throw;
+      }
+    } else {
+      why = handleProblem;
     }
     if (!prepared) {
       perKernel += "\n  kernel " + std::to_string(command.kernel) + " '" +
@@ -383,6 +438,7 @@ void GpuDriver::bindEpilogueGemms(Program &program) {
   int gemms = 0, bound = 0;
   std::string perKernel; // what each gemm runs as
   void *handle = nullptr;
+  std::string handleProblem; // why epilogueGemm_ made no handle
   for (uint32_t c = 0; c < plan.command_count; ++c) {
     const smelt_program_command_t &command = plan.commands[c];
     if (!isLibraryOp(command, "gemm") || command.library_param_count != 7)
@@ -407,15 +463,24 @@ void GpuDriver::bindEpilogueGemms(Program &program) {
       while (offset % alignment != 0)
         alignment /= 2;
     }
-    if (!handle)
-      handle = epilogueGemm_->create(); // preparing only; runs use their lane's
-    std::string why;
+    if (!handle && handleProblem.empty()) {
+      try {
+        handle = epilogueGemm_->create(); // preparing only; runs use their lane's
+      } catch (const Failure &failure) {
+        handleProblem = std::string(epilogueGemm_->name()) + ": " + failure.message;
+      }
+    }
+    std::string why = handleProblem;
     void *prepared = nullptr;
-    try {
-      prepared = epilogueGemm_->prepare(handle, command.library_params, alignment, why);
-    } catch (...) {
-      epilogueGemm_->destroy(handle);
-      throw;
+    if (handle) {
+      try {
+        prepared = epilogueGemm_->prepare(handle, command.library_params, alignment, why);
+      } catch (const Failure &failure) {
+        why = failure.message;
+      } catch (...) {
+        epilogueGemm_->destroy(handle);
+        throw;
+      }
     }
     if (!prepared) {
       perKernel += kernel + "generated kernel (" + why + ")";
@@ -494,12 +559,12 @@ void GpuDriver::run(Program &program, const void *const *inputs, void *const *ou
       destroyEvent(event);
     events.clear();
     for (const Held &h : held)
-      releaseMemory(h.pointer, h.bytes);
+      releaseMemory(*program.device, h.pointer, h.bytes);
     releaseLane(program, lane);
   };
   try {
     auto take = [&](uint64_t bytes) {
-      DevicePtr pointer = allocate(std::max<uint64_t>(bytes, 1));
+      DevicePtr pointer = allocate(*program.device, std::max<uint64_t>(bytes, 1));
       held.push_back({pointer, std::max<uint64_t>(bytes, 1)});
       return pointer;
     };
@@ -642,9 +707,13 @@ void GpuDriver::run(Program &program, const void *const *inputs, void *const *ou
       for (uint32_t c = 0; c < plan.command_count; ++c)
         seconds[c] = elapsedSeconds(events[c], events[c + 1]);
       std::lock_guard<std::mutex> lock(program.profileMutex);
-      for (uint32_t c = 0; c < plan.command_count; ++c)
-        program.commandSeconds[c] += seconds[c];
-      ++program.runs;
+      if (program.timedRuns++ == 0) {
+        program.firstRunSeconds = std::move(seconds);
+      } else {
+        for (uint32_t c = 0; c < plan.command_count; ++c)
+          program.commandSeconds[c] += seconds[c];
+        ++program.runs;
+      }
     }
   } catch (...) {
     drain(lane.stream);
@@ -659,7 +728,12 @@ void GpuDriver::release(Program *program) {
     return;
   printProfile(*program, blas_ ? blas_->name() : "", dnn_ ? dnn_->name() : "",
                epilogueGemm_ ? epilogueGemm_->name() : "");
-  makeCurrent(*program->device);
+  // Without its context current (a device lost) the vendor calls below fail
+  // and say nothing; what lives on the host still goes.
+  try {
+    makeCurrent(*program->device);
+  } catch (const Failure &) {
+  }
   for (Lane &lane : program->allLanes) {
     if (lane.blas)
       blas_->destroy(lane.blas);

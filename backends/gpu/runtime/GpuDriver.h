@@ -196,11 +196,13 @@ struct Program {
   std::string description;
   std::mutex lanesMutex;
   std::vector<Lane> idleLanes, allLanes;
-  /// SMELT_PROFILE=1 (all): device time of each command over all runs.
+  /// SMELT_PROFILE=1 (all): device time of each command over the runs
+  /// after the first (`runs` of them), and of the first, cold run (module
+  /// JIT, library warm-up) alone, printed only when no other ran.
   bool profile = false, profileAll = false;
   std::mutex profileMutex;
-  std::vector<double> commandSeconds;
-  uint64_t runs = 0;
+  std::vector<double> commandSeconds, firstRunSeconds;
+  uint64_t runs = 0, timedRuns = 0; // timedRuns: the first too
 };
 
 class GpuDriver {
@@ -278,7 +280,7 @@ protected:
   std::unique_ptr<Nccl> ccl_;
 
   /// Why blas_, dnn_ and epilogueGemm_ are null ("cuBLASLt: not found
-  /// (tried ...)"), for the load description.
+  /// (tried ...)"), or why blas_ makes no handle, for the load description.
   std::string blasMissing_, dnnMissing_,
       epilogueGemmMissing_ = "this driver binds no library for gemm epilogues";
 
@@ -302,8 +304,9 @@ protected:
     return bound;
   }
 
-  /// Frees the cached device memory and the communicators; the vendor's
-  /// destructor calls it (while its API is still usable).
+  /// Frees the cached device memory (each device's with its context
+  /// current) and the communicators; the vendor's destructor calls it (while
+  /// its API is still usable).
   void releaseDeviceResources();
 
 private:
@@ -315,9 +318,14 @@ private:
     std::string description;
   };
   Collectives &collectivesFor(Device &device);
-  void trimCache();
-  DevicePtr allocate(uint64_t bytes);
-  void releaseMemory(DevicePtr pointer, uint64_t bytes);
+  /// Frees `device`'s cached memory; its context is current.
+  void trimCache(Device &device);
+  DevicePtr allocate(Device &device, uint64_t bytes);
+  void releaseMemory(Device &device, DevicePtr pointer, uint64_t bytes);
+  /// Whether blas_ makes a handle (checked once, at the first load with a
+  /// gemm for it: a cuBLAS newer than the driver loads but makes none); when
+  /// not, blasMissing_ says why and gemms run as their generated kernels.
+  bool blasMakesHandles();
   template <typename T> bool readGlobal(Module module, const std::string &name, T &value);
   /// Prepares the plan's conv2d calls that name dnn_'s library.
   void bindConvolutions(Program &program);
@@ -328,9 +336,11 @@ private:
   void releaseLane(Program &program, Lane lane);
 
   std::mutex cacheMutex_;
-  /// Device memory handed out again after it is freed, in power-of-two
-  /// size classes from 256 bytes.
-  std::map<uint64_t, std::vector<DevicePtr>> cache_;
+  /// Device memory handed out again after it is freed, by device handle, in
+  /// power-of-two size classes from 256 bytes.
+  std::map<int, std::map<uint64_t, std::vector<DevicePtr>>> cache_;
+  std::mutex blasMutex_;
+  bool blasChecked_ = false, blasRefused_ = false;
   std::map<int, Collectives> collectives_; // by device handle
 };
 
@@ -396,8 +406,12 @@ template <typename Vendor> struct PluginTables {
     });
   }
   static void programRelease(void *program) {
-    if (auto *self = static_cast<Program *>(program))
-      self->driver->release(self);
+    // No exception may leave the plugin, and release has no status to give.
+    try {
+      if (auto *self = static_cast<Program *>(program))
+        self->driver->release(self);
+    } catch (...) {
+    }
   }
 
   static constexpr smelt_driver_t driver = {
