@@ -3,10 +3,12 @@
 // BitShift (multiplication or division by powers of two), Hardmax (arg_max
 // compared with an iota), CumSum (a product with a triangular 0/1 matrix,
 // which adds in the sequential order), OneHot, TopK (rounds of arg_max),
-// Einsum, and the window functions (constants at import).
+// Einsum, the window functions (constants at import), ReverseSequence (a
+// gather with run-time indices) and MaxUnpool (a scatter into zeros).
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/NodeContext.h"
+#include "frontends/onnx/OpChain.h"
 #include "frontends/onnx/TensorConversion.h"
 
 #include "dialects/graph/IR/GraphOps.h"
@@ -425,6 +427,126 @@ LogicalResult convertEinsum(NodeContext &ctx) {
   return success();
 }
 
+/// ReverseSequence (opset 10): along time_axis, the first sequence_lens[b]
+/// elements of each batch entry b reversed, the rest kept: a gather along
+/// the time axis with index t < L ? L - 1 - t : t (L is a run-time input).
+LogicalResult convertReverseSequence(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  int64_t timeAxis = ctx.getInt("time_axis", 0), batchAxis = ctx.getInt("batch_axis", 1);
+  if (ctx.hasFailed())
+    return failure();
+  if (rank < 2 || !((timeAxis == 0 && batchAxis == 1) || (timeAxis == 1 && batchAxis == 0))) {
+    ctx.emitError() << "expects rank >= 2 and time_axis/batch_axis 0 and 1 (either way), got "
+                    << type << " with time_axis " << timeAxis << ", batch_axis " << batchAxis;
+    return failure();
+  }
+  RankedTensorType lengths = ctx.inputType(1);
+  if (lengths.getRank() != 1 || lengths.getDimSize(0) != type.getDimSize(batchAxis) ||
+      !lengths.getElementType().isInteger(64)) {
+    ctx.emitError() << "sequence_lens must be int64 [" << type.getDimSize(batchAxis)
+                    << "], got " << lengths;
+    return failure();
+  }
+  Type i64 = IntegerType::get(ctx.getContext(), 64);
+  OpChain ops(ctx);
+  int64_t steps = type.getDimSize(timeAxis);
+  Value t = iotaAlong(ctx, 2, timeAxis, steps, i64);
+  SmallVector<int64_t> lengthShape(2, 1);
+  lengthShape[batchAxis] = lengths.getDimSize(0);
+  Value l = ops.reshape(ctx.input(1), lengthShape);
+  Value reversed = ops.make<graph::SubOp>(ops.make<graph::SubOp>(l, ctx.scalar(1, i64)), t);
+  Value index = ops.make<graph::SelectOp>(ops.make<graph::LessOp>(t, l), reversed, t);
+  // Over the remaining dims the index is the same.
+  SmallVector<int64_t> expanded = {type.getDimSize(0), type.getDimSize(1)};
+  expanded.append(rank - 2, 1);
+  index = ops.reshape(index, expanded);
+  if (ops.hasFailed())
+    return failure();
+  FailureOr<Value> full = ctx.create<graph::BroadcastOp>(type.clone(i64), index);
+  if (failed(full))
+    return failure();
+  return ops.output(ops.make<graph::GatherElementsOp>(ctx.input(0), *full, timeAxis));
+}
+
+/// MaxUnpool (opset 11): zeros of the unpooled shape ((in - 1) * stride +
+/// kernel - pads per spatial axis) with X written at I, flat indices into
+/// that whole tensor as MaxPool's Indices are; a larger output_shape pads the
+/// result with zeros at the end of each axis (as ONNX's test data has it).
+LogicalResult convertMaxUnpool(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)))
+    return failure();
+  RankedTensorType type = ctx.inputType(0), indicesType = ctx.inputType(1);
+  int64_t rank = type.getRank(), spatial = rank - 2;
+  std::optional<SmallVector<int64_t>> kernel = ctx.getInts("kernel_shape");
+  SmallVector<int64_t> strides = ctx.getInts("strides").value_or(SmallVector<int64_t>(spatial, 1));
+  SmallVector<int64_t> pads = ctx.getInts("pads").value_or(SmallVector<int64_t>(2 * spatial, 0));
+  if (ctx.hasFailed())
+    return failure();
+  if (rank < 3 || !kernel || (int64_t)kernel->size() != spatial ||
+      (int64_t)strides.size() != spatial || (int64_t)pads.size() != 2 * spatial ||
+      indicesType.getShape() != type.getShape() || !indicesType.getElementType().isInteger(64)) {
+    ctx.emitError() << "expects X [N, C, D...], int64 indices of its shape and "
+                    << spatial << " kernel sizes and strides and " << 2 * spatial
+                    << " pads, got " << type << " and " << indicesType;
+    return failure();
+  }
+  SmallVector<int64_t> shape(type.getShape().take_front(2));
+  for (int64_t i = 0; i < spatial; ++i)
+    shape.push_back((type.getDimSize(i + 2) - 1) * strides[i] + (*kernel)[i] - pads[i] -
+                    pads[i + spatial]);
+  SmallVector<int64_t> outputShape = shape;
+  if (ctx.hasInput(2)) {
+    FailureOr<SmallVector<int64_t>> given = ctx.requireIntegerInput(2, "output_shape");
+    if (failed(given))
+      return failure();
+    if ((int64_t)given->size() != rank ||
+        llvm::any_of(llvm::zip(*given, shape),
+                     [](auto sizes) { return std::get<0>(sizes) < std::get<1>(sizes); })) {
+      ctx.emitError() << "output_shape must have " << rank
+                      << " values, none below the unpooled shape";
+      return failure();
+    }
+    outputShape = *given;
+  }
+  int64_t total = ShapedType::getNumElements(shape);
+  if (llvm::any_of(shape, [](int64_t d) { return d < 0; }) ||
+      total < type.getNumElements()) {
+    ctx.emitError() << "the unpooled shape cannot hold the input " << type;
+    return failure();
+  }
+  OpChain ops(ctx);
+  int64_t count = type.getNumElements();
+  auto flatType = RankedTensorType::get({total}, type.getElementType());
+  FailureOr<Value> zeros =
+      ctx.create<graph::BroadcastOp>(flatType, ctx.scalar(0, type.getElementType()));
+  if (failed(zeros))
+    return failure();
+  auto reduction = StringAttr::get(ctx.getContext(), "none");
+  FailureOr<Value> scattered = ctx.create<graph::ScatterElementsOp>(
+      flatType, *zeros, ops.reshape(ctx.input(1), {count}), ops.reshape(ctx.input(0), {count}),
+      int64_t(0), reduction);
+  if (failed(scattered) || ops.hasFailed())
+    return failure();
+  Value result = ops.reshape(*scattered, shape);
+  for (int64_t axis = 0; axis < rank && result; ++axis) {
+    int64_t extra = outputShape[axis] - shape[axis];
+    if (extra == 0)
+      continue;
+    SmallVector<int64_t> padShape(cast<RankedTensorType>(result.getType()).getShape());
+    padShape[axis] = extra;
+    FailureOr<Value> pad = ctx.create<graph::BroadcastOp>(
+        RankedTensorType::get(padShape, type.getElementType()),
+        ctx.scalar(0, type.getElementType()));
+    if (failed(pad))
+      return failure();
+    result = ops.make<graph::ConcatOp>(ValueRange{result, *pad}, axis);
+  }
+  return ops.output(result);
+}
+
 } // namespace
 
 /// com.smelt AllReduce(x) {reduction = "sum"}: a collective across ranks.
@@ -453,6 +575,8 @@ void registerComposedConverters(llvm::StringMap<Converter> &converters) {
   converters["HammingWindow"] = [](NodeContext &ctx) {
     return convertWindow(ctx, {25.0 / 46.0, 21.0 / 46.0});
   };
+  converters["ReverseSequence"] = convertReverseSequence;
+  converters["MaxUnpool"] = convertMaxUnpool;
   converters["BlackmanWindow"] = [](NodeContext &ctx) {
     return convertWindow(ctx, {0.42, 0.5, 0.08});
   };

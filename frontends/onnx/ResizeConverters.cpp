@@ -1,4 +1,4 @@
-//===- ResizeConverters.cpp - Resize and Upsample -----------------------------===//
+//===- ResizeConverters.cpp - Resize, Upsample and GridSample -----------------===//
 //
 // Shapes are static, so every output coordinate's source neighbours and their
 // weights are known at import: each resized axis becomes a few gathers with
@@ -6,15 +6,18 @@
 // two, cubic: four). The tables follow the ONNX reference implementation:
 // coordinate transformation, neighbours clamped to the edge, nearest modes,
 // cubic coefficient `a` and exclude_outside, tf_crop_and_resize with
-// extrapolation.
+// extrapolation. GridSample's sampling points are a run-time input: its taps
+// are computed and gathered (see convertGridSample).
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/NodeContext.h"
+#include "frontends/onnx/OpChain.h"
 
 #include "dialects/graph/IR/GraphOps.h"
 
 #include <onnx/onnx_pb.h>
 
+#include <array>
 #include <cmath>
 
 using namespace mlir;
@@ -434,11 +437,163 @@ LogicalResult convertUpsample(NodeContext &ctx) {
   return resize(ctx, options, scales, {}, {});
 }
 
+/// GridSample (opset 16; opset 20's mode names too): out[n, c, i, j] samples
+/// x[n, c] at grid[n, i, j] = (x, y) in [-1, 1], unnormalized to pixels
+/// (align_corners: the corner pixels' centres, else their outer edges), with
+/// nearest (half to even), bilinear or bicubic (A = -0.75) interpolation and
+/// zeros, border or reflection padding, as PyTorch's grid_sample (which
+/// produced ONNX's test data). The grid is a run-time input: the taps'
+/// indices and weights are computed, and each tap is a batched gather over
+/// x laid out [N, H, W, C].
+LogicalResult convertGridSample(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)))
+    return failure();
+  RankedTensorType xType = ctx.inputType(0), gridType = ctx.inputType(1);
+  std::string mode = ctx.getString("mode", "bilinear");
+  std::string padding = ctx.getString("padding_mode", "zeros");
+  bool alignCorners = ctx.getInt("align_corners", 0) != 0;
+  if (ctx.hasFailed())
+    return failure();
+  if (mode == "linear")
+    mode = "bilinear";
+  else if (mode == "cubic")
+    mode = "bicubic";
+  if (mode != "bilinear" && mode != "nearest" && mode != "bicubic") {
+    ctx.emitError() << "unknown mode '" << mode << "'";
+    return failure();
+  }
+  if (padding != "zeros" && padding != "border" && padding != "reflection") {
+    ctx.emitError() << "unknown padding_mode '" << padding << "'";
+    return failure();
+  }
+  Type element = xType.getElementType();
+  if (xType.getRank() != 4 || !isa<FloatType>(element) || gridType.getRank() != 4 ||
+      gridType.getElementType() != element || gridType.getDimSize(0) != xType.getDimSize(0) ||
+      gridType.getDimSize(3) != 2) {
+    ctx.emitError() << "expects x [N, C, H, W] and grid [N, H_out, W_out, 2] of one float type "
+                       "(volumetric sampling is not supported), got "
+                    << xType << " and " << gridType;
+    return failure();
+  }
+  const int64_t n = xType.getDimSize(0), h = xType.getDimSize(2), w = xType.getDimSize(3),
+                ho = gridType.getDimSize(1), wo = gridType.getDimSize(2);
+  OpChain ops(ctx);
+  auto k = [&](double v) { return ctx.scalar(v, element); };
+  auto add = [&](Value a, Value b) { return ops.make<graph::AddOp>(a, b); };
+  auto sub = [&](Value a, Value b) { return ops.make<graph::SubOp>(a, b); };
+  auto mul = [&](Value a, Value b) { return ops.make<graph::MulOp>(a, b); };
+  auto clip = [&](Value v, double low, double high) {
+    return ops.make<graph::MinOp>(ops.make<graph::MaxOp>(v, k(low)), k(high));
+  };
+  // The grid's x and y, [N, H_out, W_out], in pixels.
+  SmallVector<int64_t> plane = {n, ho, wo};
+  auto component = [&](int64_t index, int64_t size) {
+    SmallVector<int64_t> starts = {0, 0, 0, index}, limits = {n, ho, wo, index + 1},
+                         strides = {1, 1, 1, 1};
+    Value g = ops.reshape(ops.make<graph::SliceOp>(ctx.input(1), ArrayRef<int64_t>(starts),
+                                                   ArrayRef<int64_t>(limits),
+                                                   ArrayRef<int64_t>(strides)),
+                          plane);
+    if (alignCorners)
+      return mul(add(g, k(1)), k((size - 1) / 2.0));
+    return mul(sub(mul(add(g, k(1)), k(size)), k(1)), k(0.5));
+  };
+  // Reflection about the edges (align_corners: the corner centres), then
+  // clipped into the image.
+  auto reflect = [&](Value v, int64_t size) {
+    double low = alignCorners ? 0 : -0.5, high = alignCorners ? size - 1 : size - 0.5;
+    if (high <= low)
+      return mul(v, k(0));
+    double span = high - low;
+    Value distance = ops.unary<graph::AbsOp>(sub(v, k(low)));
+    Value extra = ops.make<graph::ModOp>(distance, k(span), true);
+    Value flips = ops.unary<graph::FloorOp>(ops.make<graph::DivOp>(distance, k(span)));
+    Value even = ops.make<graph::EqualOp>(ops.make<graph::ModOp>(flips, k(2), true), k(0));
+    Value reflected = ops.make<graph::SelectOp>(even, add(extra, k(low)),
+                                                sub(k(span + low), extra));
+    return clip(reflected, 0, size - 1);
+  };
+  auto padCoordinate = [&](Value v, int64_t size) {
+    if (padding == "border")
+      return clip(v, 0, size - 1);
+    if (padding == "reflection")
+      return reflect(v, size);
+    return v;
+  };
+  Value x = component(0, w), y = component(1, h);
+  if (mode != "bicubic") {
+    x = padCoordinate(x, w);
+    y = padCoordinate(y, h);
+  }
+
+  // x as [N, H, W, C] for the batched gathers.
+  Value image = ops.make<graph::TransposeOp>(ctx.input(0), ArrayRef<int64_t>({0, 2, 3, 1}));
+  Type i64 = IntegerType::get(ctx.getContext(), 64);
+  SmallVector<int64_t> column = {n, ho, wo, 1};
+  Value sum;
+  // One tap at integer pixel (xi, yi) with `weight`: outside the image it
+  // reads 0 (zeros padding, and bilinear's second taps past the clipped
+  // coordinate) or, for bicubic, the edge (border) or the reflection.
+  auto tap = [&](Value xi, Value yi, Value weight) {
+    if (mode == "bicubic" && padding != "zeros") {
+      xi = padding == "border" ? clip(xi, 0, w - 1) : reflect(xi, w);
+      yi = padding == "border" ? clip(yi, 0, h - 1) : reflect(yi, h);
+    } else {
+      Value inside = ops.make<graph::AndOp>(
+          ops.make<graph::AndOp>(ops.make<graph::GreaterEqualOp>(xi, k(0)),
+                                 ops.make<graph::LessEqualOp>(xi, k(w - 1))),
+          ops.make<graph::AndOp>(ops.make<graph::GreaterEqualOp>(yi, k(0)),
+                                 ops.make<graph::LessEqualOp>(yi, k(h - 1))));
+      weight = ops.make<graph::SelectOp>(inside, weight, k(0));
+    }
+    Value indices = ops.make<graph::ConcatOp>(
+        ValueRange{ops.reshape(ops.convert(clip(yi, 0, h - 1), i64), column),
+                   ops.reshape(ops.convert(clip(xi, 0, w - 1), i64), column)},
+        int64_t(3));
+    Value picked = ops.make<graph::GatherNDOp>(image, indices, int64_t(1));
+    Value term = mul(picked, ops.reshape(weight, column));
+    sum = sum ? add(sum, term) : term;
+  };
+  if (mode == "nearest") {
+    Value one = add(mul(x, k(0)), k(1)); // a weight of 1 per sampling point
+    tap(ops.unary<graph::RoundOp>(x), ops.unary<graph::RoundOp>(y), one);
+  } else if (mode == "bilinear") {
+    Value x0 = ops.unary<graph::FloorOp>(x), y0 = ops.unary<graph::FloorOp>(y);
+    Value fx = sub(x, x0), fy = sub(y, y0);
+    Value gx[] = {sub(k(1), fx), fx}, gy[] = {sub(k(1), fy), fy};
+    for (int j = 0; j < 2; ++j)
+      for (int i = 0; i < 2; ++i)
+        tap(add(x0, k(i)), add(y0, k(j)), mul(gx[i], gy[j]));
+  } else {
+    const double a = -0.75;
+    auto cubic = [&](Value t) -> std::array<Value, 4> {
+      // The weights of the taps at floor - 1, floor, floor + 1, floor + 2.
+      auto far = [&](Value d) { // |d| in [1, 2]
+        return sub(mul(add(mul(sub(mul(k(a), d), k(5 * a)), d), k(8 * a)), d), k(4 * a));
+      };
+      auto near = [&](Value d) { // |d| in [0, 1]
+        return add(mul(mul(sub(mul(k(a + 2), d), k(a + 3)), d), d), k(1));
+      };
+      Value rest = sub(k(1), t);
+      return {far(add(t, k(1))), near(t), near(rest), far(add(rest, k(1)))};
+    };
+    Value x0 = ops.unary<graph::FloorOp>(x), y0 = ops.unary<graph::FloorOp>(y);
+    std::array<Value, 4> gx = cubic(sub(x, x0)), gy = cubic(sub(y, y0));
+    for (int j = 0; j < 4; ++j)
+      for (int i = 0; i < 4; ++i)
+        tap(add(x0, k(i - 1)), add(y0, k(j - 1)), mul(gx[i], gy[j]));
+  }
+  if (!sum || ops.hasFailed())
+    return failure();
+  return ops.output(ops.make<graph::TransposeOp>(sum, ArrayRef<int64_t>({0, 3, 1, 2})));
+}
+
 } // namespace
 
 void registerResizeConverters(llvm::StringMap<Converter> &converters) {
   converters["Resize"] = convertResize;
   converters["Upsample"] = convertUpsample;
+  converters["GridSample"] = convertGridSample;
 }
 
 } // namespace smelt::onnx_frontend

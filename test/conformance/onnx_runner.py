@@ -38,10 +38,12 @@ SHAPE_OPERANDS = {
     "ReduceSum": {1}, "ReduceMean": {1}, "ReduceMax": {1}, "ReduceMin": {1},
     "ReduceProd": {1}, "Expand": {1}, "Tile": {1}, "ConstantOfShape": {0},
     "Range": {0, 1, 2}, "Trilu": {1}, "Dropout": {1, 2},
-    "Pad": {1, 2}, "CumSum": {1}, "OneHot": {1, 2}, "HannWindow": {0},
+    "Pad": {1, 2, 3}, "CumSum": {1}, "OneHot": {1, 2}, "HannWindow": {0},
     "HammingWindow": {0}, "BlackmanWindow": {0}, "Resize": {1, 2, 3}, "Upsample": {1},
     "TopK": {1}, "SequenceAt": {1}, "SequenceInsert": {2}, "SequenceErase": {1},
-    "SplitToSequence": {1}, "Loop": {0, 1},
+    "SplitToSequence": {1}, "Loop": {0, 1}, "MaxUnpool": {2}, "CenterCropPad": {1},
+    "ReduceL1": {1}, "ReduceL2": {1}, "ReduceLogSum": {1}, "ReduceLogSumExp": {1},
+    "ReduceSumSquare": {1},
 }
 
 

@@ -1,6 +1,6 @@
 """Shared fixtures of the end-to-end tests: where the smelt binary is, a
-helper that runs it and returns (exit code, stdout, stderr), and whether this
-host has AVX-512."""
+helper that runs it and returns (exit code, stdout, stderr), one that compiles
+and runs an ONNX model on NumPy inputs, and whether this host has AVX-512."""
 import os
 import subprocess
 import sys
@@ -37,3 +37,23 @@ def smelt():
         return result.returncode, result.stdout, result.stderr
 
     return run
+
+
+def compile_and_run_onnx(smelt, tmp_path, model, inputs, outputs, options=()):
+    """Saves `model` (an onnx.ModelProto), compiles it for the CPU with
+    `options`, runs it on `inputs` ({name: array}) and returns smelt
+    compile's stderr and the outputs named in `outputs`, in order."""
+    import numpy as np
+    import onnx
+    onnx.save(model, str(tmp_path / "m.onnx"))
+    code, _, compile_log = smelt("compile", tmp_path / "m.onnx", "-o", tmp_path / "m.smelt",
+                                 *options)
+    assert code == 0, compile_log
+    feeds = []
+    for name, value in inputs.items():
+        np.save(tmp_path / f"in_{name}.npy", value)
+        feeds.append(f"--input=@{tmp_path}/in_{name}.npy")
+    code, _, err = smelt("run", tmp_path / "m.smelt", *feeds,
+                         *[f"--output=@{tmp_path}/out_{name}.npy" for name in outputs])
+    assert code == 0, err
+    return compile_log, [np.load(tmp_path / f"out_{name}.npy") for name in outputs]

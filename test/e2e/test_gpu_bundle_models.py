@@ -10,6 +10,7 @@ import sys
 import numpy as np
 import onnx
 import pytest
+from conftest import compile_and_run_onnx
 
 torch = pytest.importorskip("torch")
 
@@ -27,20 +28,11 @@ SPECS = {
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_model_matches_its_pytorch_twin(smelt, tmp_path, name):
     spec = SPECS[name]
-    onnx.save(models.build(spec), str(tmp_path / "m.onnx"))
-    code, _, err = smelt("compile", tmp_path / "m.onnx", "-o", tmp_path / "m.smelt")
-    assert code == 0, err
     feeds = models.draw_inputs(spec, seed=1)
-    args = []
-    for key, value in feeds.items():
-        np.save(tmp_path / f"in_{key}.npy", value)
-        args.append(f"--input=@{tmp_path}/in_{key}.npy")
-    code, _, err = smelt("run", tmp_path / "m.smelt", *args, f"--output=@{tmp_path}/y.npy")
-    assert code == 0, err
+    _, (y,) = compile_and_run_onnx(smelt, tmp_path, models.build(spec), feeds, ["y"])
     with torch.no_grad():
         expected = models.torch_forward(spec, {k: torch.from_numpy(v) for k, v in feeds.items()})
-    np.testing.assert_allclose(np.load(tmp_path / "y.npy"), expected.numpy(), rtol=1e-4,
-                               atol=1e-4)
+    np.testing.assert_allclose(y, expected.numpy(), rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("name", ["gpt2", "resnet18"])

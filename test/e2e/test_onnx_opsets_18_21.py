@@ -11,6 +11,7 @@ import math
 import numpy as np
 import onnx
 import pytest
+from conftest import compile_and_run_onnx
 from onnx import helper, mapping, numpy_helper
 
 RTOL, ATOL = 1e-5, 1e-5
@@ -26,17 +27,7 @@ def compile_and_run(smelt, tmp_path, nodes, inputs, outputs, opset, initializers
         [info(k, dtype, None) for k, dtype in outputs.items()],
         initializer=[numpy_helper.from_array(v, k) for k, v in (initializers or {}).items()])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-    onnx.save(model, str(tmp_path / "m.onnx"))
-    code, _, err = smelt("compile", tmp_path / "m.onnx", "-o", tmp_path / "m.smelt")
-    assert code == 0, err
-    feeds = []
-    for name, value in inputs.items():
-        np.save(tmp_path / f"{name}.npy", value)
-        feeds.append(f"--input=@{tmp_path}/{name}.npy")
-    code, _, err = smelt("run", tmp_path / "m.smelt", *feeds,
-                         *[f"--output=@{tmp_path}/out_{name}.npy" for name in outputs])
-    assert code == 0, err
-    return [np.load(tmp_path / f"out_{name}.npy") for name in outputs]
+    return compile_and_run_onnx(smelt, tmp_path, model, inputs, list(outputs))[1]
 
 
 def compile_fails(smelt, tmp_path, nodes, inputs, opset, initializers=None):

@@ -8,8 +8,8 @@ atol 1e-5 (f32 row sums of up to 768 terms, the 64-term matmul)."""
 import re
 
 import numpy as np
-import onnx
 import pytest
+from conftest import compile_and_run_onnx
 from onnx import TensorProto, helper, numpy_helper
 
 RTOL, ATOL = 1e-5, 1e-5
@@ -32,19 +32,9 @@ def compile_and_run(smelt, tmp_path, nodes, inputs, outputs, initializers, optio
                               [f32(name, None) for name in outputs],
                               initializer=[numpy_helper.from_array(v, k)
                                            for k, v in initializers.items()])
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
-              str(tmp_path / "m.onnx"))
-    code, _, err = smelt("compile", tmp_path / "m.onnx", "-o", tmp_path / "m.smelt", *options)
-    assert code == 0, err
-    kernels = int(re.search(r"compiled (\d+) kernels", err).group(1))
-    feeds = []
-    for name, value in inputs.items():
-        np.save(tmp_path / f"{name}.npy", value)
-        feeds.append(f"--input=@{tmp_path}/{name}.npy")
-    code, _, err = smelt("run", tmp_path / "m.smelt", *feeds,
-                         *[f"--output=@{tmp_path}/out_{name}.npy" for name in outputs])
-    assert code == 0, err
-    return kernels, [np.load(tmp_path / f"out_{name}.npy") for name in outputs]
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    log, results = compile_and_run_onnx(smelt, tmp_path, model, inputs, outputs, options)
+    return int(re.search(r"compiled (\d+) kernels", log).group(1)), results
 
 
 def norm_parameters(h, rng):
