@@ -188,6 +188,7 @@ void registerIndexingConverters(llvm::StringMap<Converter> &converters);
 void registerLossConverters(llvm::StringMap<Converter> &converters);
 void registerComposedConverters(llvm::StringMap<Converter> &converters);
 void registerResizeConverters(llvm::StringMap<Converter> &converters);
+void registerSpectralConverters(llvm::StringMap<Converter> &converters);
 void registerSequenceConverters(llvm::StringMap<Converter> &converters);
 void registerRecurrentConverters(llvm::StringMap<Converter> &converters);
 /// Whether `opType` takes or makes sequences (the other ops take tensors only).

@@ -42,6 +42,7 @@ Converter lookupConverter(StringRef opType) {
     registerLossConverters(table);
     registerComposedConverters(table);
     registerResizeConverters(table);
+    registerSpectralConverters(table);
     registerSequenceConverters(table);
     registerRecurrentConverters(table);
     registerQuantizationConverters(table);
