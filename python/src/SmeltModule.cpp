@@ -103,8 +103,12 @@ struct DlpackHolder {
   }
 };
 
-/// Takes the tensor out of `obj.__dlpack__()` (CPU, C-contiguous only).
-std::shared_ptr<DlpackHolder> consumeDlpack(const py::object &obj, const std::string &what) {
+/// Takes the tensor out of `obj.__dlpack__()`: C-contiguous, in host memory,
+/// or in the memory of `device` ("cuda:N": a CUDA tensor of device N, then
+/// `onDevice` is set) when given.
+std::shared_ptr<DlpackHolder> consumeDlpack(const py::object &obj, const std::string &what,
+                                            const std::string &device = "",
+                                            bool *onDevice = nullptr) {
   py::object capsule = obj.attr("__dlpack__")();
   auto *managed =
       static_cast<DLManagedTensor *>(PyCapsule_GetPointer(capsule.ptr(), "dltensor"));
@@ -118,10 +122,22 @@ std::shared_ptr<DlpackHolder> consumeDlpack(const py::object &obj, const std::st
   auto holder = std::make_shared<DlpackHolder>();
   holder->managed = managed;
   const DLTensor &tensor = managed->dl_tensor;
-  if (tensor.device.device_type != kDLCPU)
+  if (onDevice)
+    *onDevice = false;
+  if (tensor.device.device_type == kDLCUDA) {
+    const std::string where = "cuda:" + std::to_string(tensor.device.device_id);
+    if (!onDevice || where != device)
+      raise(SMELT_INVALID_ARGUMENT,
+            what + ": DLPack tensor lives on " + where + ", but " +
+                (device.empty() ? std::string("only host tensors are taken here")
+                                : "the session runs on " + device) +
+                " (copy it to the host, or run a session on " + where + ")");
+    *onDevice = true;
+  } else if (tensor.device.device_type != kDLCPU) {
     raise(SMELT_UNSUPPORTED, what + ": DLPack tensor lives on device type " +
                                  std::to_string(int(tensor.device.device_type)) +
-                                 "; this build reads CPU tensors only");
+                                 "; tensors in host memory or on CUDA devices are taken");
+  }
   if (tensor.strides) {
     int64_t expected = 1;
     for (int d = tensor.ndim - 1; d >= 0; --d) {
@@ -310,7 +326,8 @@ public:
       const std::string what = "input " + std::to_string(i) + " ('" + inputs_[i].name + "')";
       py::object value = ordered[i];
       if (!py::isinstance<py::array>(value) && py::hasattr(value, "__dlpack__")) {
-        std::shared_ptr<DlpackHolder> holder = consumeDlpack(value, what);
+        bool resident = false;
+        std::shared_ptr<DlpackHolder> holder = consumeDlpack(value, what, deviceUri_, &resident);
         const DLTensor &t = holder->managed->dl_tensor;
         smelt_dtype_t dtype;
         if (!runtimeDtype(t.dtype, dtype))
@@ -323,6 +340,8 @@ public:
           count *= static_cast<size_t>(extent);
         in.emplace_back(dtype, shape, static_cast<char *>(t.data) + t.byte_offset,
                         count * smelt_dtype_size(dtype));
+        if (resident)
+          in.back().raw.memory = SMELT_MEMORY_DEVICE;
         dlpacks.push_back(std::move(holder));
         continue;
       }
@@ -342,6 +361,7 @@ public:
     }
 
     std::vector<py::array> results;
+    std::vector<size_t> writtenInPlace; // outputs given as DLPack tensors
     std::vector<smelt::Tensor> out;
     std::vector<std::vector<int64_t>> shapes = session_->outputShapes(in);
     py::dict given;
@@ -362,8 +382,34 @@ public:
       if (given.contains(name)) {
         const std::string what = "output '" + info.name + "'";
         py::object value = given[name];
+        if (!py::isinstance<py::array>(value) && py::hasattr(value, "__dlpack__")) {
+          // A DLPack tensor the run writes: host memory, or the session's
+          // device's (a CUDA tensor written in place).
+          bool resident = false;
+          std::shared_ptr<DlpackHolder> holder =
+              consumeDlpack(value, what, deviceUri_, &resident);
+          const DLTensor &t = holder->managed->dl_tensor;
+          smelt_dtype_t dtype;
+          std::vector<int64_t> shape(t.shape, t.shape + t.ndim);
+          if (!runtimeDtype(t.dtype, dtype) || dtype != info.raw || shape != shapes[o])
+            raise(SMELT_INVALID_ARGUMENT,
+                  what + ": expected a DLPack tensor of " + info.dtype + " and shape " +
+                      std::string(py::str(py::cast(shapes[o]))) + ", got shape " +
+                      std::string(py::str(py::cast(shape))));
+          size_t count = 1;
+          for (int64_t extent : shape)
+            count *= static_cast<size_t>(extent);
+          out.emplace_back(info.raw, shapes[o], static_cast<char *>(t.data) + t.byte_offset,
+                           count * smelt_dtype_size(dtype));
+          if (resident)
+            out.back().raw.memory = SMELT_MEMORY_DEVICE;
+          dlpacks.push_back(std::move(holder));
+          results.push_back(py::array()); // the caller's tensor holds the result
+          writtenInPlace.push_back(o);
+          continue;
+        }
         if (!py::isinstance<py::array>(value))
-          raise(SMELT_INVALID_ARGUMENT, what + ": expected a NumPy array");
+          raise(SMELT_INVALID_ARGUMENT, what + ": expected a NumPy array or a DLPack tensor");
         py::array array = value.cast<py::array>();
         py::dtype expected =
             info.raw == SMELT_BF16 ? py::dtype("uint16") : numpyDtype(info.raw);
@@ -392,7 +438,10 @@ public:
     }
     py::dict named;
     for (size_t i = 0; i < results.size(); ++i)
-      named[py::str(outputs_[i].name)] = results[i];
+      named[py::str(outputs_[i].name)] =
+          std::count(writtenInPlace.begin(), writtenInPlace.end(), i)
+              ? py::object(given[py::str(outputs_[i].name)])
+              : py::object(results[i]);
     return named;
   }
 

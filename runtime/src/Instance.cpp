@@ -282,12 +282,13 @@ void InstanceState::addPlugin(const smelt_plugin_t *plugin,
   const smelt_driver_t *driver = plugin->driver;
   if (!driver)
     return refuse(SMELT_UNSUPPORTED, what + " has no runtime driver");
-  if (driver->struct_size < sizeof(smelt_driver_t))
+  // Entries appended after ABI 1.0 (program_run_resident) are optional.
+  constexpr size_t firstTable = offsetof(smelt_driver_t, program_run_resident);
+  if (driver->struct_size < firstTable)
     return refuse(SMELT_ABI_MISMATCH,
                   what + ": its driver table is " +
                       std::to_string(driver->struct_size) +
-                      " bytes, but ABI 1.0 needs " +
-                      std::to_string(sizeof(smelt_driver_t)));
+                      " bytes, but ABI 1.0 needs " + std::to_string(firstTable));
   if (const char *missing = missingDriverEntry(*driver))
     return refuse(SMELT_ABI_MISMATCH,
                   what + ": its driver table has no '" + missing + "'");

@@ -111,6 +111,20 @@ void checkInputKind(const smelt_tensor_t &tensor, size_t index,
                                      ", got " + describeGot(tensor));
 }
 
+/// Whether `tensor` is in the device's memory (a struct that ends before
+/// `memory` is host memory).
+bool onDevice(const smelt_tensor_t &tensor, const std::string &where) {
+  if (tensor.struct_size < offsetof(smelt_tensor_t, memory) + sizeof(tensor.memory))
+    return false;
+  switch (tensor.memory) {
+  case SMELT_MEMORY_HOST: return false;
+  case SMELT_MEMORY_DEVICE: return true;
+  }
+  fail(SMELT_INVALID_ARGUMENT, where + ": unknown memory kind " +
+                                   std::to_string(static_cast<int>(tensor.memory)) +
+                                   " (SMELT_MEMORY_HOST or SMELT_MEMORY_DEVICE)");
+}
+
 void checkBuffer(const smelt_tensor_t &tensor, const std::string &where,
                  uint64_t needed, const std::string &type) {
   if (!tensor.data && needed > 0)
@@ -431,11 +445,15 @@ void smelt_session_s::run(const smelt_tensor_t *inputTensors, size_t inputCount,
     fail(SMELT_INVALID_ARGUMENT, "outputs is NULL");
 
   std::vector<const void *> inputData(inputCount);
+  std::vector<uint8_t> inputOnDevice(inputCount), outputOnDevice(outputCount);
+  bool resident = false;
   for (size_t i = 0; i < inputCount; ++i) {
-    checkBuffer(inputTensors[i], describe("input", i, inputs[i]), variant.inputBytes[i],
+    const std::string where = describe("input", i, inputs[i]);
+    checkBuffer(inputTensors[i], where, variant.inputBytes[i],
                 formatTensorType(variant.inputShapes[i].data(), variant.inputShapes[i].size(),
                                  inputs[i].dtype));
     inputData[i] = inputTensors[i].data;
+    resident |= inputOnDevice[i] = onDevice(inputTensors[i], where);
   }
   std::vector<void *> outputData(outputCount);
   for (size_t i = 0; i < outputCount; ++i) {
@@ -446,14 +464,28 @@ void smelt_session_s::run(const smelt_tensor_t *inputTensors, size_t inputCount,
                 formatTensorType(variant.outputShapes[i].data(), variant.outputShapes[i].size(),
                                  outputs[i].dtype));
     outputData[i] = outputTensors[i].data;
+    resident |= outputOnDevice[i] = onDevice(outputTensors[i], where);
   }
+  const smelt_driver_t &table = *driver_->table;
+  const bool takesResident =
+      table.struct_size >= offsetof(smelt_driver_t, program_run_resident) +
+                               sizeof(table.program_run_resident) &&
+      table.program_run_resident;
+  if (resident && !takesResident)
+    fail(SMELT_UNSUPPORTED, "the '" + driver_->name +
+                                "' driver takes tensors in host memory only (SMELT_MEMORY_HOST); "
+                                "device memory needs a session on a GPU device");
 
   smelt_plugin_error_t error = newError();
   std::unique_lock<std::mutex> serial(instance_->collectiveRuns, std::defer_lock);
   if (variant.hasCollectives)
     serial.lock(); // every rank must issue its collectives in one order
-  smelt_status_code_t code = driver_->table->program_run(
-      variant.program, inputData.data(), outputData.data(), &error);
+  smelt_status_code_t code =
+      resident ? table.program_run_resident(variant.program, inputData.data(),
+                                            outputData.data(), inputOnDevice.data(),
+                                            outputOnDevice.data(), &error)
+               : table.program_run(variant.program, inputData.data(), outputData.data(),
+                                   &error);
   if (code != SMELT_OK)
     fail(code, errorText(error));
 

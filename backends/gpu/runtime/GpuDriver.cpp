@@ -543,7 +543,8 @@ void GpuDriver::releaseLane(Program &program, Lane lane) {
   program.idleLanes.push_back(lane);
 }
 
-void GpuDriver::run(Program &program, const void *const *inputs, void *const *outputs) {
+void GpuDriver::run(Program &program, const void *const *inputs, void *const *outputs,
+                    const uint8_t *inputOnDevice, const uint8_t *outputOnDevice) {
   const smelt_program_t &plan = *program.plan;
   makeCurrent(*program.device);
   Lane lane = acquireLane(program);
@@ -568,15 +569,34 @@ void GpuDriver::run(Program &program, const void *const *inputs, void *const *ou
       held.push_back({pointer, std::max<uint64_t>(bytes, 1)});
       return pointer;
     };
+    // The caller's device memory is used in place (plans never write their
+    // inputs); host memory goes through buffers of this run. The kernels'
+    // vector accesses and the libraries' algorithms were chosen for buffers
+    // aligned as allocations are.
+    auto resident = [&](const void *pointer, const char *what, uint32_t index) {
+      auto address = static_cast<DevicePtr>(reinterpret_cast<uintptr_t>(pointer));
+      if (address % kResidentAlignment != 0)
+        fail(SMELT_INVALID_ARGUMENT,
+             std::string(what) + " " + std::to_string(index) + " in device memory must be " +
+                 std::to_string(kResidentAlignment) +
+                 "-byte aligned (as device allocations are); its address is " +
+                 std::to_string(address % kResidentAlignment) + " bytes past a boundary");
+      return address;
+    };
     std::vector<DevicePtr> in(plan.input_count), out(plan.output_count);
     for (uint32_t i = 0; i < plan.input_count; ++i) {
+      if (inputOnDevice && inputOnDevice[i]) {
+        in[i] = resident(inputs[i], "input", i);
+        continue;
+      }
       in[i] = take(program.inputBytes[i]);
       if (program.inputBytes[i])
         copyToDevice(in[i], inputs[i], program.inputBytes[i], lane.stream,
                      "copying an input to the device");
     }
     for (uint32_t o = 0; o < plan.output_count; ++o)
-      out[o] = take(program.outputBytes[o]);
+      out[o] = outputOnDevice && outputOnDevice[o] ? resident(outputs[o], "output", o)
+                                                   : take(program.outputBytes[o]);
     DevicePtr arena = plan.arena_size ? take(plan.arena_size) : 0;
     DevicePtr scratch = program.scratchBytes ? take(program.scratchBytes) : 0;
     DevicePtr workspace = program.libraryWorkspace ? take(program.libraryWorkspace) : 0;
@@ -698,7 +718,7 @@ void GpuDriver::run(Program &program, const void *const *inputs, void *const *ou
     if (program.profile && plan.command_count > 0)
       record(events[plan.command_count], lane.stream);
     for (uint32_t o = 0; o < plan.output_count; ++o)
-      if (program.outputBytes[o])
+      if (program.outputBytes[o] && !(outputOnDevice && outputOnDevice[o]))
         copyToHost(outputs[o], out[o], program.outputBytes[o], lane.stream,
                    "copying an output from the device");
     synchronize(lane.stream, "running the plan");

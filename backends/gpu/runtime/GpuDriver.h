@@ -38,6 +38,10 @@
 namespace smelt::gpu {
 
 using DevicePtr = uint64_t;
+/// The alignment the caller's device memory must have (SMELT_MEMORY_DEVICE
+/// tensors): that of device allocations, which the kernels and library
+/// calls were chosen for.
+constexpr uint64_t kResidentAlignment = 256;
 using Stream = void *;
 using Event = void *;
 using Module = void *;
@@ -261,7 +265,11 @@ public:
   uint32_t deviceCount() const { return uint32_t(devices_.size()); }
   Device &device(uint32_t index);
   Program *load(uint32_t device, const smelt_program_t &plan);
-  void run(Program &program, const void *const *inputs, void *const *outputs);
+  /// One run. Input/output i is a device pointer, used in place, where
+  /// inputOnDevice[i]/outputOnDevice[i] is set (null arrays: all on the
+  /// host, copied in and out).
+  void run(Program &program, const void *const *inputs, void *const *outputs,
+           const uint8_t *inputOnDevice = nullptr, const uint8_t *outputOnDevice = nullptr);
   void release(Program *program);
 
 protected:
@@ -405,6 +413,16 @@ template <typename Vendor> struct PluginTables {
       self.driver->run(self, inputs, outputs);
     });
   }
+  static smelt_status_code_t programRunResident(void *program, const void *const *inputs,
+                                                void *const *outputs,
+                                                const uint8_t *inputOnDevice,
+                                                const uint8_t *outputOnDevice,
+                                                smelt_plugin_error_t *error) {
+    return guard(error, [&] {
+      Program &self = *static_cast<Program *>(program);
+      self.driver->run(self, inputs, outputs, inputOnDevice, outputOnDevice);
+    });
+  }
   static void programRelease(void *program) {
     // No exception may leave the plugin, and release has no status to give.
     try {
@@ -417,7 +435,7 @@ template <typename Vendor> struct PluginTables {
   static constexpr smelt_driver_t driver = {
       sizeof(smelt_driver_t), Vendor::kName, create,       destroy,     deviceCount,
       deviceInfo,             libraryCount,  libraryName,  checkSection, programLoad,
-      programRun,             programRelease,
+      programRun,             programRelease, programRunResident,
   };
   static constexpr smelt_plugin_t plugin = {
       sizeof(smelt_plugin_t), SMELT_PLUGIN_ABI_MAJOR, SMELT_PLUGIN_ABI_MINOR, Vendor::kName,

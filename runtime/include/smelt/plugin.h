@@ -42,7 +42,7 @@ extern "C" {
 #endif
 
 #define SMELT_PLUGIN_ABI_MAJOR 1
-#define SMELT_PLUGIN_ABI_MINOR 1
+#define SMELT_PLUGIN_ABI_MINOR 2
 #define SMELT_PLUGIN_ENTRY_SYMBOL "smelt_plugin_entry"
 
 #if defined(__GNUC__)
@@ -269,6 +269,16 @@ typedef struct smelt_driver_t {
                                      void *const *outputs,
                                      smelt_plugin_error_t *error);
   void (*program_release)(void *program);
+  /* Optional (ABI 1.2; NULL or past struct_size: the driver takes host
+   * memory only): program_run where input/output i is a pointer into the
+   * device's own memory when input_on_device[i]/output_on_device[i] is
+   * non-zero (a CUDA device pointer on a CUDA device), read or written in
+   * place; the others are host pointers as for program_run. */
+  smelt_status_code_t (*program_run_resident)(void *program, const void *const *inputs,
+                                              void *const *outputs,
+                                              const uint8_t *input_on_device,
+                                              const uint8_t *output_on_device,
+                                              smelt_plugin_error_t *error);
 } smelt_driver_t;
 
 typedef struct smelt_plugin_t {

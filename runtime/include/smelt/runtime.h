@@ -92,7 +92,22 @@ SMELT_API const char *smelt_dtype_name(smelt_dtype_t dtype);
 
 #define SMELT_MAX_RANK 16
 
-/* A dense row-major tensor in host memory that the caller owns. */
+/* Where a tensor's `data` lives. */
+typedef enum smelt_memory_t {
+  SMELT_MEMORY_HOST = 0,   /* host memory (the default) */
+  SMELT_MEMORY_DEVICE = 1, /* memory of the session's device (on cuda:N a CUDA
+                            * device pointer of device N, 256-byte aligned as
+                            * allocations are): the run reads an input and
+                            * writes an output there in place, without copies
+                            * through the host. The caller's writes to an
+                            * input must be complete before the call (e.g.
+                            * its stream synchronized); the outputs are
+                            * complete when the call returns. CPU sessions
+                            * refuse it. */
+} smelt_memory_t;
+
+/* A dense row-major tensor in memory that the caller owns (host memory,
+ * unless `memory` says otherwise). */
 typedef struct smelt_tensor_t {
   size_t struct_size;
   smelt_dtype_t dtype;
@@ -106,6 +121,8 @@ typedef struct smelt_tensor_t {
    * checks it against the signature (tensors are still passed in signature
    * order). */
   const char *name;
+  /* Optional (a struct that ends before it is host memory). */
+  smelt_memory_t memory;
 } smelt_tensor_t;
 
 /* Description of a model input or output. */

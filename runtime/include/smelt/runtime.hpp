@@ -53,7 +53,8 @@ template <typename T, void (*Release)(T *)> struct Releaser {
 };
 } // namespace detail
 
-/// A view of caller-owned host memory as a tensor.
+/// A view of caller-owned memory as a tensor (host memory unless marked
+/// inDeviceMemory()).
 struct Tensor {
   smelt_tensor_t raw{};
 
@@ -81,6 +82,14 @@ struct Tensor {
   }
 
   std::vector<int64_t> shape() const { return {raw.shape, raw.shape + raw.rank}; }
+
+  /// Marks `data` as memory of the session's device (SMELT_MEMORY_DEVICE: a
+  /// CUDA device pointer on cuda:N, 256-byte aligned), read or written in
+  /// place by the run.
+  Tensor &inDeviceMemory() {
+    raw.memory = SMELT_MEMORY_DEVICE;
+    return *this;
+  }
 
   template <typename T> static constexpr smelt_dtype_t dtypeOf() {
     if constexpr (std::is_same_v<std::remove_const_t<T>, float>) return SMELT_F32;

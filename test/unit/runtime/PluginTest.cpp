@@ -158,7 +158,7 @@ TEST(Plugins, RefusesAnotherAbiMajorNamingBothVersions) {
   Status status = createInstance(instance, {testPlugin("abi2")});
   EXPECT_EQ(status.code(), SMELT_ABI_MISMATCH);
   EXPECT_THAT(status.message(), HasSubstr("was built for plugin ABI 2.0, but this runtime "
-                                          "implements plugin ABI 1.1"));
+                                          "implements plugin ABI 1.2"));
   EXPECT_EQ(instance.get(), nullptr);
 }
 
@@ -252,6 +252,68 @@ TEST(Plugins, RunsThroughAPluginDriver) {
   Status ran(smelt_session_run(session.get(), &input, 1, &output, 1));
   ASSERT_FALSE(ran) << ran.message();
   EXPECT_EQ(y, x);
+}
+
+TEST(Plugins, PassesWhichTensorsAreInDeviceMemory) {
+  InstancePtr instance(nullptr, smelt_instance_release);
+  ASSERT_FALSE(createInstance(instance, {testPlugin("echo")}));
+  DevicePtr device(nullptr, smelt_device_release);
+  ASSERT_FALSE(openDevice(instance.get(), "echo:1", device));
+  SessionPtr session(nullptr, smelt_session_release);
+  Status loaded = loadSession(device.get(), copyModelFor("echo"), session);
+  ASSERT_FALSE(loaded) << loaded.message();
+  std::vector<float> x = {1, 2, 3, 4}, y(4);
+  smelt_tensor_t input{}, output{};
+  input.struct_size = output.struct_size = sizeof(smelt_tensor_t);
+  input.dtype = SMELT_F32;
+  input.rank = 2;
+  input.shape[0] = input.shape[1] = 2;
+  input.data = x.data();
+  input.byte_size = 16;
+  input.memory = SMELT_MEMORY_DEVICE;
+  output.data = y.data();
+  output.byte_size = 16;
+  // The driver is told input 0 is on the device and output 0 is not.
+  Status mixed(smelt_session_run(session.get(), &input, 1, &output, 1));
+  EXPECT_EQ(mixed.code(), SMELT_UNSUPPORTED);
+  EXPECT_EQ(mixed.message(), "echo: input on device 1, output on device 0");
+  output.memory = SMELT_MEMORY_DEVICE;
+  Status ran(smelt_session_run(session.get(), &input, 1, &output, 1));
+  ASSERT_FALSE(ran) << ran.message();
+  EXPECT_EQ(y, x);
+  // A struct that ends before `memory` is host memory.
+  input.struct_size = output.struct_size = offsetof(smelt_tensor_t, memory);
+  std::fill(y.begin(), y.end(), 0.0f);
+  Status host(smelt_session_run(session.get(), &input, 1, &output, 1));
+  ASSERT_FALSE(host) << host.message();
+  EXPECT_EQ(y, x);
+}
+
+TEST(Plugins, AnEarlierMinorsDriverTableLoadsAndTakesHostMemoryOnly) {
+  InstancePtr instance(nullptr, smelt_instance_release);
+  ASSERT_FALSE(createInstance(instance, {testPlugin("echo11")}));
+  DevicePtr device(nullptr, smelt_device_release);
+  ASSERT_FALSE(openDevice(instance.get(), "echo11:1", device));
+  SessionPtr session(nullptr, smelt_session_release);
+  Status loaded = loadSession(device.get(), copyModelFor("echo11"), session);
+  ASSERT_FALSE(loaded) << loaded.message();
+  std::vector<float> x = {1, 2, 3, 4}, y(4);
+  smelt_tensor_t input{}, output{};
+  input.struct_size = output.struct_size = sizeof(smelt_tensor_t);
+  input.dtype = SMELT_F32;
+  input.rank = 2;
+  input.shape[0] = input.shape[1] = 2;
+  input.data = x.data();
+  input.byte_size = 16;
+  output.data = y.data();
+  output.byte_size = 16;
+  Status ran(smelt_session_run(session.get(), &input, 1, &output, 1));
+  ASSERT_FALSE(ran) << ran.message();
+  EXPECT_EQ(y, x);
+  output.memory = SMELT_MEMORY_DEVICE;
+  Status resident(smelt_session_run(session.get(), &input, 1, &output, 1));
+  EXPECT_EQ(resident.code(), SMELT_UNSUPPORTED);
+  EXPECT_THAT(resident.message(), HasSubstr("the 'echo11' driver takes tensors in host memory"));
 }
 
 TEST(Devices, ChoosesTheDefaultDeviceFromSmeltDevice) {

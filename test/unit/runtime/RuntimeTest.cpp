@@ -326,6 +326,20 @@ TEST_F(RuntimeTest, ReportsWrongInputsNamingExpectedAndGot) {
   named.name = "y";
   EXPECT_EQ(messageOf(runWith({goodX, named})), "OK");
 
+  // Device memory: the CPU driver takes host memory only; no other kind exists.
+  smelt_tensor_t resident = goodX;
+  resident.memory = SMELT_MEMORY_DEVICE;
+  Status onDevice = runWith({resident, goodY});
+  EXPECT_EQ(smelt_status_code(onDevice.get()), SMELT_UNSUPPORTED);
+  EXPECT_EQ(messageOf(onDevice), "the 'cpu' driver takes tensors in host memory only "
+                                 "(SMELT_MEMORY_HOST); device memory needs a session on a "
+                                 "GPU device");
+  smelt_tensor_t badMemory = goodX;
+  const int notAMemory = 7;
+  std::memcpy(&badMemory.memory, &notAMemory, sizeof(notAMemory));
+  EXPECT_EQ(messageOf(runWith({badMemory, goodY})),
+            "input 0 ('x'): unknown memory kind 7 (SMELT_MEMORY_HOST or SMELT_MEMORY_DEVICE)");
+
   EXPECT_EQ(messageOf(runWith({goodX, goodY}, 1)), "expected 2 outputs, got 1");
   outputs[1] = tensorOf(SMELT_F32, {}, w.data(), 8);
   EXPECT_EQ(messageOf(runWith({goodX, goodY})),

@@ -5,7 +5,11 @@
  *                                           device accepts target "echo" and
  *                                           copies input 0 to output 0
  *   7 the "echo" driver, whose create() asks the host for its rank (job) and
- *     receives a broadcast from rank 0, and names its device after both */
+ *     receives a broadcast from rank 0, and names its device after both
+ *   8 the "echo" driver named "echo11", its driver table as ABI 1.1 had it
+ *     (without program_run_resident)
+ * The others take device-resident tensors too (program_run_resident, ABI
+ * 1.2), treating device memory as host memory. */
 #include "smelt/plugin.h"
 
 #include <stddef.h>
@@ -111,14 +115,36 @@ static smelt_status_code_t program_run(void *program, const void *const *inputs,
   memcpy(outputs[0], inputs[0], ((echo_program_t *)program)->bytes);
   return SMELT_OK;
 }
+/* Device memory is host memory to echo: it copies when both tensors are "on
+ * the device" and otherwise reports the flags it was given. */
+static smelt_status_code_t program_run_resident(void *program, const void *const *inputs,
+                                                void *const *outputs,
+                                                const uint8_t *input_on_device,
+                                                const uint8_t *output_on_device,
+                                                smelt_plugin_error_t *error) {
+  if (!input_on_device[0] || !output_on_device[0]) {
+    snprintf(error->message, sizeof(error->message),
+             "echo: input on device %d, output on device %d", input_on_device[0],
+             output_on_device[0]);
+    return SMELT_UNSUPPORTED;
+  }
+  memcpy(outputs[0], inputs[0], ((echo_program_t *)program)->bytes);
+  return SMELT_OK;
+}
 static void program_release(void *program) { (void)program; }
 
 static const smelt_driver_t driver = {
+#if TEST_PLUGIN_KIND == 8
+    offsetof(smelt_driver_t, program_run_resident), /* an ABI 1.0/1.1 table */
+#else
     sizeof(smelt_driver_t),
+#endif
 #if TEST_PLUGIN_KIND == 4
     "cpu",
 #elif TEST_PLUGIN_KIND == 7
     "job",
+#elif TEST_PLUGIN_KIND == 8
+    "echo11",
 #else
     "echo",
 #endif
@@ -130,6 +156,7 @@ static const smelt_driver_t driver = {
     program_run,
 #endif
     program_release,
+    program_run_resident,
 };
 
 static const smelt_plugin_t plugin = {

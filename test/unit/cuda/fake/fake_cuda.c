@@ -2,8 +2,10 @@
  * testing the CUDA driver plugin's decisions on machines without a GPU (which
  * code it loads, which vendor library it binds or why not, what it reports).
  * Memory is host memory, launches do nothing, so results are meaningless and
- * the tests built on it never look at them. FAKE_CUDA_CUBIN_REFUSED=1 makes it
- * refuse cubins as a driver older than the ptxas that made them does. */
+ * the tests built on it never look at them, except where a plan only copies
+ * (cuMemcpy* are real copies). FAKE_CUDA_CUBIN_REFUSED=1 makes it refuse
+ * cubins as a driver older than the ptxas that made them does;
+ * FAKE_CUDA_TRACE=1 prints each copy between host and device on stderr. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,13 +80,19 @@ Result cuMemAlloc_v2(Pointer *pointer, size_t bytes) {
   return 0;
 }
 Result cuMemFree_v2(Pointer pointer) { free((void *)pointer); return 0; }
+static void trace(const char *what, size_t bytes) {
+  if (flag("FAKE_CUDA_TRACE"))
+    fprintf(stderr, "[fake-cuda] %s %zu bytes\n", what, bytes);
+}
 Result cuMemcpyHtoDAsync_v2(Pointer to, const void *from, size_t bytes, void *stream) {
   (void)stream;
+  trace("host to device", bytes);
   memcpy((void *)to, from, bytes);
   return 0;
 }
 Result cuMemcpyDtoHAsync_v2(void *to, Pointer from, size_t bytes, void *stream) {
   (void)stream;
+  trace("device to host", bytes);
   memcpy(to, (void *)from, bytes);
   return 0;
 }
