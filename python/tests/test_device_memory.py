@@ -16,8 +16,9 @@ import pytest
 
 import smelt
 
-BUILD = os.environ.get("SMELT_BUILD_DIR") or os.path.dirname(
-    os.path.dirname(os.path.abspath(smelt.__file__)))
+# The build directory: the package lives in <build>/python/smelt.
+BUILD = os.environ.get("SMELT_BUILD_DIR") or os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(smelt.__file__))))
 FAKE_CUDA = os.path.join(BUILD, "lib", "test-doubles", "libfake_cuda.so")
 
 # DLPack's structures (dlpack.h, version 0.x ABI) for a capsule that claims to
