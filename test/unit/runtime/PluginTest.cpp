@@ -103,6 +103,21 @@ std::vector<uint8_t> copyModelFor(const std::string &target) {
   return writeOrDie(model);
 }
 
+/// The copy model's 2x2 f32 input over `x` and its output over `y`.
+void bindCopyTensors(std::vector<float> &x, std::vector<float> &y, smelt_tensor_t &input,
+                     smelt_tensor_t &output) {
+  input = smelt_tensor_t{};
+  output = smelt_tensor_t{};
+  input.struct_size = output.struct_size = sizeof(smelt_tensor_t);
+  input.dtype = SMELT_F32;
+  input.rank = 2;
+  input.shape[0] = input.shape[1] = 2;
+  input.data = x.data();
+  input.byte_size = 16;
+  output.data = y.data();
+  output.byte_size = 16;
+}
+
 struct ScopedEnvironment {
   ScopedEnvironment(const char *name, const std::string &value) : name(name) {
     if (const char *old = std::getenv(name))
@@ -240,15 +255,8 @@ TEST(Plugins, RunsThroughAPluginDriver) {
   ASSERT_FALSE(loaded) << loaded.message();
   EXPECT_THAT(smelt_session_describe(session.get()), HasSubstr("echo: copies input 0"));
   std::vector<float> x = {1, 2, 3, 4}, y(4);
-  smelt_tensor_t input{}, output{};
-  input.struct_size = output.struct_size = sizeof(smelt_tensor_t);
-  input.dtype = SMELT_F32;
-  input.rank = 2;
-  input.shape[0] = input.shape[1] = 2;
-  input.data = x.data();
-  input.byte_size = 16;
-  output.data = y.data();
-  output.byte_size = 16;
+  smelt_tensor_t input, output;
+  bindCopyTensors(x, y, input, output);
   Status ran(smelt_session_run(session.get(), &input, 1, &output, 1));
   ASSERT_FALSE(ran) << ran.message();
   EXPECT_EQ(y, x);
@@ -263,16 +271,9 @@ TEST(Plugins, PassesWhichTensorsAreInDeviceMemory) {
   Status loaded = loadSession(device.get(), copyModelFor("echo"), session);
   ASSERT_FALSE(loaded) << loaded.message();
   std::vector<float> x = {1, 2, 3, 4}, y(4);
-  smelt_tensor_t input{}, output{};
-  input.struct_size = output.struct_size = sizeof(smelt_tensor_t);
-  input.dtype = SMELT_F32;
-  input.rank = 2;
-  input.shape[0] = input.shape[1] = 2;
-  input.data = x.data();
-  input.byte_size = 16;
+  smelt_tensor_t input, output;
+  bindCopyTensors(x, y, input, output);
   input.memory = SMELT_MEMORY_DEVICE;
-  output.data = y.data();
-  output.byte_size = 16;
   // The driver is told input 0 is on the device and output 0 is not.
   Status mixed(smelt_session_run(session.get(), &input, 1, &output, 1));
   EXPECT_EQ(mixed.code(), SMELT_UNSUPPORTED);
@@ -298,15 +299,8 @@ TEST(Plugins, AnEarlierMinorsDriverTableLoadsAndTakesHostMemoryOnly) {
   Status loaded = loadSession(device.get(), copyModelFor("echo11"), session);
   ASSERT_FALSE(loaded) << loaded.message();
   std::vector<float> x = {1, 2, 3, 4}, y(4);
-  smelt_tensor_t input{}, output{};
-  input.struct_size = output.struct_size = sizeof(smelt_tensor_t);
-  input.dtype = SMELT_F32;
-  input.rank = 2;
-  input.shape[0] = input.shape[1] = 2;
-  input.data = x.data();
-  input.byte_size = 16;
-  output.data = y.data();
-  output.byte_size = 16;
+  smelt_tensor_t input, output;
+  bindCopyTensors(x, y, input, output);
   Status ran(smelt_session_run(session.get(), &input, 1, &output, 1));
   ASSERT_FALSE(ran) << ran.message();
   EXPECT_EQ(y, x);
