@@ -10,7 +10,7 @@ Each model has a PyTorch twin (`torch_forward`) computing the same thing from
 the same named tensors; test/e2e/test_gpu_bundle_models.py checks, on the
 CPU, that Smelt, the twin and the graph agree.
 
-    spec = bert_spec(layers=12, batch=8, seq=128)      # or gpt2_spec, resnet18_spec
+    spec = bert_spec(layers=12, batch=8, seq=128)      # or gpt2_spec, resnet18_spec, conv_mix_spec
     model = build(spec)                                # onnx.ModelProto
     feeds = draw_inputs(spec, seed=0)                  # {name: np.ndarray}
     y = torch_forward(spec, {k: torch.from_numpy(v) for k, v in feeds.items()})
@@ -41,6 +41,22 @@ def gpt2_spec(layers=12, batch=8, seq=128, hidden=768, heads=12, ffn=3072):
 def resnet18_spec(batch=16, size=224, classes=1000):
     """ResNet-18 with its BatchNormalizations folded into the convolutions."""
     return {"kind": "resnet18", "batch": batch, "size": size, "classes": classes}
+
+
+def conv_mix_spec(batch=8, size=56, channels=64):
+    """The convolutions ResNet-18 lacks, each + relu: a 1x1, a depthwise 3x3
+    (groups = channels), a dilated 3x3, and a strided 3x3 with asymmetric
+    padding (which cuDNN does not take: the generated kernel runs it)."""
+    return {"kind": "conv_mix", "batch": batch, "size": size, "channels": channels}
+
+
+def conv_mix_convs(spec):
+    """(name, out, in per group, kernel, stride, dilation, pads, groups)."""
+    c = spec["channels"]
+    return [("pointwise", c, 32, 1, 1, 1, [0, 0, 0, 0], 1),
+            ("depthwise", c, 1, 3, 1, 1, [1, 1, 1, 1], c),
+            ("dilated", c, c, 3, 1, 2, [2, 2, 2, 2], 1),
+            ("asymmetric", c, c, 3, 2, 1, [0, 0, 1, 1], 1)]
 
 
 # --- the weights: names, shapes, the scale they are drawn with -----------------
@@ -95,6 +111,12 @@ def input_specs(spec):
     if spec["kind"] == "transformer":
         return [("x", (spec["batch"], spec["seq"], spec["hidden"]), 1.0)] + \
             transformer_weights(spec)
+    if spec["kind"] == "conv_mix":
+        weights = []
+        for name, out, cin, k, *_ in conv_mix_convs(spec):
+            weights += [(name + ".w", (out, cin, k, k), math.sqrt(2 / (cin * k * k))),
+                        (name + ".b", (out,), 0.05)]
+        return [("x", (spec["batch"], 32, spec["size"], spec["size"]), 1.0)] + weights
     return [("x", (spec["batch"], 3, spec["size"], spec["size"]), 1.0)] + resnet18_weights(spec)
 
 
@@ -204,8 +226,22 @@ def build_resnet18(spec):
     return g, g.op("Add", [g.op("MatMul", [x, "fc.w"]), "fc.b"])
 
 
+def build_conv_mix(spec):
+    g = Graph()
+    x = "x"
+    for name, _, _, k, stride, dilation, pads, groups in conv_mix_convs(spec):
+        x = g.op("Relu", [g.op("Conv", [x, name + ".w", name + ".b"], kernel_shape=[k, k],
+                               strides=[stride, stride], dilations=[dilation, dilation],
+                               pads=pads, group=groups)])
+    return g, x
+
+
+BUILDERS = {"transformer": build_transformer, "resnet18": build_resnet18,
+            "conv_mix": build_conv_mix}
+
+
 def build(spec):
-    g, output = build_transformer(spec) if spec["kind"] == "transformer" else build_resnet18(spec)
+    g, output = BUILDERS[spec["kind"]](spec)
     g.nodes.append(helper.make_node("Identity", [output], ["y"], name="output"))
     inputs = [helper.make_tensor_value_info(name, TensorProto.FLOAT, list(shape))
               for name, shape, _ in input_specs(spec)]
@@ -221,6 +257,14 @@ def torch_forward(spec, w):
     """The model in PyTorch from the tensors `w` (named as the graph inputs)."""
     import torch
     F = torch.nn.functional
+    if spec["kind"] == "conv_mix":
+        x = w["x"]
+        for name, _, _, _, stride, dilation, pads, groups in conv_mix_convs(spec):
+            # ONNX pads are [top, left, bottom, right]; F.pad takes (left, right, top, bottom).
+            x = F.pad(x, (pads[1], pads[3], pads[0], pads[2]))
+            x = F.relu(F.conv2d(x, w[name + ".w"], w[name + ".b"], stride=stride,
+                                dilation=dilation, groups=groups))
+        return x
     if spec["kind"] == "resnet18":
         convs = {c[0]: c for c in resnet18_convs()}
 

@@ -90,7 +90,9 @@ def main():
     # The end-to-end models, weights as inputs (drawn on the device): see models.py.
     specs = [("BERT-base-size encoder [8x128, 12 layers]", models.bert_spec()),
              ("GPT-2-small-size decoder [8x128, 12 layers, causal]", models.gpt2_spec()),
-             ("ResNet-18 [16x3x224x224, BN folded]", models.resnet18_spec())]
+             ("ResNet-18 [16x3x224x224, BN folded]", models.resnet18_spec()),
+             ("Conv mix: 1x1, depthwise, dilated, asymmetric-pad [8x32x56x56]",
+              models.conv_mix_spec())]
     for name, spec in specs:
         cases.append((name, models.build(spec), 0, {}, spec))
 
