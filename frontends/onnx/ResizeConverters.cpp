@@ -588,12 +588,190 @@ LogicalResult convertGridSample(NodeContext &ctx) {
   return ops.output(ops.make<graph::TransposeOp>(sum, ArrayRef<int64_t>({0, 3, 1, 2})));
 }
 
+/// RoiAlign (opsets 10 and 16): for each region r of `rois` ([R, 4]: x1, y1,
+/// x2, y2, times spatial_scale) on image batch_indices[r] of X [N, C, H, W],
+/// an output_height x output_width grid of bins, each the average (or, as
+/// ONNX Runtime and the reference do, the maximum of the weighted corners) of
+/// sampling_ratio^2 bilinear samples; samples more than a pixel outside the
+/// image count as 0. The regions are run-time inputs: the samples'
+/// positions and weights are computed (separably in y and x) and each of a
+/// sample's four corners is one gather over X laid out [N, H, W, C]. An
+/// adaptive sampling_ratio (0) depends on the regions' sizes, so it needs
+/// constant regions.
+LogicalResult convertRoiAlign(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(3)))
+    return failure();
+  RankedTensorType xType = ctx.inputType(0), roisType = ctx.inputType(1),
+                   indexType = ctx.inputType(2);
+  std::string mode = ctx.getString("mode", "avg");
+  std::string transformation =
+      ctx.getString("coordinate_transformation_mode",
+                    ctx.opset >= 16 ? "half_pixel" : "output_half_pixel");
+  int64_t outH = ctx.getInt("output_height", 1), outW = ctx.getInt("output_width", 1);
+  int64_t ratio = ctx.getInt("sampling_ratio", 0);
+  double scale = ctx.getFloat("spatial_scale", 1.0f);
+  if (ctx.hasFailed())
+    return failure();
+  Type element = xType.getElementType();
+  if (xType.getRank() != 4 || !isa<FloatType>(element) || roisType.getRank() != 2 ||
+      roisType.getDimSize(1) != 4 || roisType.getElementType() != element ||
+      indexType.getRank() != 1 || indexType.getDimSize(0) != roisType.getDimSize(0) ||
+      !indexType.getElementType().isInteger(64)) {
+    ctx.emitError() << "expects X [N, C, H, W], rois [R, 4] of its float type and int64 "
+                       "batch_indices [R], got "
+                    << xType << ", " << roisType << " and " << indexType;
+    return failure();
+  }
+  if (mode != "avg" && mode != "max") {
+    ctx.emitError() << "unknown mode '" << mode << "'";
+    return failure();
+  }
+  if (transformation != "half_pixel" && transformation != "output_half_pixel") {
+    ctx.emitError() << "unknown coordinate_transformation_mode '" << transformation << "'";
+    return failure();
+  }
+  if (outH < 1 || outW < 1) {
+    ctx.emitError() << "output_height and output_width must be positive";
+    return failure();
+  }
+  const int64_t r = roisType.getDimSize(0), h = xType.getDimSize(2), w = xType.getDimSize(3);
+  const bool halfPixel = transformation == "half_pixel";
+  // The samples per bin along y and x: fixed, or (adaptive) from constant regions.
+  int64_t gridH = ratio, gridW = ratio;
+  if (ratio <= 0) {
+    std::optional<HostTensor> rois = ctx.hostInput(1);
+    if (!rois) {
+      ctx.emitError() << "an adaptive sampling_ratio (0) takes as many samples as each region "
+                         "is large, which needs the rois to be constants known at import; "
+                         "give sampling_ratio > 0";
+      return failure();
+    }
+    // One count for every region: the largest (a region with fewer takes its
+    // own in the reference; only equal counts are exact here).
+    for (int64_t i = 0; i < r; ++i) {
+      double roiW = rois->floatAt(i * 4 + 2) * scale - rois->floatAt(i * 4) * scale;
+      double roiH = rois->floatAt(i * 4 + 3) * scale - rois->floatAt(i * 4 + 1) * scale;
+      if (!halfPixel) {
+        roiW = std::max(roiW, 1.0);
+        roiH = std::max(roiH, 1.0);
+      }
+      int64_t needH = (int64_t)std::ceil(roiH / outH), needW = (int64_t)std::ceil(roiW / outW);
+      if (i > 0 && (needH != gridH || needW != gridW)) {
+        ctx.emitError() << "an adaptive sampling_ratio (0) with regions of different sample "
+                           "counts is not supported; give sampling_ratio > 0";
+        return failure();
+      }
+      gridH = needH;
+      gridW = needW;
+    }
+  }
+  OpChain ops(ctx);
+  auto k = [&](double v) { return ctx.scalar(v, element); };
+  auto add = [&](Value a, Value b) { return ops.make<graph::AddOp>(a, b); };
+  auto sub = [&](Value a, Value b) { return ops.make<graph::SubOp>(a, b); };
+  auto mul = [&](Value a, Value b) { return ops.make<graph::MulOp>(a, b); };
+  // A column of the regions, [R, 1, 1], in the image's (scaled) pixels.
+  auto roiColumn = [&](int64_t j) {
+    SmallVector<int64_t> starts = {0, j}, limits = {r, j + 1}, strides = {1, 1};
+    Value v = ops.reshape(ops.make<graph::SliceOp>(ctx.input(1), ArrayRef<int64_t>(starts),
+                                                   ArrayRef<int64_t>(limits),
+                                                   ArrayRef<int64_t>(strides)),
+                          {r, 1, 1});
+    return sub(mul(v, k(scale)), k(halfPixel ? 0.5 : 0.0));
+  };
+  // Positions along one axis, [R, bins, samples]: start + bin * size +
+  // (sample + 0.5) * size / samples, with size = extent / bins.
+  auto positions = [&](Value start, Value end, int64_t bins, int64_t samples) {
+    Value extent = sub(end, start);
+    if (!halfPixel)
+      extent = ops.make<graph::MaxOp>(extent, k(1));
+    Value size = mul(extent, k(1.0 / bins));
+    std::vector<double> binIndex, sampleOffset;
+    for (int64_t b = 0; b < bins; ++b)
+      for (int64_t s = 0; s < samples; ++s) {
+        binIndex.push_back(b);
+        sampleOffset.push_back((s + 0.5) / samples);
+      }
+    auto tableType = RankedTensorType::get({1, bins, samples}, element);
+    Value bin = ctx.constant(HostTensor::fromFloats(tableType, binIndex).toAttr());
+    Value offset = ctx.constant(HostTensor::fromFloats(tableType, sampleOffset).toAttr());
+    return add(start, mul(size, add(bin, offset)));
+  };
+  Value y = positions(roiColumn(1), roiColumn(3), outH, gridH);
+  Value x = positions(roiColumn(0), roiColumn(2), outW, gridW);
+  // Per axis: whether the sample counts, its two corners and their weights.
+  struct Axis {
+    Value inside, low, high, lowWeight, highWeight;
+  };
+  auto corners = [&](Value v, int64_t size) {
+    Axis a;
+    a.inside = ops.make<graph::AndOp>(ops.make<graph::GreaterEqualOp>(v, k(-1)),
+                                      ops.make<graph::LessEqualOp>(v, k(size)));
+    v = ops.make<graph::MaxOp>(v, k(0));
+    Value low = ops.unary<graph::FloorOp>(v);
+    Value atEdge = ops.make<graph::GreaterEqualOp>(low, k(size - 1));
+    low = ops.make<graph::SelectOp>(atEdge, k(size - 1), low);
+    v = ops.make<graph::SelectOp>(atEdge, low, v);
+    a.low = low;
+    a.high = ops.make<graph::SelectOp>(atEdge, low, add(low, k(1)));
+    Value fraction = sub(v, low);
+    a.highWeight = ops.make<graph::SelectOp>(a.inside, fraction, k(0));
+    a.lowWeight = ops.make<graph::SelectOp>(a.inside, sub(k(1), fraction), k(0));
+    return a;
+  };
+  Axis ay = corners(y, h), ax = corners(x, w);
+  // The sample grid [R, outH, gridH, outW, gridW]: y varies along 1-2, x along 3-4.
+  SmallVector<int64_t> yShape = {r, outH, gridH, 1, 1}, xShape = {r, 1, 1, outW, gridW},
+                       grid = {r, outH, gridH, outW, gridW};
+  auto alongY = [&](Value v) { return ops.reshape(v, yShape); };
+  auto alongX = [&](Value v) { return ops.reshape(v, xShape); };
+  Type i64 = IntegerType::get(ctx.getContext(), 64);
+  auto gridOf = [&](Value v, Type type) -> Value {
+    if (!v)
+      return Value();
+    FailureOr<Value> b = ctx.create<graph::BroadcastOp>(RankedTensorType::get(grid, type),
+                                                        ops.convert(v, type));
+    return failed(b) ? Value() : *b;
+  };
+  SmallVector<int64_t> column = {r, outH, gridH, outW, gridW, 1};
+  Value batch = gridOf(ops.reshape(ctx.input(2), {r, 1, 1, 1, 1}), i64);
+  Value image = ops.make<graph::TransposeOp>(ctx.input(0), ArrayRef<int64_t>({0, 2, 3, 1}));
+  Value result;
+  for (int j = 0; j < 2; ++j)
+    for (int i = 0; i < 2; ++i) {
+      Value yi = alongY(j ? ay.high : ay.low), xi = alongX(i ? ax.high : ax.low);
+      Value weight = mul(alongY(j ? ay.highWeight : ay.lowWeight),
+                         alongX(i ? ax.highWeight : ax.lowWeight));
+      Value indices = ops.make<graph::ConcatOp>(
+          ValueRange{ops.reshape(batch, column), ops.reshape(gridOf(yi, i64), column),
+                     ops.reshape(gridOf(xi, i64), column)},
+          int64_t(5));
+      Value picked = ops.make<graph::GatherNDOp>(image, indices, int64_t(0));
+      Value term = mul(picked, ops.reshape(gridOf(weight, element), column));
+      if (!result)
+        result = term;
+      else if (mode == "avg")
+        result = add(result, term);
+      else
+        result = ops.make<graph::MaxOp>(result, term);
+    }
+  // Over each bin's samples: [R, outH, outW, C].
+  SmallVector<int64_t> samples = {2, 4};
+  if (mode == "avg")
+    result = mul(ops.make<graph::ReduceSumOp>(result, ArrayRef<int64_t>(samples), false),
+                 k(1.0 / std::max<int64_t>(gridH * gridW, 1)));
+  else
+    result = ops.make<graph::ReduceMaxOp>(result, ArrayRef<int64_t>(samples), false);
+  return ops.output(ops.make<graph::TransposeOp>(result, ArrayRef<int64_t>({0, 3, 1, 2})));
+}
+
 } // namespace
 
 void registerResizeConverters(llvm::StringMap<Converter> &converters) {
   converters["Resize"] = convertResize;
   converters["Upsample"] = convertUpsample;
   converters["GridSample"] = convertGridSample;
+  converters["RoiAlign"] = convertRoiAlign;
 }
 
 } // namespace smelt::onnx_frontend
