@@ -4,7 +4,8 @@
 // compared with an iota), CumSum (a product with a triangular 0/1 matrix,
 // which adds in the sequential order), OneHot, TopK (rounds of arg_max),
 // Einsum, the window functions (constants at import), ReverseSequence (a
-// gather with run-time indices) and MaxUnpool (a scatter into zeros).
+// gather with run-time indices), MaxUnpool (a scatter into zeros) and Det
+// (an unrolled elimination with pivoting).
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/NodeContext.h"
@@ -427,6 +428,87 @@ LogicalResult convertEinsum(NodeContext &ctx) {
   return success();
 }
 
+/// Det (opset 11): the determinant of each [M, M] matrix of [..., M, M]
+/// (M known at import, at most 32) by Gaussian elimination with partial
+/// pivoting, unrolled: at step k the row with the largest |entry| in column
+/// k (from row k on) swaps with row k (negating the sign when it moves), the
+/// rows below subtract their multiple of it, and the determinant is the sign
+/// times the product of the pivots (0 when a pivot is 0).
+LogicalResult convertDet(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  if (rank < 2 || type.getDimSize(rank - 1) != type.getDimSize(rank - 2) ||
+      !isa<FloatType>(type.getElementType())) {
+    ctx.emitError() << "expects float square matrices [..., M, M], got " << type;
+    return failure();
+  }
+  const int64_t m = type.getDimSize(rank - 1);
+  if (m > 32) {
+    ctx.emitError() << "matrices of " << m << "x" << m
+                    << " are beyond the unrolled elimination (at most 32x32)";
+    return failure();
+  }
+  Type element = type.getElementType(), i64 = IntegerType::get(ctx.getContext(), 64);
+  SmallVector<int64_t> batch(type.getShape().drop_back(2));
+  OpChain ops(ctx);
+  auto k = [&](double v) { return ctx.scalar(v, element); };
+  auto slice = [&](Value v, int64_t axis, int64_t start, int64_t count) {
+    auto vType = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> starts(vType.getRank(), 0), limits(vType.getShape()),
+        strides(vType.getRank(), 1);
+    starts[axis] = start;
+    limits[axis] = start + count;
+    return ops.make<graph::SliceOp>(v, ArrayRef<int64_t>(starts), ArrayRef<int64_t>(limits),
+                                    ArrayRef<int64_t>(strides));
+  };
+  Value a = ctx.input(0);
+  Value sign, product;
+  for (int64_t step = 0; step < m; ++step) {
+    const int64_t rows = m - step;
+    // The pivot row among rows step..m-1: [..., 1, 1] (an index from step).
+    Value column = slice(slice(a, rank - 1, step, 1), rank - 2, step, rows); // [..., rows, 1]
+    Value pivot = ops.make<graph::ArgMaxOp>(ops.unary<graph::AbsOp>(column), rank - 2, true,
+                                            false);
+    pivot = ops.make<graph::AddOp>(ops.convert(pivot, i64), ctx.scalar(step, i64));
+    if (step + 1 < m) {
+      // Rows step and pivot trade places: index i takes row perm(i).
+      Value rowIndex = iotaAlong(ctx, rank, rank - 2, m, i64);
+      Value isStep = ops.make<graph::EqualOp>(rowIndex, ctx.scalar(step, i64));
+      Value isPivot = ops.make<graph::EqualOp>(rowIndex, pivot);
+      Value perm = ops.make<graph::SelectOp>(
+          isStep, pivot, ops.make<graph::SelectOp>(isPivot, ctx.scalar(step, i64), rowIndex));
+      if (ops.hasFailed())
+        return failure();
+      FailureOr<Value> full = ctx.create<graph::BroadcastOp>(type.clone(i64), perm);
+      if (failed(full))
+        return failure();
+      a = ops.make<graph::GatherElementsOp>(a, *full, rank - 2);
+      Value moved = ops.make<graph::SelectOp>(
+          ops.make<graph::EqualOp>(pivot, ctx.scalar(step, i64)), k(1), k(-1));
+      sign = sign ? ops.make<graph::MulOp>(sign, moved) : moved;
+    }
+    Value pivotRow = slice(a, rank - 2, step, 1);             // [..., 1, M]
+    Value diagonal = slice(pivotRow, rank - 1, step, 1);      // [..., 1, 1]
+    product = product ? ops.make<graph::MulOp>(product, diagonal) : diagonal;
+    if (step + 1 == m)
+      break;
+    // Rows below subtract factor * pivot row (factor 0 when the pivot is 0).
+    Value below = slice(a, rank - 2, step + 1, rows - 1);     // [..., rows-1, M]
+    Value entries = slice(below, rank - 1, step, 1);          // [..., rows-1, 1]
+    Value zeroPivot = ops.make<graph::EqualOp>(diagonal, k(0));
+    Value safe = ops.make<graph::SelectOp>(zeroPivot, k(1), diagonal);
+    Value factor = ops.make<graph::SelectOp>(zeroPivot, k(0),
+                                             ops.make<graph::DivOp>(entries, safe));
+    below = ops.make<graph::SubOp>(below, ops.make<graph::MulOp>(factor, pivotRow));
+    a = ops.make<graph::ConcatOp>(ValueRange{slice(a, rank - 2, 0, step + 1), below},
+                                  rank - 2);
+  }
+  Value det = sign ? ops.make<graph::MulOp>(sign, product) : product;
+  return ops.output(ops.reshape(det, batch));
+}
+
 /// ReverseSequence (opset 10): along time_axis, the first sequence_lens[b]
 /// elements of each batch entry b reversed, the rest kept: a gather along
 /// the time axis with index t < L ? L - 1 - t : t (L is a run-time input).
@@ -576,6 +658,7 @@ void registerComposedConverters(llvm::StringMap<Converter> &converters) {
     return convertWindow(ctx, {25.0 / 46.0, 21.0 / 46.0});
   };
   converters["ReverseSequence"] = convertReverseSequence;
+  converters["Det"] = convertDet;
   converters["MaxUnpool"] = convertMaxUnpool;
   converters["BlackmanWindow"] = [](NodeContext &ctx) {
     return convertWindow(ctx, {0.42, 0.5, 0.08});
