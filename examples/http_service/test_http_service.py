@@ -5,7 +5,7 @@ GET /v1/model, 64 concurrent POST /v1/infer requests from 16 threads against
 `smelt run` on the same inputs (bit-identical: same runtime, same kernels),
 the 400 answers to bad requests, and a clean stop on SIGINT.
 
-SMELT_BUILD_DIR is the build directory (default /work/build): the test uses
+SMELT_BUILD_DIR is the build directory (default: build/ of the checkout): the test uses
 $SMELT_BUILD_DIR/bin/smelt-serve and $SMELT_BUILD_DIR/bin/smelt.
 
     SMELT_BUILD_DIR=build /usr/bin/python3 -m pytest -q examples/http_service
@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-BUILD_DIR = Path(os.environ.get("SMELT_BUILD_DIR", "/work/build"))
+BUILD_DIR = Path(os.environ.get("SMELT_BUILD_DIR", REPO / "build"))
 SERVE = BUILD_DIR / "bin" / "smelt-serve"
 SMELT = BUILD_DIR / "bin" / "smelt"
 MODEL_ONNX = REPO / "examples" / "mnist_cnn.onnx"
