@@ -452,6 +452,14 @@ LogicalResult convertDet(NodeContext &ctx) {
   }
   Type element = type.getElementType(), i64 = IntegerType::get(ctx.getContext(), 64);
   SmallVector<int64_t> batch(type.getShape().drop_back(2));
+  if (m == 0) { // the empty product
+    FailureOr<Value> ones = ctx.create<graph::BroadcastOp>(
+        RankedTensorType::get(batch, element), ctx.scalar(1, element));
+    if (failed(ones))
+      return failure();
+    ctx.setOutput(0, *ones);
+    return success();
+  }
   OpChain ops(ctx);
   auto k = [&](double v) { return ctx.scalar(v, element); };
   auto slice = [&](Value v, int64_t axis, int64_t start, int64_t count) {

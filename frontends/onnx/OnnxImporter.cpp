@@ -311,7 +311,15 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node, int index) 
                             << "'; re-export the model with opset 7 or later";
   }
   NodeContext ctx(values, builder, node, name, loc, opset, usedNames);
-  if (failed(converter(ctx)) || ctx.hasFailed())
+  if (failed(converter(ctx))) {
+    // Never fail silently: a converter that gave up without saying why is
+    // an importer bug, reported as one.
+    if (!ctx.hasFailed())
+      ctx.emitError() << "could not be converted (an importer bug: the converter gave no "
+                         "reason; please report it with the model)";
+    return failure();
+  }
+  if (ctx.hasFailed())
     return failure();
   for (int i = 0; i < node.output_size(); ++i) {
     if (ctx.isOutputUsed(i) && !values.contains(node.output(i)))

@@ -31,6 +31,11 @@ def test_det_matches_numpy(smelt, tmp_path, m):
     np.testing.assert_allclose(y, np.linalg.det(x.astype(np.float64)), rtol=1e-4, atol=1e-5)
 
 
+def test_det_of_empty_matrices_is_one(smelt, tmp_path):
+    y = det_of(smelt, tmp_path, np.zeros((3, 0, 0), np.float32))
+    np.testing.assert_array_equal(y, np.ones(3, np.float32))  # NumPy's det of 0x0 too
+
+
 def test_det_of_a_batch_of_batches(smelt, tmp_path):
     x = np.random.default_rng(0).standard_normal((2, 3, 4, 4)).astype(np.float32)
     y = det_of(smelt, tmp_path, x)
