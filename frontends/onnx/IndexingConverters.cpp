@@ -66,8 +66,13 @@ LogicalResult convertScatter(NodeContext &ctx, bool elements) {
   std::string reduction = ctx.getString("reduction", "none");
   if (ctx.hasFailed())
     return failure();
-  if (reduction != "none" && reduction != "add" && reduction != "mul" &&
-      !(ctx.opset >= 18 && (reduction == "max" || reduction == "min"))) {
+  if ((reduction == "max" || reduction == "min") && ctx.opset < 18) {
+    ctx.emitError() << "reduction '" << reduction << "' exists from opset 18 on, but the model "
+                    << "imports opset " << ctx.opset;
+    return failure();
+  }
+  if (reduction != "none" && reduction != "add" && reduction != "mul" && reduction != "max" &&
+      reduction != "min") {
     ctx.emitError() << "unsupported reduction '" << reduction << "'";
     return failure();
   }
