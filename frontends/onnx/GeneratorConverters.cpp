@@ -1,8 +1,10 @@
 //===- GeneratorConverters.cpp - Ops that generate or rearrange tensors ------===//
 //
 // Range and EyeLike (constants at import), Trilu (a constant mask),
-// DepthToSpace/SpaceToDepth (reshape, transpose, reshape), and the value
-// tests Sign, IsNaN, IsInf and Shrink, decomposed into graph ops.
+// DepthToSpace/SpaceToDepth (reshape, transpose, reshape), the value
+// tests Sign, IsNaN, IsInf and Shrink, decomposed into graph ops, and NonZero
+// and Compress, whose output sizes need constant inputs (a constant, a
+// gather at constant indices).
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/NodeContext.h"
@@ -256,6 +258,86 @@ LogicalResult convertShrink(NodeContext &ctx) {
                               f.make<graph::AddOp>(x, ctx.scalar(bias, elementType)), above));
 }
 
+/// NonZero (opset 9): the indices [rank, count] of the non-zero elements,
+/// in row-major order. The count depends on the values, so the input must
+/// be a constant known at import (a mask of a shape computation, say): the
+/// result is a constant.
+LogicalResult convertNonZero(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  std::optional<HostTensor> host = ctx.hostInput(0);
+  if (!host) {
+    ctx.emitError() << "the number of results depends on the input's values, so the input "
+                       "must be a constant known at import (at most "
+                    << HostTensor::kMaxElements
+                    << " elements; a model input can be frozen with --constant-input)";
+    return failure();
+  }
+  ArrayRef<int64_t> shape = host->getShape();
+  SmallVector<int64_t> strides = computeStrides(shape);
+  std::vector<int64_t> found;
+  for (int64_t i = 0; i < host->size(); ++i)
+    if (host->isFloat() ? host->floatAt(i) != 0 : host->intAt(i) != 0)
+      found.push_back(i);
+  const int64_t rank = shape.size(), count = found.size();
+  std::vector<int64_t> indices(rank * count);
+  for (int64_t j = 0; j < count; ++j)
+    for (int64_t d = 0; d < rank; ++d)
+      indices[d * count + j] = found[j] / strides[d] % shape[d];
+  auto type = RankedTensorType::get({rank, count}, IntegerType::get(ctx.getContext(), 64));
+  ctx.setConstantOutput(0, HostTensor::fromInts(type, indices).toAttr());
+  return success();
+}
+
+/// Compress (opset 11): the slices along `axis` (of the flattened input
+/// without one) where `condition` is true; a condition shorter than the axis
+/// drops the rest. The output's size depends on the condition, so it must be
+/// a constant known at import; the data is gathered at those indices.
+LogicalResult convertCompress(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)))
+    return failure();
+  std::optional<HostTensor> condition = ctx.hostInput(1);
+  if (!condition || condition->getShape().size() != 1) {
+    ctx.emitError() << "the condition decides the output's size, so it must be a 1-D "
+                       "constant known at import (a model input can be frozen with "
+                       "--constant-input)";
+    return failure();
+  }
+  Value data = ctx.input(0);
+  RankedTensorType type = ctx.inputType(0);
+  int64_t axis = 0;
+  if (ctx.hasAttribute("axis")) {
+    FailureOr<int64_t> normalized = ctx.normalizeAxis(ctx.getInt("axis", 0), type.getRank(),
+                                                      "axis");
+    if (failed(normalized))
+      return failure();
+    axis = *normalized;
+  } else {
+    FailureOr<Value> flat = ctx.reshape(data, {type.getNumElements()});
+    if (failed(flat))
+      return failure();
+    data = *flat;
+  }
+  int64_t extent = cast<RankedTensorType>(data.getType()).getDimSize(axis);
+  if (condition->size() > extent) {
+    ctx.emitError() << "the condition has " << condition->size()
+                    << " entries for an axis of " << extent;
+    return failure();
+  }
+  std::vector<int64_t> kept;
+  for (int64_t i = 0; i < condition->size(); ++i)
+    if (condition->intAt(i) != 0)
+      kept.push_back(i);
+  auto indexType = RankedTensorType::get({(int64_t)kept.size()},
+                                         IntegerType::get(ctx.getContext(), 64));
+  Value indices = ctx.constant(HostTensor::fromInts(indexType, kept).toAttr());
+  FailureOr<Value> result = ctx.createInferred<graph::GatherOp>(data, indices, axis);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
 } // namespace
 
 void registerGeneratorConverters(llvm::StringMap<Converter> &converters) {
@@ -268,6 +350,8 @@ void registerGeneratorConverters(llvm::StringMap<Converter> &converters) {
   converters["IsNaN"] = convertIsNaN;
   converters["IsInf"] = convertIsInf;
   converters["Shrink"] = convertShrink;
+  converters["NonZero"] = convertNonZero;
+  converters["Compress"] = convertCompress;
 }
 
 } // namespace smelt::onnx_frontend
