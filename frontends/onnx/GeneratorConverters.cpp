@@ -2,8 +2,8 @@
 //
 // Range and EyeLike (constants at import), Trilu (a constant mask),
 // DepthToSpace/SpaceToDepth (reshape, transpose, reshape), the value
-// tests Sign, IsNaN, IsInf and Shrink, decomposed into graph ops, and NonZero
-// and Compress, whose output sizes need constant inputs (a constant, a
+// tests Sign, IsNaN, IsInf and Shrink, decomposed into graph ops, and NonZero,
+// Compress and Unique, whose output sizes need constant inputs (constants, a
 // gather at constant indices).
 //
 //===----------------------------------------------------------------------===//
@@ -12,6 +12,9 @@
 #include "frontends/onnx/TensorConversion.h"
 
 #include "dialects/graph/IR/GraphOps.h"
+
+#include <algorithm>
+#include <numeric>
 
 #include <onnx/onnx_pb.h>
 
@@ -338,6 +341,112 @@ LogicalResult convertCompress(NodeContext &ctx) {
   return success();
 }
 
+/// Unique (opset 11) of a constant (its count decides the output sizes): the
+/// distinct elements, or with `axis` the distinct slices along it, sorted
+/// (lexicographically for slices) or in order of first occurrence, with the
+/// index of each one's first occurrence, each input element's (slice's)
+/// index into them, and their counts; all constants.
+LogicalResult convertUnique(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(1)))
+    return failure();
+  std::optional<HostTensor> host = ctx.hostInput(0);
+  if (!host) {
+    ctx.emitError() << "the number of results depends on the input's values, so the input "
+                       "must be a constant known at import (at most "
+                    << HostTensor::kMaxElements
+                    << " elements; a model input can be frozen with --constant-input)";
+    return failure();
+  }
+  bool sorted = ctx.getInt("sorted", 1) != 0;
+  ArrayRef<int64_t> shape = host->getShape();
+  const int64_t rank = shape.size();
+  std::optional<int64_t> axis;
+  if (ctx.hasAttribute("axis")) {
+    FailureOr<int64_t> normalized = ctx.normalizeAxis(ctx.getInt("axis", 0), rank, "axis");
+    if (failed(normalized))
+      return failure();
+    axis = *normalized;
+  }
+  if (ctx.hasFailed())
+    return failure();
+  // Slice s along the axis: the elements with index s there, in row-major
+  // order (without an axis, the elements themselves).
+  const int64_t extent = axis ? shape[*axis] : host->size();
+  const int64_t inner = axis ? ShapedType::getNumElements(shape.drop_front(*axis + 1)) : 1;
+  const int64_t per = axis ? host->size() / std::max<int64_t>(extent, 1) : 1;
+  auto element = [&](int64_t s, int64_t e) {
+    if (!axis)
+      return s;
+    int64_t outer = e / inner, within = e % inner;
+    return (outer * extent + s) * inner + within;
+  };
+  auto less = [&](int64_t a, int64_t b) { // lexicographic, slice a before slice b
+    for (int64_t e = 0; e < per; ++e) {
+      double x = host->floatAt(element(a, e)), y = host->floatAt(element(b, e));
+      if (x != y)
+        return x < y;
+    }
+    return false;
+  };
+  auto equal = [&](int64_t a, int64_t b) { return !less(a, b) && !less(b, a); };
+  std::vector<int64_t> firsts; // the first occurrence of each distinct slice
+  std::vector<int64_t> inverse(extent), counts;
+  for (int64_t s = 0; s < extent; ++s) {
+    auto known = std::find_if(firsts.begin(), firsts.end(),
+                              [&](int64_t f) { return equal(f, s); });
+    if (known == firsts.end()) {
+      firsts.push_back(s);
+      counts.push_back(1);
+    } else {
+      ++counts[known - firsts.begin()];
+    }
+  }
+  std::vector<int64_t> order(firsts.size());
+  std::iota(order.begin(), order.end(), 0);
+  if (sorted)
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t a, int64_t b) { return less(firsts[a], firsts[b]); });
+  std::vector<int64_t> position(order.size()); // first-occurrence rank -> output rank
+  for (size_t i = 0; i < order.size(); ++i)
+    position[order[i]] = i;
+  for (int64_t s = 0; s < extent; ++s)
+    for (size_t f = 0; f < firsts.size(); ++f)
+      if (equal(firsts[f], s)) {
+        inverse[s] = position[f];
+        break;
+      }
+  const int64_t unique = firsts.size();
+  // Y: the distinct slices in output order.
+  SmallVector<int64_t> yShape = axis ? SmallVector<int64_t>(shape) : SmallVector<int64_t>{unique};
+  if (axis)
+    yShape[*axis] = unique;
+  std::vector<int64_t> sources;
+  const int64_t outer = axis ? host->size() / std::max<int64_t>(extent * inner, 1) : 1;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t u = 0; u < unique; ++u)
+      for (int64_t w = 0; w < inner; ++w)
+        sources.push_back(axis ? (o * extent + firsts[order[u]]) * inner + w : firsts[order[u]]);
+  auto yType = RankedTensorType::get(yShape, host->getElementType());
+  ctx.setConstantOutput(0, host->take(yType, sources).toAttr());
+  Type i64 = IntegerType::get(ctx.getContext(), 64);
+  auto ints = [&](const std::vector<int64_t> &values) {
+    return HostTensor::fromInts(RankedTensorType::get({(int64_t)values.size()}, i64), values)
+        .toAttr();
+  };
+  std::vector<int64_t> firstIndices, orderedCounts;
+  for (int64_t u = 0; u < unique; ++u) {
+    firstIndices.push_back(firsts[order[u]]);
+    orderedCounts.push_back(counts[order[u]]);
+  }
+  if (ctx.numOutputs() > 1)
+    ctx.setConstantOutput(1, ints(firstIndices));
+  if (ctx.numOutputs() > 2)
+    ctx.setConstantOutput(2, ints(inverse));
+  if (ctx.numOutputs() > 3)
+    ctx.setConstantOutput(3, ints(orderedCounts));
+  return success();
+}
+
 } // namespace
 
 void registerGeneratorConverters(llvm::StringMap<Converter> &converters) {
@@ -352,6 +461,7 @@ void registerGeneratorConverters(llvm::StringMap<Converter> &converters) {
   converters["Shrink"] = convertShrink;
   converters["NonZero"] = convertNonZero;
   converters["Compress"] = convertCompress;
+  converters["Unique"] = convertUnique;
 }
 
 } // namespace smelt::onnx_frontend

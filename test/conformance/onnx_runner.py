@@ -44,8 +44,8 @@ SHAPE_OPERANDS = {
     "SplitToSequence": {1}, "Loop": {0, 1}, "MaxUnpool": {2}, "CenterCropPad": {1},
     "ReduceL1": {1}, "ReduceL2": {1}, "ReduceLogSum": {1}, "ReduceLogSumExp": {1},
     "ReduceSumSquare": {1}, "DFT": {1, 2}, "STFT": {1, 3}, "Compress": {1},
-    # The output's shape is the count of its non-zero values.
-    "NonZero": {0},
+    # The output's shape is the count of its non-zero (distinct) values.
+    "NonZero": {0}, "Unique": {0},
     # A constant generator, as the windows: all its inputs.
     "MelWeightMatrix": {0, 1, 2, 3, 4},
 }

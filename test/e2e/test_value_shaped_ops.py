@@ -48,3 +48,26 @@ def test_a_runtime_condition_is_refused_with_the_reason(smelt, tmp_path):
     code, _, err = smelt("compile", tmp_path / "m.onnx", "-o", tmp_path / "m.smelt")
     assert code != 0
     assert "the condition decides the output's size" in err and "--constant-input" in err, err
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_unique_of_a_constant(smelt, tmp_path, axis):
+    x = RNG.integers(0, 3, (5, 4)).astype(np.float32)
+    x[3] = x[1]  # a repeated row
+    attributes = {} if axis is None else {"axis": axis}
+    nodes = [helper.make_node("Unique", ["x"], ["y", "first", "inverse", "counts"],
+                              **attributes)]
+    graph = helper.make_graph(nodes, "g", [], [
+        helper.make_tensor_value_info("y", TensorProto.FLOAT, None),
+        *[helper.make_tensor_value_info(n, TensorProto.INT64, None)
+          for n in ("first", "inverse", "counts")]],
+        initializer=[numpy_helper.from_array(x, "x")])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
+    _, (y, first, inverse, counts) = compile_and_run_onnx(
+        smelt, tmp_path, m, {}, ["y", "first", "inverse", "counts"])
+    ey, efirst, einverse, ecounts = np.unique(x, return_index=True, return_inverse=True,
+                                              return_counts=True, axis=axis)
+    np.testing.assert_array_equal(y, ey)
+    np.testing.assert_array_equal(first, efirst)
+    np.testing.assert_array_equal(inverse, einverse.ravel())
+    np.testing.assert_array_equal(counts, ecounts)
