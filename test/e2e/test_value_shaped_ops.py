@@ -1,4 +1,4 @@
-"""Ops whose output size depends on values (NonZero, Compress) with the
+"""Ops whose output size depends on values (NonZero, Compress, Unique) with the
 deciding input constant, as in shape computations and fixed masks: against
 NumPy's nonzero and compress, exact; with a run-time deciding input the error
 says why and how to freeze it."""
