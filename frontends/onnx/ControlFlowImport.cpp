@@ -248,11 +248,118 @@ LogicalResult ModelImporter::importLoop(const onnx::NodeProto &node, StringRef n
   return success();
 }
 
+/// Scan of opset 8: the first input is sequence_lens (empty, or every
+/// sequence full length), and states and scan inputs carry a batch dim in
+/// front. Each batch entry runs as an opset-9 Scan of its own slices (scan
+/// axis 0, `directions` as scan_input_directions); the results are stacked
+/// along a new batch dim.
+LogicalResult ModelImporter::importBatchedScan(const onnx::NodeProto &node, StringRef name,
+                                               Location loc) {
+  int64_t scanInputs = -1;
+  std::vector<int64_t> directions;
+  for (const onnx::AttributeProto &attribute : node.attribute()) {
+    if (attribute.name() == "num_scan_inputs")
+      scanInputs = attribute.i();
+    else if (attribute.name() == "directions")
+      directions.assign(attribute.ints().begin(), attribute.ints().end());
+  }
+  const int64_t tensors = node.input_size() - 1; // states and scan inputs
+  if (tensors < 1 || scanInputs < 1 || scanInputs > tensors)
+    return emitError(loc) << "Scan node '" << name
+                          << "' (opset 8) needs sequence_lens, its states and num_scan_inputs "
+                             "scan inputs";
+  int64_t batch = -1, length = -1;
+  for (int64_t i = 1; i < node.input_size(); ++i) {
+    if (!values.contains(node.input(i)) || values.isSequence(node.input(i)))
+      return emitError(loc) << "Scan node '" << name << "': input " << i
+                            << " must be a tensor";
+    auto type = cast<RankedTensorType>(values.getValue(node.input(i)).getType());
+    if (type.getRank() < 1 || (batch >= 0 && type.getDimSize(0) != batch))
+      return emitError(loc) << "Scan node '" << name
+                            << "' (opset 8): every state and scan input needs the batch dim";
+    batch = type.getDimSize(0);
+    if (i > tensors - scanInputs) {
+      if (type.getRank() < 2)
+        return emitError(loc) << "Scan node '" << name
+                              << "' (opset 8): scan inputs are [batch, sequence, ...]";
+      length = type.getDimSize(1);
+    }
+  }
+  if (!node.input(0).empty()) {
+    DenseElementsAttr lengths = values.getConstant(node.input(0));
+    bool full = lengths && lengths.getElementType().isInteger();
+    if (full)
+      for (APInt value : lengths.getValues<APInt>())
+        full &= value.getSExtValue() == length;
+    if (!full)
+      return emitError(loc) << "Scan node '" << name
+                            << "' (opset 8): sequence_lens must be constant and every sequence "
+                               "of the full length "
+                            << length << " (shorter ones are not supported)";
+  }
+  // One opset-9 Scan per batch entry.
+  onnx::NodeProto perBatch = node;
+  perBatch.clear_input();
+  perBatch.clear_output();
+  perBatch.clear_attribute();
+  for (const onnx::AttributeProto &attribute : node.attribute())
+    if (attribute.name() != "directions")
+      *perBatch.add_attribute() = attribute;
+  if (!directions.empty()) {
+    onnx::AttributeProto *given = perBatch.add_attribute();
+    given->set_name("scan_input_directions");
+    given->set_type(onnx::AttributeProto::INTS);
+    for (int64_t d : directions)
+      given->add_ints(d);
+  }
+  std::vector<std::vector<Value>> results(node.output_size());
+  builder.setInsertionPointToEnd(builder.getInsertionBlock());
+  const int64_t savedOpset = opset;
+  for (int64_t b = 0; b < batch; ++b) {
+    perBatch.clear_input();
+    perBatch.clear_output();
+    std::vector<std::string> temporaries;
+    for (int64_t i = 1; i < node.input_size(); ++i) {
+      Value source = values.getValue(node.input(i));
+      auto type = cast<RankedTensorType>(source.getType());
+      SmallVector<int64_t> starts(type.getRank(), 0), limits(type.getShape()),
+          strides(type.getRank(), 1), shape(type.getShape());
+      starts[0] = b;
+      limits[0] = b + 1;
+      shape[0] = 1;
+      Value slice = graph::SliceOp::create(builder, loc, type.clone(shape), source, starts,
+                                           limits, strides);
+      shape.erase(shape.begin());
+      std::string sliced = name.str() + "#batch" + std::to_string(b) + "#in" + std::to_string(i);
+      values.setValue(sliced, graph::ReshapeOp::create(builder, loc, type.clone(shape), slice));
+      perBatch.add_input(sliced);
+      temporaries.push_back(sliced);
+    }
+    for (int64_t o = 0; o < node.output_size(); ++o) {
+      std::string out = name.str() + "#batch" + std::to_string(b) + "#out" + std::to_string(o);
+      perBatch.add_output(out);
+      temporaries.push_back(out);
+    }
+    opset = 9;
+    LogicalResult scanned = importScan(perBatch, name, loc);
+    opset = savedOpset;
+    if (failed(scanned))
+      return failure();
+    for (int64_t o = 0; o < node.output_size(); ++o)
+      results[o].push_back(values.getValue(perBatch.output(o)));
+    for (const std::string &temporary : temporaries)
+      values.erase(temporary);
+  }
+  for (int64_t o = 0; o < node.output_size(); ++o)
+    if (!node.output(o).empty() && !results[o].empty())
+      values.setValue(node.output(o), stack(builder, loc, results[o], 0));
+  return success();
+}
+
 LogicalResult ModelImporter::importScan(const onnx::NodeProto &node, StringRef name,
                                         Location loc) {
   if (opset < 9)
-    return emitError(loc) << "Scan node '" << name
-                          << "': Scan before opset 9 (with a batch dimension) is not supported";
+    return importBatchedScan(node, name, loc);
   const onnx::GraphProto *body = subgraphAttribute(node, "body");
   int64_t scanInputs = -1;
   std::vector<int64_t> inputAxes, inputDirections, outputAxes, outputDirections;

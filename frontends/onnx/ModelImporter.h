@@ -46,6 +46,8 @@ private:
                                mlir::Location loc);
   mlir::LogicalResult importLoop(const onnx::NodeProto &node, llvm::StringRef name,
                                  mlir::Location loc);
+  mlir::LogicalResult importBatchedScan(const onnx::NodeProto &node, llvm::StringRef name,
+                                        mlir::Location loc);
   mlir::LogicalResult importScan(const onnx::NodeProto &node, llvm::StringRef name,
                                  mlir::Location loc);
   /// Imports the initializers and nodes of a subgraph into the current
