@@ -261,6 +261,18 @@ LogicalResult convertShrink(NodeContext &ctx) {
                               f.make<graph::AddOp>(x, ctx.scalar(bias, elementType)), above));
 }
 
+/// Input 0 of an op whose result count depends on its values, as a
+/// constant; an error when it is not one.
+std::optional<HostTensor> decidingConstant(NodeContext &ctx) {
+  std::optional<HostTensor> host = ctx.hostInput(0);
+  if (!host)
+    ctx.emitError() << "the number of results depends on the input's values, so the input "
+                       "must be a constant known at import (at most "
+                    << HostTensor::kMaxElements
+                    << " elements; a model input can be frozen with --constant-input)";
+  return host;
+}
+
 /// NonZero (opset 9): the indices [rank, count] of the non-zero elements,
 /// in row-major order. The count depends on the values, so the input must
 /// be a constant known at import (a mask of a shape computation, say): the
@@ -268,14 +280,9 @@ LogicalResult convertShrink(NodeContext &ctx) {
 LogicalResult convertNonZero(NodeContext &ctx) {
   if (failed(ctx.requireInputs(1)))
     return failure();
-  std::optional<HostTensor> host = ctx.hostInput(0);
-  if (!host) {
-    ctx.emitError() << "the number of results depends on the input's values, so the input "
-                       "must be a constant known at import (at most "
-                    << HostTensor::kMaxElements
-                    << " elements; a model input can be frozen with --constant-input)";
+  std::optional<HostTensor> host = decidingConstant(ctx);
+  if (!host)
     return failure();
-  }
   ArrayRef<int64_t> shape = host->getShape();
   SmallVector<int64_t> strides = computeStrides(shape);
   std::vector<int64_t> found;
@@ -349,14 +356,9 @@ LogicalResult convertCompress(NodeContext &ctx) {
 LogicalResult convertUnique(NodeContext &ctx) {
   if (failed(ctx.requireInputs(1)))
     return failure();
-  std::optional<HostTensor> host = ctx.hostInput(0);
-  if (!host) {
-    ctx.emitError() << "the number of results depends on the input's values, so the input "
-                       "must be a constant known at import (at most "
-                    << HostTensor::kMaxElements
-                    << " elements; a model input can be frozen with --constant-input)";
+  std::optional<HostTensor> host = decidingConstant(ctx);
+  if (!host)
     return failure();
-  }
   bool sorted = ctx.getInt("sorted", 1) != 0;
   ArrayRef<int64_t> shape = host->getShape();
   const int64_t rank = shape.size();

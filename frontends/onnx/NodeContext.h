@@ -196,6 +196,12 @@ bool isSequenceOp(llvm::StringRef opType);
 void registerQuantizationConverters(llvm::StringMap<Converter> &converters);
 void registerConvTransposeConverter(llvm::StringMap<Converter> &converters);
 
+/// graph.conv of `input` and `weight` (+ `bias`) with the node's
+/// kernel_shape, strides, dilations, pads or auto_pad and group: Conv's, and
+/// the integer convolutions' (NeuralNetworkConverters.cpp).
+mlir::FailureOr<mlir::Value> buildConv(NodeContext &ctx, mlir::Value input, mlir::Value weight,
+                                       mlir::Value bias);
+
 } // namespace smelt::onnx_frontend
 
 #endif // SMELT_FRONTENDS_ONNX_NODECONTEXT_H

@@ -1,7 +1,8 @@
 //===- QuantizationConverters.cpp - Linear quantization and normalization ----===//
 //
-// QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger and
-// QLinearMatMul decomposed into float/integer graph ops (round half to even,
+// QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger,
+// QLinearMatMul, ConvInteger and QLinearConv (an exact i32 convolution)
+// decomposed into float/integer graph ops (round half to even,
 // saturation to the target type; per tensor, per axis, or in blocks), and the
 // normalizations InstanceNormalization, GroupNormalization,
 // MeanVarianceNormalization and LRN.
@@ -241,6 +242,123 @@ LogicalResult convertQLinearMatMul(NodeContext &ctx) {
   return ops.output(result);
 }
 
+/// The integer convolution of ConvInteger and QLinearConv: x and w (8-bit
+/// integers) widened to i32 less their zero points (w's per output channel
+/// when 1-D), convolved in i32 (exact; the padding is zero after the shift,
+/// as in the reference), plus an i32 bias.
+FailureOr<Value> integerConv(NodeContext &ctx, int x, int xZero, int w, int wZero, int bias) {
+  for (int i : {x, w}) {
+    Type element = ctx.inputElementType(i);
+    if (!element.isInteger(8)) {
+      ctx.emitError() << "expects 8-bit integers but input " << i << " is " << ctx.inputType(i);
+      return failure();
+    }
+  }
+  if (ctx.inputType(x).getRank() < 3) {
+    ctx.emitError() << "input must have rank >= 3 (batch, channels, spatial...), got "
+                    << ctx.inputType(x);
+    return failure();
+  }
+  MLIRContext *context = ctx.getContext();
+  Type i32 = IntegerType::get(context, 32);
+  Ops ops(ctx);
+  Value input = ops.convert(ctx.input(x), i32);
+  if (xZero >= 0 && ctx.hasInput(xZero)) {
+    if (ctx.inputType(xZero).getNumElements() != 1) {
+      ctx.emitError() << "x_zero_point must be one value (per tensor), got "
+                      << ctx.inputType(xZero);
+      return failure();
+    }
+    input = ops.make<graph::SubOp>(input, ops.reshape(ops.convert(ctx.input(xZero), i32), {}));
+  }
+  Value weight = ops.convert(ctx.input(w), i32);
+  if (wZero >= 0 && ctx.hasInput(wZero)) {
+    RankedTensorType zeroType = ctx.inputType(wZero);
+    RankedTensorType weightType = ctx.inputType(w);
+    Value zero = ops.convert(ctx.input(wZero), i32);
+    if (zeroType.getNumElements() == 1) {
+      zero = ops.reshape(zero, {});
+    } else if (zeroType.getRank() == 1 && zeroType.getDimSize(0) == weightType.getDimSize(0)) {
+      SmallVector<int64_t> shape(weightType.getRank(), 1);
+      shape[0] = weightType.getDimSize(0);
+      zero = ops.reshape(zero, shape);
+    } else {
+      ctx.emitError() << "w_zero_point must be one value or one per output channel, got "
+                      << zeroType;
+      return failure();
+    }
+    weight = ops.make<graph::SubOp>(weight, zero);
+  }
+  Value biasValue;
+  if (bias >= 0 && ctx.hasInput(bias)) {
+    if (!ctx.inputElementType(bias).isInteger(32)) {
+      ctx.emitError() << "the bias must be int32, got " << ctx.inputType(bias);
+      return failure();
+    }
+    biasValue = ctx.input(bias);
+  }
+  if (ops.hasFailed())
+    return failure();
+  return buildConv(ctx, input, weight, biasValue);
+}
+
+/// ConvInteger (opset 10): the i32 convolution of the shifted integers.
+LogicalResult convertConvInteger(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(2)))
+    return failure();
+  FailureOr<Value> result = integerConv(ctx, 0, 2, 1, 3, -1);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+/// QLinearConv (opset 10): the i32 convolution, scaled by
+/// x_scale * w_scale / y_scale (f32; w_scale per output channel when 1-D)
+/// in f64 as the reference computes it, rounded half to even, shifted by
+/// y_zero_point and saturated to its type.
+LogicalResult convertQLinearConv(NodeContext &ctx) {
+  if (failed(ctx.requireInputs(8)))
+    return failure();
+  FailureOr<Value> accumulated = integerConv(ctx, 0, 2, 3, 5, 8);
+  if (failed(accumulated))
+    return failure();
+  MLIRContext *context = ctx.getContext();
+  Type f32 = Float32Type::get(context), f64 = Float64Type::get(context);
+  Type target = ctx.inputElementType(7);
+  if (!target.isInteger(8)) {
+    ctx.emitError() << "y_zero_point must be an 8-bit integer, got " << ctx.inputType(7);
+    return failure();
+  }
+  Ops ops(ctx);
+  auto scalarOf = [&](int i) { return ops.reshape(ops.convert(ctx.input(i), f32), {}); };
+  Value wScale = ops.convert(ctx.input(4), f32);
+  RankedTensorType wScaleType = ctx.inputType(4);
+  if (wScaleType.getNumElements() == 1) {
+    wScale = ops.reshape(wScale, {});
+  } else {
+    int64_t channels = ctx.inputType(3).getDimSize(0);
+    if (wScaleType.getRank() != 1 || wScaleType.getDimSize(0) != channels) {
+      ctx.emitError() << "w_scale must be one value or one per output channel, got "
+                      << wScaleType;
+      return failure();
+    }
+    SmallVector<int64_t> shape(ctx.inputType(0).getRank(), 1);
+    shape[1] = channels;
+    wScale = ops.reshape(wScale, shape);
+  }
+  Value factor = ops.make<graph::DivOp>(ops.make<graph::MulOp>(scalarOf(1), wScale), scalarOf(6));
+  Value scaled = ops.make<graph::MulOp>(ops.convert(*accumulated, f64), ops.convert(factor, f64));
+  Value rounded = ops.unary<graph::RoundOp>(scaled);
+  Value shifted = ops.make<graph::AddOp>(
+      rounded, ops.convert(ops.reshape(ctx.input(7), {}), f64));
+  bool isUnsigned = target.isUnsignedInteger();
+  Value clamped = ops.make<graph::MinOp>(
+      ops.make<graph::MaxOp>(shifted, ctx.scalar(isUnsigned ? 0 : -128, f64)),
+      ctx.scalar(isUnsigned ? 255 : 127, f64));
+  return ops.output(ops.convert(clamped, target));
+}
+
 /// scale * (x - mean) / sqrt(variance + epsilon) + bias over the spatial dims
 /// of each (batch, channel).
 LogicalResult convertInstanceNormalization(NodeContext &ctx) {
@@ -436,6 +554,8 @@ void registerQuantizationConverters(llvm::StringMap<Converter> &converters) {
   converters["DynamicQuantizeLinear"] = convertDynamicQuantizeLinear;
   converters["MatMulInteger"] = convertMatMulInteger;
   converters["QLinearMatMul"] = convertQLinearMatMul;
+  converters["ConvInteger"] = convertConvInteger;
+  converters["QLinearConv"] = convertQLinearConv;
   converters["InstanceNormalization"] = convertInstanceNormalization;
   converters["GroupNormalization"] = convertGroupNormalization;
   converters["MeanVarianceNormalization"] = convertMeanVarianceNormalization;

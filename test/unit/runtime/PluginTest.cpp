@@ -118,6 +118,22 @@ void bindCopyTensors(std::vector<float> &x, std::vector<float> &y, smelt_tensor_
   output.byte_size = 16;
 }
 
+/// A session of the copy model on `uri` of the test plugin `plugin`.
+struct CopySession {
+  InstancePtr instance{nullptr, smelt_instance_release};
+  DevicePtr device{nullptr, smelt_device_release};
+  SessionPtr session{nullptr, smelt_session_release};
+
+  /// The first failure, or none.
+  Status open(const std::string &plugin, const std::string &uri, const std::string &target) {
+    if (Status status = createInstance(instance, {testPlugin(plugin)}))
+      return status;
+    if (Status status = openDevice(instance.get(), uri.c_str(), device))
+      return status;
+    return loadSession(device.get(), copyModelFor(target), session);
+  }
+};
+
 struct ScopedEnvironment {
   ScopedEnvironment(const char *name, const std::string &value) : name(name) {
     if (const char *old = std::getenv(name))
@@ -263,49 +279,43 @@ TEST(Plugins, RunsThroughAPluginDriver) {
 }
 
 TEST(Plugins, PassesWhichTensorsAreInDeviceMemory) {
-  InstancePtr instance(nullptr, smelt_instance_release);
-  ASSERT_FALSE(createInstance(instance, {testPlugin("echo")}));
-  DevicePtr device(nullptr, smelt_device_release);
-  ASSERT_FALSE(openDevice(instance.get(), "echo:1", device));
-  SessionPtr session(nullptr, smelt_session_release);
-  Status loaded = loadSession(device.get(), copyModelFor("echo"), session);
-  ASSERT_FALSE(loaded) << loaded.message();
+  CopySession copy;
+  Status opened = copy.open("echo", "echo:1", "echo");
+  ASSERT_FALSE(opened) << opened.message();
+  smelt_session_t *session = copy.session.get();
   std::vector<float> x = {1, 2, 3, 4}, y(4);
   smelt_tensor_t input, output;
   bindCopyTensors(x, y, input, output);
   input.memory = SMELT_MEMORY_DEVICE;
   // The driver is told input 0 is on the device and output 0 is not.
-  Status mixed(smelt_session_run(session.get(), &input, 1, &output, 1));
+  Status mixed(smelt_session_run(session, &input, 1, &output, 1));
   EXPECT_EQ(mixed.code(), SMELT_UNSUPPORTED);
   EXPECT_EQ(mixed.message(), "echo: input on device 1, output on device 0");
   output.memory = SMELT_MEMORY_DEVICE;
-  Status ran(smelt_session_run(session.get(), &input, 1, &output, 1));
+  Status ran(smelt_session_run(session, &input, 1, &output, 1));
   ASSERT_FALSE(ran) << ran.message();
   EXPECT_EQ(y, x);
   // A struct that ends before `memory` is host memory.
   input.struct_size = output.struct_size = offsetof(smelt_tensor_t, memory);
   std::fill(y.begin(), y.end(), 0.0f);
-  Status host(smelt_session_run(session.get(), &input, 1, &output, 1));
+  Status host(smelt_session_run(session, &input, 1, &output, 1));
   ASSERT_FALSE(host) << host.message();
   EXPECT_EQ(y, x);
 }
 
 TEST(Plugins, AnEarlierMinorsDriverTableLoadsAndTakesHostMemoryOnly) {
-  InstancePtr instance(nullptr, smelt_instance_release);
-  ASSERT_FALSE(createInstance(instance, {testPlugin("echo11")}));
-  DevicePtr device(nullptr, smelt_device_release);
-  ASSERT_FALSE(openDevice(instance.get(), "echo11:1", device));
-  SessionPtr session(nullptr, smelt_session_release);
-  Status loaded = loadSession(device.get(), copyModelFor("echo11"), session);
-  ASSERT_FALSE(loaded) << loaded.message();
+  CopySession copy;
+  Status opened = copy.open("echo11", "echo11:1", "echo11");
+  ASSERT_FALSE(opened) << opened.message();
+  smelt_session_t *session = copy.session.get();
   std::vector<float> x = {1, 2, 3, 4}, y(4);
   smelt_tensor_t input, output;
   bindCopyTensors(x, y, input, output);
-  Status ran(smelt_session_run(session.get(), &input, 1, &output, 1));
+  Status ran(smelt_session_run(session, &input, 1, &output, 1));
   ASSERT_FALSE(ran) << ran.message();
   EXPECT_EQ(y, x);
   output.memory = SMELT_MEMORY_DEVICE;
-  Status resident(smelt_session_run(session.get(), &input, 1, &output, 1));
+  Status resident(smelt_session_run(session, &input, 1, &output, 1));
   EXPECT_EQ(resident.code(), SMELT_UNSUPPORTED);
   EXPECT_THAT(resident.message(), HasSubstr("the 'echo11' driver takes tensors in host memory"));
 }
