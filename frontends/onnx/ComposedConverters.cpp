@@ -462,21 +462,12 @@ LogicalResult convertDet(NodeContext &ctx) {
   }
   OpChain ops(ctx);
   auto k = [&](double v) { return ctx.scalar(v, element); };
-  auto slice = [&](Value v, int64_t axis, int64_t start, int64_t count) {
-    auto vType = cast<RankedTensorType>(v.getType());
-    SmallVector<int64_t> starts(vType.getRank(), 0), limits(vType.getShape()),
-        strides(vType.getRank(), 1);
-    starts[axis] = start;
-    limits[axis] = start + count;
-    return ops.make<graph::SliceOp>(v, ArrayRef<int64_t>(starts), ArrayRef<int64_t>(limits),
-                                    ArrayRef<int64_t>(strides));
-  };
   Value a = ctx.input(0);
   Value sign, product;
   for (int64_t step = 0; step < m; ++step) {
     const int64_t rows = m - step;
     // The pivot row among rows step..m-1: [..., 1, 1] (an index from step).
-    Value column = slice(slice(a, rank - 1, step, 1), rank - 2, step, rows); // [..., rows, 1]
+    Value column = ops.slice(ops.slice(a, rank - 1, step, 1), rank - 2, step, rows); // [..., rows, 1]
     Value pivot = ops.make<graph::ArgMaxOp>(ops.unary<graph::AbsOp>(column), rank - 2, true,
                                             false);
     pivot = ops.make<graph::AddOp>(ops.convert(pivot, i64), ctx.scalar(step, i64));
@@ -497,20 +488,20 @@ LogicalResult convertDet(NodeContext &ctx) {
           ops.make<graph::EqualOp>(pivot, ctx.scalar(step, i64)), k(1), k(-1));
       sign = sign ? ops.make<graph::MulOp>(sign, moved) : moved;
     }
-    Value pivotRow = slice(a, rank - 2, step, 1);             // [..., 1, M]
-    Value diagonal = slice(pivotRow, rank - 1, step, 1);      // [..., 1, 1]
+    Value pivotRow = ops.slice(a, rank - 2, step, 1);             // [..., 1, M]
+    Value diagonal = ops.slice(pivotRow, rank - 1, step, 1);      // [..., 1, 1]
     product = product ? ops.make<graph::MulOp>(product, diagonal) : diagonal;
     if (step + 1 == m)
       break;
     // Rows below subtract factor * pivot row (factor 0 when the pivot is 0).
-    Value below = slice(a, rank - 2, step + 1, rows - 1);     // [..., rows-1, M]
-    Value entries = slice(below, rank - 1, step, 1);          // [..., rows-1, 1]
+    Value below = ops.slice(a, rank - 2, step + 1, rows - 1);     // [..., rows-1, M]
+    Value entries = ops.slice(below, rank - 1, step, 1);          // [..., rows-1, 1]
     Value zeroPivot = ops.make<graph::EqualOp>(diagonal, k(0));
     Value safe = ops.make<graph::SelectOp>(zeroPivot, k(1), diagonal);
     Value factor = ops.make<graph::SelectOp>(zeroPivot, k(0),
                                              ops.make<graph::DivOp>(entries, safe));
     below = ops.make<graph::SubOp>(below, ops.make<graph::MulOp>(factor, pivotRow));
-    a = ops.make<graph::ConcatOp>(ValueRange{slice(a, rank - 2, 0, step + 1), below},
+    a = ops.make<graph::ConcatOp>(ValueRange{ops.slice(a, rank - 2, 0, step + 1), below},
                                   rank - 2);
   }
   Value det = sign ? ops.make<graph::MulOp>(sign, product) : product;

@@ -57,6 +57,19 @@ public:
     return mlir::failed(result) ? fail() : *result;
   }
 
+  /// `count` elements of `operand` along `axis` from `start` (graph.slice).
+  mlir::Value slice(mlir::Value operand, int64_t axis, int64_t start, int64_t count) {
+    if (failed_ || !operand)
+      return fail();
+    auto type = llvm::cast<mlir::RankedTensorType>(operand.getType());
+    llvm::SmallVector<int64_t> starts(type.getRank(), 0), limits(type.getShape()),
+        strides(type.getRank(), 1);
+    starts[axis] = start;
+    limits[axis] = start + count;
+    return make<graph::SliceOp>(operand, llvm::ArrayRef<int64_t>(starts),
+                                llvm::ArrayRef<int64_t>(limits), llvm::ArrayRef<int64_t>(strides));
+  }
+
   bool hasFailed() const { return failed_ || ctx.hasFailed(); }
   /// Sets the node's output 0 to `value`, or fails if anything failed.
   mlir::LogicalResult output(mlir::Value value) {

@@ -65,9 +65,7 @@ Value blocked(NodeContext &ctx, Ops &ops, Value parameter, int64_t axis, int64_t
   value = ops.reshape(*broadcast, merged);
   if (!value || merged[axis] == extent)
     return value;
-  SmallVector<int64_t> starts(merged.size(), 0), limits(input.getShape()), strides(merged.size(), 1);
-  return ops.make<graph::SliceOp>(value, ArrayRef<int64_t>(starts), ArrayRef<int64_t>(limits),
-                                  ArrayRef<int64_t>(strides));
+  return ops.slice(value, axis, 0, extent);
 }
 
 /// How the scale and zero point apply: their axis (irrelevant, 1, for a
@@ -349,14 +347,23 @@ LogicalResult convertQLinearConv(NodeContext &ctx) {
   }
   Value factor = ops.make<graph::DivOp>(ops.make<graph::MulOp>(scalarOf(1), wScale), scalarOf(6));
   Value scaled = ops.make<graph::MulOp>(ops.convert(*accumulated, f64), ops.convert(factor, f64));
-  Value rounded = ops.unary<graph::RoundOp>(scaled);
-  Value shifted = ops.make<graph::AddOp>(
-      rounded, ops.convert(ops.reshape(ctx.input(7), {}), f64));
-  bool isUnsigned = target.isUnsignedInteger();
-  Value clamped = ops.make<graph::MinOp>(
-      ops.make<graph::MaxOp>(shifted, ctx.scalar(isUnsigned ? 0 : -128, f64)),
-      ctx.scalar(isUnsigned ? 255 : 127, f64));
-  return ops.output(ops.convert(clamped, target));
+  return ops.output(
+      quantize(ctx, ops, scaled, ctx.scalar(1, f64), ops.reshape(ctx.input(7), {}), target));
+}
+
+/// (x - E[x]) / sqrt(Var[x] + epsilon) over `axes` (kept as size 1).
+Value standardize(NodeContext &ctx, Ops &ops, Value x, ArrayRef<int64_t> axes,
+                  double epsilon) {
+  if (!x)
+    return Value(); // a failure before, already reported
+  Type element = cast<RankedTensorType>(x.getType()).getElementType();
+  Value mean = ops.make<graph::ReduceMeanOp>(x, axes, true);
+  Value centered = ops.make<graph::SubOp>(x, mean);
+  Value variance =
+      ops.make<graph::ReduceMeanOp>(ops.make<graph::MulOp>(centered, centered), axes, true);
+  Value deviation =
+      ops.unary<graph::SqrtOp>(ops.make<graph::AddOp>(variance, ctx.scalar(epsilon, element)));
+  return ops.make<graph::DivOp>(centered, deviation);
 }
 
 /// scale * (x - mean) / sqrt(variance + epsilon) + bias over the spatial dims
@@ -373,14 +380,7 @@ LogicalResult convertInstanceNormalization(NodeContext &ctx) {
   double epsilon = ctx.getFloat("epsilon", 1e-5f);
   SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(2, rank));
   Ops ops(ctx);
-  Value x = ctx.input(0);
-  Value mean = ops.make<graph::ReduceMeanOp>(x, ArrayRef<int64_t>(axes), true);
-  Value centered = ops.make<graph::SubOp>(x, mean);
-  Value variance = ops.make<graph::ReduceMeanOp>(ops.make<graph::MulOp>(centered, centered),
-                                                 ArrayRef<int64_t>(axes), true);
-  Value deviation = ops.unary<graph::SqrtOp>(
-      ops.make<graph::AddOp>(variance, ctx.scalar(epsilon, type.getElementType())));
-  Value normalized = ops.make<graph::DivOp>(centered, deviation);
+  Value normalized = standardize(ctx, ops, ctx.input(0), axes, epsilon);
   Value scale = alongAxis(ops, ctx.input(1), rank, 1);
   Value bias = alongAxis(ops, ctx.input(2), rank, 1);
   Value result = ops.make<graph::AddOp>(ops.make<graph::MulOp>(normalized, scale), bias);
@@ -434,14 +434,7 @@ LogicalResult convertGroupNormalization(NodeContext &ctx) {
                      : element;
   int64_t inner = ShapedType::getNumElements(type.getShape().drop_front(2));
   Value x = ops.reshape(ops.convert(ctx.input(0), compute), {n, groups, perChannel * inner});
-  SmallVector<int64_t> last = {2};
-  Value mean = ops.make<graph::ReduceMeanOp>(x, ArrayRef<int64_t>(last), true);
-  Value centered = ops.make<graph::SubOp>(x, mean);
-  Value variance = ops.make<graph::ReduceMeanOp>(ops.make<graph::MulOp>(centered, centered),
-                                                 ArrayRef<int64_t>(last), true);
-  Value deviation =
-      ops.unary<graph::SqrtOp>(ops.make<graph::AddOp>(variance, ctx.scalar(epsilon, compute)));
-  Value normalized = ops.make<graph::DivOp>(centered, deviation);
+  Value normalized = standardize(ctx, ops, x, {2}, epsilon);
   Value scale = ops.convert(ctx.input(1), compute), bias = ops.convert(ctx.input(2), compute);
   Value result;
   if (perGroupAffine) {

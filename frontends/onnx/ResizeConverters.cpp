@@ -488,12 +488,7 @@ LogicalResult convertGridSample(NodeContext &ctx) {
   // The grid's x and y, [N, H_out, W_out], in pixels.
   SmallVector<int64_t> plane = {n, ho, wo};
   auto component = [&](int64_t index, int64_t size) {
-    SmallVector<int64_t> starts = {0, 0, 0, index}, limits = {n, ho, wo, index + 1},
-                         strides = {1, 1, 1, 1};
-    Value g = ops.reshape(ops.make<graph::SliceOp>(ctx.input(1), ArrayRef<int64_t>(starts),
-                                                   ArrayRef<int64_t>(limits),
-                                                   ArrayRef<int64_t>(strides)),
-                          plane);
+    Value g = ops.reshape(ops.slice(ctx.input(1), 3, index, 1), plane);
     if (alignCorners)
       return mul(add(g, k(1)), k((size - 1) / 2.0));
     return mul(sub(mul(add(g, k(1)), k(size)), k(1)), k(0.5));
@@ -672,11 +667,7 @@ LogicalResult convertRoiAlign(NodeContext &ctx) {
   auto mul = [&](Value a, Value b) { return ops.make<graph::MulOp>(a, b); };
   // A column of the regions, [R, 1, 1], in the image's (scaled) pixels.
   auto roiColumn = [&](int64_t j) {
-    SmallVector<int64_t> starts = {0, j}, limits = {r, j + 1}, strides = {1, 1};
-    Value v = ops.reshape(ops.make<graph::SliceOp>(ctx.input(1), ArrayRef<int64_t>(starts),
-                                                   ArrayRef<int64_t>(limits),
-                                                   ArrayRef<int64_t>(strides)),
-                          {r, 1, 1});
+    Value v = ops.reshape(ops.slice(ctx.input(1), 1, j, 1), {r, 1, 1});
     return sub(mul(v, k(scale)), k(halfPixel ? 0.5 : 0.0));
   };
   // Positions along one axis, [R, bins, samples]: start + bin * size +

@@ -45,15 +45,7 @@ std::pair<Value, Value> splitComplex(NodeContext &ctx, OpChain &ops, Value signa
   auto type = cast<RankedTensorType>(signal.getType());
   int64_t rank = type.getRank();
   SmallVector<int64_t> shape(type.getShape().drop_back());
-  auto part = [&](int64_t index) {
-    SmallVector<int64_t> starts(rank, 0), limits(type.getShape()), strides(rank, 1);
-    starts[rank - 1] = index;
-    limits[rank - 1] = index + 1;
-    return ops.reshape(ops.make<graph::SliceOp>(signal, ArrayRef<int64_t>(starts),
-                                                ArrayRef<int64_t>(limits),
-                                                ArrayRef<int64_t>(strides)),
-                       shape);
-  };
+  auto part = [&](int64_t index) { return ops.reshape(ops.slice(signal, rank - 1, index, 1), shape); };
   if (type.getDimSize(rank - 1) == 1)
     return {ops.reshape(signal, shape), Value()};
   return {part(0), part(1)};
@@ -70,12 +62,8 @@ std::pair<Value, Value> transformLast(NodeContext &ctx, OpChain &ops, Value re, 
   auto fit = [&](Value v) -> Value {
     if (!v || size == length)
       return v;
-    if (size > length) {
-      SmallVector<int64_t> starts(rank, 0), limits(type.getShape()), strides(rank, 1);
-      limits[rank - 1] = length;
-      return ops.make<graph::SliceOp>(v, ArrayRef<int64_t>(starts), ArrayRef<int64_t>(limits),
-                                      ArrayRef<int64_t>(strides));
-    }
+    if (size > length)
+      return ops.slice(v, rank - 1, 0, length);
     SmallVector<int64_t> padShape(type.getShape());
     padShape[rank - 1] = length - size;
     FailureOr<Value> zeros = ctx.create<graph::BroadcastOp>(
