@@ -574,6 +574,8 @@ LogicalResult convertMaxUnpool(NodeContext &ctx) {
                     << " pads, got " << type << " and " << indicesType;
     return failure();
   }
+  if (failed(checkWindowValues(ctx, *kernel, strides, {}, pads)))
+    return failure();
   SmallVector<int64_t> shape(type.getShape().take_front(2));
   for (int64_t i = 0; i < spatial; ++i)
     shape.push_back((type.getDimSize(i + 2) - 1) * strides[i] + (*kernel)[i] - pads[i] -

@@ -99,11 +99,19 @@ LogicalResult convertConvTranspose(NodeContext &ctx) {
   }
   int64_t outPerGroup = weightType.getDimSize(1), inPerGroup = inChannels / group;
   SmallVector<int64_t> kernel(weightType.getShape().drop_front(2));
+  if (failed(checkWindowValues(ctx, kernel, strides, dilations, pads)) ||
+      failed(checkWindowValues(ctx, {}, {}, {}, outputPadding)))
+    return failure();
 
   // Pads from output_shape or auto_pad (the spec's total-padding rule).
   if (outputShape || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
     SmallVector<int64_t> target;
     if (outputShape) {
+      if ((int64_t)outputShape->size() != spatial && (int64_t)outputShape->size() != rank) {
+        ctx.emitError() << "output_shape has " << outputShape->size() << " values; it takes "
+                        << spatial << " (the spatial sizes) or " << rank;
+        return failure();
+      }
       target.assign(outputShape->end() - spatial, outputShape->end());
     } else {
       for (int64_t d = 0; d < spatial; ++d)

@@ -76,8 +76,13 @@ LogicalResult convertEyeLike(NodeContext &ctx) {
   if (const onnx::AttributeProto *dtype = ctx.attribute("dtype"))
     elementType = convertElementType(ctx.getContext(), dtype->i());
   int64_t k = ctx.getInt("k", 0);
-  if (ctx.hasFailed() || !elementType)
+  if (ctx.hasFailed())
     return failure();
+  if (!elementType) {
+    ctx.emitError() << "dtype " << onnxTypeName(ctx.attribute("dtype")->i())
+                    << " is not supported";
+    return failure();
+  }
   int64_t rows = inputType.getDimSize(0), columns = inputType.getDimSize(1);
   auto type = RankedTensorType::get({rows, columns}, elementType);
   SmallVector<double> values(rows * columns, 0.0);
@@ -138,6 +143,11 @@ LogicalResult convertDepthSpace(NodeContext &ctx, bool toSpace) {
     return failure();
   if (type.getRank() != 4 || block <= 0) {
     ctx.emitError() << "expects a 4-D input and a positive blocksize";
+    return failure();
+  }
+  // Larger than any dim it could divide (and its square would overflow).
+  if (block > (int64_t{1} << 24)) {
+    ctx.emitError() << "blocksize " << block << " is out of range";
     return failure();
   }
   int64_t n = type.getDimSize(0), c = type.getDimSize(1), h = type.getDimSize(2),

@@ -78,6 +78,13 @@ private:
   llvm::StringMap<int> producers;
 };
 
+/// Refuses a default-domain node that contradicts its op's ONNX schema at
+/// `opset` (input/output counts, empty required inputs, attribute names and
+/// types, required attributes), with ONNX's reason. Opsets newer than the
+/// ONNX library's schemas are not checked (SchemaCheck.cpp).
+mlir::LogicalResult checkNodeAgainstSchema(const onnx::NodeProto &node, int64_t opset,
+                                           llvm::StringRef name, mlir::Location loc);
+
 } // namespace smelt::onnx_frontend
 
 #endif // SMELT_FRONTENDS_ONNX_MODELIMPORTER_H

@@ -181,6 +181,8 @@ FailureOr<Window> resolveWindow(NodeContext &ctx, RankedTensorType input,
                     << 2 * spatial << " pads for a rank-" << input.getRank() << " input";
     return failure();
   }
+  if (failed(checkWindowValues(ctx, kernel, window.strides, window.dilations, window.pads)))
+    return failure();
   if (autoPad == "NOTSET")
     return window;
   if (autoPad == "VALID") {
@@ -218,6 +220,23 @@ LogicalResult requireSpatialInput(NodeContext &ctx) {
 }
 
 } // namespace
+
+LogicalResult checkWindowValues(NodeContext &ctx, ArrayRef<int64_t> kernel,
+                                ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                                ArrayRef<int64_t> pads) {
+  constexpr int64_t kLimit = INT32_MAX;
+  auto check = [&](ArrayRef<int64_t> values, StringRef what, int64_t least) {
+    for (int64_t value : values)
+      if (value < least || value > kLimit) {
+        ctx.emitError() << what << " " << value << " is out of range (" << least << " to "
+                        << kLimit << ")";
+        return false;
+      }
+    return true;
+  };
+  return success(check(kernel, "kernel size", 1) && check(strides, "stride", 1) &&
+                 check(dilations, "dilation", 1) && check(pads, "pad", 0));
+}
 
 /// graph.conv of `input` and `weight` (+ `bias`) with the node's
 /// kernel_shape, strides, dilations, pads or auto_pad and group.

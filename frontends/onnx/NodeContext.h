@@ -196,6 +196,14 @@ bool isSequenceOp(llvm::StringRef opType);
 void registerQuantizationConverters(llvm::StringMap<Converter> &converters);
 void registerConvTransposeConverter(llvm::StringMap<Converter> &converters);
 
+/// Refuses window parameters no model means (a kernel size, stride or
+/// dilation below 1, a negative pad, any above 2^31 - 1) before their
+/// arithmetic overflows; names the attribute (NeuralNetworkConverters.cpp).
+mlir::LogicalResult checkWindowValues(NodeContext &ctx, llvm::ArrayRef<int64_t> kernel,
+                                      llvm::ArrayRef<int64_t> strides,
+                                      llvm::ArrayRef<int64_t> dilations,
+                                      llvm::ArrayRef<int64_t> pads);
+
 /// graph.conv of `input` and `weight` (+ `bias`) with the node's
 /// kernel_shape, strides, dilations, pads or auto_pad and group: Conv's, and
 /// the integer convolutions' (NeuralNetworkConverters.cpp).

@@ -77,6 +77,28 @@ int64_t firstOpset(StringRef opType) {
       .Default(1);
 }
 
+/// Why a tensor of `type` is beyond any memory (over 2^48 bytes, or a size
+/// that overflows), or nothing.
+std::optional<std::string> oversizedTensor(RankedTensorType type) {
+  constexpr uint64_t kMaxBytes = uint64_t(1) << 48;
+  Type element = type.getElementType();
+  uint64_t elementBytes =
+      element.isIntOrFloat() ? std::max<uint64_t>(1, (element.getIntOrFloatBitWidth() + 7) / 8) : 8;
+  uint64_t bytes = elementBytes;
+  for (int64_t dim : type.getShape()) {
+    if (ShapedType::isDynamic(dim) || dim == 0)
+      return std::nullopt;
+    if (dim < 0 || bytes > kMaxBytes / uint64_t(dim)) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      os << "a tensor of shape " << type << ", beyond 2^48 bytes";
+      return text;
+    }
+    bytes *= uint64_t(dim);
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 
@@ -235,6 +257,8 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node, int index) 
   Location loc = nameLoc(name);
 
   if (isDefaultDomain(node.domain())) {
+    if (failed(checkNodeAgainstSchema(node, opset, name, loc)))
+      return failure();
     if (node.op_type() == "If")
       return importIf(node, name, loc);
     if (node.op_type() == "Loop")
@@ -325,6 +349,15 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node, int index) 
     if (ctx.isOutputUsed(i) && !values.contains(node.output(i)))
       return ctx.emitError() << "output " << i << " ('" << node.output(i)
                              << "') is not supported";
+    if (node.output(i).empty() || !values.contains(node.output(i)) ||
+        values.isSequence(node.output(i)))
+      continue;
+    // Attributes such as pads of 2^40 give shapes no memory holds, and their
+    // byte counts would overflow later; refuse them here, naming the node.
+    RankedTensorType type = values.getType(node.output(i));
+    if (std::optional<std::string> problem = oversizedTensor(type))
+      return ctx.emitError() << "output " << i << " ('" << node.output(i) << "') would be "
+                             << *problem;
   }
   return success();
 }

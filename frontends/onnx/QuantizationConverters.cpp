@@ -497,7 +497,11 @@ LogicalResult convertLRN(NodeContext &ctx) {
   }
   Type element = type.getElementType();
   int64_t channels = type.getDimSize(1);
-  int64_t before = (size - 1) / 2, after = size - 1 - before;
+  // Window cells more than channels - 1 away only ever meet the zero
+  // padding: leave them out (the divisor keeps the whole size).
+  int64_t reach = std::max<int64_t>(0, channels - 1);
+  int64_t before = std::min((size - 1) / 2, reach),
+          after = std::min(size - 1 - (size - 1) / 2, reach);
   Ops ops(ctx);
   Value x = ctx.input(0);
   Value squares = ops.make<graph::MulOp>(x, x);
@@ -520,7 +524,7 @@ LogicalResult convertLRN(NodeContext &ctx) {
   if (failed(padded))
     return failure();
   Value sum;
-  for (int64_t k = 0; k < size; ++k) {
+  for (int64_t k = 0; k <= before + after; ++k) {
     SmallVector<int64_t> starts(type.getRank(), 0), limits(type.getShape()),
         strides(type.getRank(), 1);
     starts[1] = k;

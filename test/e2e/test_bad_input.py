@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import onnx
+import pytest
 from onnx import TensorProto, helper
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -72,6 +73,76 @@ def test_unsupported_op(smelt, tmp_path):
     assert_clean_failure(
         code, err,
         "error: unsupported ONNX op 'NonMaxSuppression' (opset 13) at node 'nms_node'")
+
+
+# Nodes that contradict their op's ONNX schema, and the reason given for each.
+SCHEMA_VIOLATIONS = [
+    (helper.make_node("Softmax", ["x"], ["y"], name="sm", axis=1.5),
+     "Softmax node 'sm': attribute 'axis' is FLOAT, but Softmax-13 takes INT"),
+    (helper.make_node("Gemm", ["x"], ["y"], name="gemm"),
+     "has input size 1 not in range [min=2, max=3]"),
+    (helper.make_node("Relu", ["x"], ["y"], name="relu", alpha=0.1),
+     "Unrecognized attribute: alpha for operator Relu"),
+    (helper.make_node("Cast", ["x"], ["y"], name="cast"), "Required attribute 'to' is missing"),
+    (helper.make_node("Add", ["x", ""], ["y"], name="add"),
+     "input 1 is marked single but has an empty string"),
+    (helper.make_node("Concat", ["x", ""], ["y"], name="cat", axis=0),
+     "Concat node 'cat': input 1 is empty, but it is one of the variadic inputs 'inputs'"),
+    (helper.make_node("Einsum", ["x", ""], ["y"], name="ein", equation="ij,jk->ik"),
+     "Einsum node 'ein': input 1 is empty"),
+    (helper.make_node("Relu", ["x"], ["y", "z"], name="relu2"),
+     "has output size 2 not in range [min=1, max=1]"),
+]
+
+
+@pytest.mark.parametrize("node,reason", SCHEMA_VIOLATIONS,
+                         ids=[node.name for node, _ in SCHEMA_VIOLATIONS])
+def test_node_against_schema(smelt, tmp_path, node, reason):
+    graph = helper.make_graph(
+        [node], "schema", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    code, _, err = smelt("compile", save(model, tmp_path / "n.onnx"), "-o", tmp_path / "x.smelt")
+    assert_clean_failure(code, err, reason)
+
+
+# Attribute values that no model means, whose arithmetic would overflow or
+# whose shapes no memory holds: refused at import, naming the node.
+LARGE = 1 << 40
+BAD_VALUES = [
+    ("pads", helper.make_node("Conv", ["x", "w"], ["y"], name="conv", pads=[LARGE, 0, 0, 0]),
+     "Conv node 'conv': pad 1099511627776 is out of range (0 to 2147483647)"),
+    ("stride", helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[2, 2],
+                                strides=[0, 1]),
+     "MaxPool node 'pool': stride 0 is out of range"),
+    ("kernel", helper.make_node("AveragePool", ["x"], ["y"], name="avg",
+                                kernel_shape=[LARGE, 2], auto_pad="SAME_LOWER"),
+     "AveragePool node 'avg': kernel size 1099511627776 is out of range"),
+    ("output_shape_rank", helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="up",
+                                           output_shape=[8]),
+     "ConvTranspose node 'up': output_shape has 1 values; it takes 2"),
+    ("output_shape_size", helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="huge",
+                                           output_shape=[1 << 30, 1 << 30]),
+     "ConvTranspose node 'huge': output 0 ('y') would be a tensor of shape "
+     "tensor<1x1x1073741824x1073741824xf32>, beyond 2^48 bytes"),
+    ("blocksize", helper.make_node("DepthToSpace", ["x"], ["y"], name="d2s", blocksize=LARGE),
+     "DepthToSpace node 'd2s': blocksize 1099511627776 is out of range"),
+]
+
+
+@pytest.mark.parametrize("node,reason", [case[1:] for case in BAD_VALUES],
+                         ids=[case[0] for case in BAD_VALUES])
+def test_attribute_values_out_of_range(smelt, tmp_path, node, reason):
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])]
+    initializers = []
+    if "w" in node.input:
+        initializers.append(helper.make_tensor("w", TensorProto.FLOAT, [1, 1, 2, 2], [1.0] * 4))
+    graph = helper.make_graph([node], "values", inputs,
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    code, _, err = smelt("compile", save(model, tmp_path / "v.onnx"), "-o", tmp_path / "x.smelt")
+    assert_clean_failure(code, err, reason)
 
 
 def test_sequence_output(smelt, tmp_path):

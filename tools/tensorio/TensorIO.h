@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <new>
 #include <string>
 #include <string_view>
@@ -33,12 +34,18 @@ template <typename T> struct AlignedAllocator {
   static constexpr std::align_val_t kAlignment{64};
   AlignedAllocator() = default;
   template <typename U> AlignedAllocator(const AlignedAllocator<U> &) {}
+  // aligned_alloc, not operator new: the smelt CLI runs under LLVM's
+  // new-handler, which aborts instead of throwing, and a tensor too large for
+  // memory must be a clear error (HostTensor::create catches bad_alloc).
   T *allocate(size_t count) {
-    return static_cast<T *>(::operator new(count * sizeof(T), kAlignment));
+    size_t alignment = static_cast<size_t>(kAlignment);
+    size_t bytes = (count * sizeof(T) + alignment - 1) / alignment * alignment;
+    void *memory = std::aligned_alloc(alignment, bytes == 0 ? alignment : bytes);
+    if (!memory)
+      throw std::bad_alloc();
+    return static_cast<T *>(memory);
   }
-  void deallocate(T *pointer, size_t) {
-    ::operator delete(pointer, kAlignment);
-  }
+  void deallocate(T *pointer, size_t) { std::free(pointer); }
   template <typename U> bool operator==(const AlignedAllocator<U> &) const {
     return true;
   }
