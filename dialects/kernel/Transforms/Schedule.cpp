@@ -519,13 +519,17 @@ LogicalResult smelt::kernel::scheduleKernel(RewriterBase &rewriter, FuncOp func,
   for (auto output : sideOutputs)
     writeOutputInPlace(output);
   TilingInterface root = rootOf(func);
-  if (!root) {
+  SmallVector<int64_t> sizes;
+  if (root)
+    sizes = loopSizes(rewriter, root);
+  // A loop of no iterations (a reduction over an empty axis) leaves nothing
+  // to split: the kernel runs as one group, untiled.
+  if (!root || llvm::is_contained(sizes, 0)) {
     setStrategy(func, target.unitsPerGroup, {1}, {});
     markScopes(func);
     return success();
   }
 
-  SmallVector<int64_t> sizes = loopSizes(rewriter, root);
   SmallVector<utils::IteratorType> iterators = root.getLoopIteratorTypes();
   int64_t work = 0;
   func.walk([&](linalg::LinalgOp op) {
