@@ -105,6 +105,8 @@ Value parameterFor(NodeContext &ctx, Ops &ops, Value parameter, const Granularit
 
 /// round(x / scale) + zero_point, saturated to `target`'s range, as `target`.
 Value quantize(NodeContext &ctx, Ops &ops, Value x, Value scale, Value zeroPoint, Type target) {
+  if (!x)
+    return Value(); // a failure before, already reported
   Type floatType = cast<RankedTensorType>(x.getType()).getElementType();
   Value scaled = ops.unary<graph::RoundOp>(ops.make<graph::DivOp>(x, scale));
   if (zeroPoint)
@@ -328,6 +330,12 @@ LogicalResult convertQLinearConv(NodeContext &ctx) {
     ctx.emitError() << "y_zero_point must be an 8-bit integer, got " << ctx.inputType(7);
     return failure();
   }
+  for (auto [i, role] : {std::pair(1, "x_scale"), std::pair(2, "x_zero_point"),
+                         std::pair(6, "y_scale"), std::pair(7, "y_zero_point")})
+    if (ctx.inputType(i).getNumElements() != 1) {
+      ctx.emitError() << role << " must be one value, got " << ctx.inputType(i);
+      return failure();
+    }
   Ops ops(ctx);
   auto scalarOf = [&](int i) { return ops.reshape(ops.convert(ctx.input(i), f32), {}); };
   Value wScale = ops.convert(ctx.input(4), f32);

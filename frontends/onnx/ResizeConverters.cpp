@@ -660,6 +660,22 @@ LogicalResult convertRoiAlign(NodeContext &ctx) {
       gridW = needW;
     }
   }
+  // The taps along each axis are built as constants at import.
+  constexpr int64_t kMaxTaps = 1 << 16;
+  for (auto [bins, samples, axis] : {std::tuple(outH, gridH, "height"),
+                                     std::tuple(outW, gridW, "width")}) {
+    if (samples < 1) {
+      ctx.emitError() << "an adaptive sampling_ratio (0) over regions of no " << axis
+                      << " takes no samples, which is not supported; give sampling_ratio > 0";
+      return failure();
+    }
+    if (bins > kMaxTaps || samples > kMaxTaps || bins * samples > kMaxTaps) {
+      ctx.emitError() << "output_" << axis << " " << bins << " with " << samples
+                      << " samples per bin is beyond " << kMaxTaps << " samples along the "
+                      << axis;
+      return failure();
+    }
+  }
   OpChain ops(ctx);
   auto k = [&](double v) { return ctx.scalar(v, element); };
   auto add = [&](Value a, Value b) { return ops.make<graph::AddOp>(a, b); };

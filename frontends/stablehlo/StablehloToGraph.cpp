@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -231,8 +232,22 @@ LogicalResult Converter::convertBlock(Block &block, ValueRange arguments,
       }
       return success();
     }
+    // What the op became is verified at once: StableHLO's own verifier does
+    // not run here, so an attribute out of range (a sort dimension past the
+    // rank) is the user's error at this op, not a broken module at the end.
+    Block *insertion = builder.getInsertionBlock();
+    Block::iterator point = builder.getInsertionPoint();
+    Operation *last = point == insertion->begin() ? nullptr : &*std::prev(point);
     if (failed(convert(&op)))
       return failure();
+    if (builder.getInsertionBlock() == insertion) {
+      Block::iterator first = last ? std::next(last->getIterator()) : insertion->begin();
+      for (Operation &created : llvm::make_range(first, builder.getInsertionPoint()))
+        if (failed(mlir::verify(&created)))
+          return op.emitError("'") << op.getName()
+                                   << "' has operands or attributes that are not valid "
+                                      "(the error above)";
+    }
   }
   return success();
 }

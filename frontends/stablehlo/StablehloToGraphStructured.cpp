@@ -537,8 +537,12 @@ LogicalResult convertConvolution(Converter &c, Operation *op) {
     SmallVector<int64_t> kernelDims = {integerField(numbers, "kernel_output_feature_dimension"),
                                        integerField(numbers, "kernel_input_feature_dimension")};
     kernelDims.append(kernelSpatial);
+    SmallVector<int64_t> outputDims = {integerField(numbers, "output_batch_dimension"),
+                                       integerField(numbers, "output_feature_dimension")};
+    outputDims.append(outputSpatial);
     if (rank != 2 + spatial || rhsType.getRank() != rank || resultType.getRank() != rank ||
-        !inRange(inputDims, rank) || !inRange(kernelDims, rank) || featureGroups < 1 ||
+        !inRange(inputDims, rank) || !inRange(kernelDims, rank) ||
+        !inRange(outputDims, rank) || featureGroups < 1 ||
         batchGroups < 1 || (batchGroups > 1 && featureGroups > 1) ||
         lhsType.getDimSize(inputDims[0]) % batchGroups != 0 ||
         rhsType.getDimSize(kernelDims[0]) % batchGroups != 0 ||

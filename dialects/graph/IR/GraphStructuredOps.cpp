@@ -158,6 +158,28 @@ LogicalResult ScatterSlicesOp::verify() {
   if ((int64_t)getScatterDimsToOperandDims().size() != indexDepth)
     return emitOpError("scatter_dims_to_operand_dims needs one dim per index component (")
            << indexDepth << ")";
+  // The updates' scatter dims are the indices' batch dims; their window dims
+  // fit the input's dims that are neither inserted nor batching.
+  SmallVector<int64_t> batchSizes, scatterSizes, windowInputDims;
+  for (int64_t d = 0; d < indicesType.getRank(); ++d)
+    if (d != indexVectorDim)
+      batchSizes.push_back(indicesType.getDimSize(d));
+  for (int64_t d = 0; d < updateType.getRank(); ++d)
+    if (!llvm::is_contained(getUpdateWindowDims(), d))
+      scatterSizes.push_back(updateType.getDimSize(d));
+  if (scatterSizes != batchSizes)
+    return emitOpError("the updates' scatter dims must be the indices' batch dims (")
+           << batchSizes.size() << " of them)";
+  for (int64_t d = 0; d < rank; ++d)
+    if (!llvm::is_contained(getInsertedWindowDims(), d) &&
+        !llvm::is_contained(getInputBatchingDims(), d))
+      windowInputDims.push_back(d);
+  if (windowInputDims.size() != getUpdateWindowDims().size())
+    return emitOpError("inserted and batching dims must be distinct");
+  for (auto [window, inputDim] : llvm::zip(getUpdateWindowDims(), windowInputDims))
+    if (updateType.getDimSize(window) > inputType.getDimSize(inputDim))
+      return emitOpError("update window dim ") << window << " is larger than input dim "
+                                                << inputDim;
   for (auto [input, update, output] : llvm::zip(getInputs(), getUpdates(), getOutputs())) {
     if (input.getType() != output.getType() ||
         tensorType(input).getShape() != inputType.getShape() ||
@@ -198,6 +220,22 @@ LogicalResult GatherSlicesOp::verify() {
   if ((int64_t)(getOffsetDims().size() + getCollapsedSliceDims().size() +
                 getOperandBatchingDims().size()) != rank)
     return emitOpError("offset, collapsed and batching dims must cover the input's rank");
+  // The result's batch dims are the indices' batch dims, its offset dims the
+  // slice sizes of the dims neither collapsed nor batching.
+  SmallVector<int64_t> batchSizes, resultBatch, windowSizes, resultWindow;
+  for (int64_t d = 0; d < indicesType.getRank(); ++d)
+    if (d != getIndexVectorDim())
+      batchSizes.push_back(indicesType.getDimSize(d));
+  for (int64_t d = 0; d < getType().getRank(); ++d)
+    (llvm::is_contained(getOffsetDims(), d) ? resultWindow : resultBatch)
+        .push_back(getType().getDimSize(d));
+  for (int64_t d = 0; d < rank; ++d)
+    if (!llvm::is_contained(getCollapsedSliceDims(), d) &&
+        !llvm::is_contained(getOperandBatchingDims(), d))
+      windowSizes.push_back(getSliceSizes()[d]);
+  if (resultBatch != batchSizes || resultWindow != windowSizes)
+    return emitOpError("result shape ")
+           << getType() << " does not match the indices' batch dims and the slice sizes";
   return success();
 }
 

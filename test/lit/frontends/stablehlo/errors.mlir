@@ -92,3 +92,42 @@ func.func @main(%x: tensor<4xf8E5M2>) -> tensor<4xf8E5M2> {
   %0 = stablehlo.add %x, %x : tensor<4xf8E5M2>
   return %0 : tensor<4xf8E5M2>
 }
+
+// -----
+
+// An attribute out of range is reported at the op that has it, by the graph
+// op's own check, not as a module that fails to verify at the end.
+// CHECK: errors.mlir:{{[0-9]+}} offset :{{[0-9]+}}:8: error: 'graph.sort' op dimension 4294967296 out of range
+// CHECK: errors.mlir:{{[0-9]+}} offset :{{[0-9]+}}:8: error: 'stablehlo.sort' has operands or attributes that are not valid (the error above)
+// CHECK-NOT: importer bug
+func.func @main(%x: tensor<5x7xf32>) -> tensor<5x7xf32> {
+  %0 = "stablehlo.sort"(%x) <{dimension = 4294967296 : i64}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %1 = stablehlo.compare LT, %a, %b : (tensor<f32>, tensor<f32>) -> tensor<i1>
+    stablehlo.return %1 : tensor<i1>
+  }) : (tensor<5x7xf32>) -> tensor<5x7xf32>
+  return %0 : tensor<5x7xf32>
+}
+
+// -----
+
+// Updates whose scatter dims are not the indices' batch dims (index_vector_dim
+// 2 makes [3, 1] the batch of a rank-2 index array).
+// CHECK: errors.mlir:{{[0-9]+}} offset :{{[0-9]+}}:8: error: 'graph.scatter_slices' op the updates' scatter dims must be the indices' batch dims (2 of them)
+func.func @main(%x: tensor<3xi32>, %i: tensor<3x1xi64>, %u: tensor<3xi32>) -> tensor<3xi32> {
+  %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 2>}> ({
+  ^bb0(%a: tensor<i32>, %b: tensor<i32>):
+    %1 = stablehlo.multiply %a, %b : tensor<i32>
+    stablehlo.return %1 : tensor<i32>
+  }) : (tensor<3xi32>, tensor<3x1xi64>, tensor<3xi32>) -> tensor<3xi32>
+  return %0 : tensor<3xi32>
+}
+
+// -----
+
+// An output layout that is not a permutation of the result's dims.
+// CHECK: errors.mlir:{{[0-9]+}} offset :{{[0-9]+}}:8: error: convolution operands 'tensor<2x9x10x3xf32>' and 'tensor<4x5x3x3xf32>' do not match its dimension numbers
+func.func @main(%x: tensor<2x9x10x3xf32>, %w: tensor<4x5x3x3xf32>) -> tensor<2x6x6x3xf32> {
+  %0 = stablehlo.convolution(%x, %w) dim_numbers = [b, 0, 1, f]x[0, 1, i, o]->[b, 1, 1, f], window = {} {batch_group_count = 1 : i64, feature_group_count = 1 : i64} : (tensor<2x9x10x3xf32>, tensor<4x5x3x3xf32>) -> tensor<2x6x6x3xf32>
+  return %0 : tensor<2x6x6x3xf32>
+}
