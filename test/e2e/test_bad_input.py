@@ -145,6 +145,36 @@ def test_attribute_values_out_of_range(smelt, tmp_path, node, reason):
     assert_clean_failure(code, err, reason)
 
 
+def test_roi_align_taps_out_of_range(smelt, tmp_path):
+    node = helper.make_node("RoiAlign", ["x", "rois", "index"], ["y"], name="roi",
+                            output_height=LARGE, sampling_ratio=2)
+    graph = helper.make_graph(
+        [node], "roi", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4]),
+                        helper.make_tensor_value_info("rois", TensorProto.FLOAT, [1, 4]),
+                        helper.make_tensor_value_info("index", TensorProto.INT64, [1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)])
+    code, _, err = smelt("compile", save(model, tmp_path / "r.onnx"), "-o", tmp_path / "x.smelt")
+    assert_clean_failure(code, err, "RoiAlign node 'roi': output_height 1099511627776 with 2 "
+                                    "samples per bin is beyond 65536 samples along the height")
+
+
+def test_qlinearconv_scale_not_scalar(smelt, tmp_path):
+    names = ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz"]
+    shapes = {"x": [1, 1, 4, 4], "xs": [2], "w": [1, 1, 1, 1], "ws": [1], "wz": [1]}
+    types = {"x": TensorProto.UINT8, "xz": TensorProto.UINT8, "w": TensorProto.UINT8,
+             "wz": TensorProto.UINT8, "yz": TensorProto.UINT8}
+    graph = helper.make_graph(
+        [helper.make_node("QLinearConv", names, ["y"], name="qconv")], "qconv",
+        [helper.make_tensor_value_info(n, types.get(n, TensorProto.FLOAT), shapes.get(n, []))
+         for n in names],
+        [helper.make_tensor_value_info("y", TensorProto.UINT8, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    code, _, err = smelt("compile", save(model, tmp_path / "q.onnx"), "-o", tmp_path / "x.smelt")
+    assert_clean_failure(code, err, "QLinearConv node 'qconv': x_scale must be one value, "
+                                    "got 'tensor<2xf32>'")
+
+
 def test_sequence_output(smelt, tmp_path):
     sequence = helper.make_tensor_sequence_value_info("s", TensorProto.FLOAT, [2])
     graph = helper.make_graph(
