@@ -14,6 +14,8 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/Transforms/RegionUtils.h"
 
+#include <cstdint>
+
 using namespace mlir;
 using namespace smelt;
 using namespace smelt::stablehlo_frontend;
@@ -502,6 +504,10 @@ LogicalResult convertConvolution(Converter &c, Operation *op) {
   SmallVector<int64_t> low, high;
   if (!strides || !lhsDilation || !rhsDilation || !reversal)
     return op->emitError("malformed convolution window attributes");
+  for (ArrayRef<int64_t> values : {ArrayRef<int64_t>(*strides), ArrayRef<int64_t>(*lhsDilation),
+                                   ArrayRef<int64_t>(*rhsDilation)})
+    if (llvm::any_of(values, [](int64_t v) { return v < 1 || v > INT32_MAX; }))
+      return op->emitError("convolution strides and dilations must be positive (and below 2^31)");
   if (op->getName().getStringRef() == "stablehlo.dynamic_conv") {
     // The padding is the third operand, [[low, high], ...], a constant.
     DenseElementsAttr padding = constantValue(op->getOperand(2));

@@ -131,3 +131,12 @@ func.func @main(%x: tensor<2x9x10x3xf32>, %w: tensor<4x5x3x3xf32>) -> tensor<2x6
   %0 = stablehlo.convolution(%x, %w) dim_numbers = [b, 0, 1, f]x[0, 1, i, o]->[b, 1, 1, f], window = {} {batch_group_count = 1 : i64, feature_group_count = 1 : i64} : (tensor<2x9x10x3xf32>, tensor<4x5x3x3xf32>) -> tensor<2x6x6x3xf32>
   return %0 : tensor<2x6x6x3xf32>
 }
+
+// -----
+
+// A zero stride (the graph's convolution could not infer its shape).
+// CHECK: errors.mlir:{{[0-9]+}} offset :{{[0-9]+}}:8: error: convolution strides and dilations must be positive (and below 2^31)
+func.func @main(%x: tensor<1x3x2x2xf32>, %w: tensor<4x3x1x1xf32>) -> tensor<1x4x2x1xf32> {
+  %0 = stablehlo.convolution(%x, %w) dim_numbers = [b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1], window = {stride = [0, 2]} {batch_group_count = 1 : i64, feature_group_count = 1 : i64} : (tensor<1x3x2x2xf32>, tensor<4x3x1x1xf32>) -> tensor<1x4x2x1xf32>
+  return %0 : tensor<1x4x2x1xf32>
+}
