@@ -249,6 +249,11 @@ LogicalResult convertWindow(NodeContext &ctx, ArrayRef<double> coefficients) {
     return failure();
   }
   int64_t size = sizeValues->front();
+  // The window is a constant computed here.
+  if (size < 0 || size > (int64_t{1} << 24)) {
+    ctx.emitError() << "size " << size << " is out of range (0 to 2^24)";
+    return failure();
+  }
   double denominator = periodic ? size : size - 1;
   SmallVector<double> values;
   for (int64_t n = 0; n < size; ++n) {

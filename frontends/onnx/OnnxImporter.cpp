@@ -77,10 +77,9 @@ int64_t firstOpset(StringRef opType) {
       .Default(1);
 }
 
-/// Why a tensor of `type` is beyond any memory (over 2^48 bytes, or a size
-/// that overflows), or nothing.
-std::optional<std::string> oversizedTensor(RankedTensorType type) {
-  constexpr uint64_t kMaxBytes = uint64_t(1) << 48;
+/// Why a tensor of `type` is beyond `maxBytes` (a power of two, at most
+/// 2^48, so that no size computed here overflows), or nothing.
+std::optional<std::string> oversizedTensor(RankedTensorType type, uint64_t maxBytes) {
   Type element = type.getElementType();
   uint64_t elementBytes =
       element.isIntOrFloat() ? std::max<uint64_t>(1, (element.getIntOrFloatBitWidth() + 7) / 8) : 8;
@@ -88,10 +87,11 @@ std::optional<std::string> oversizedTensor(RankedTensorType type) {
   for (int64_t dim : type.getShape()) {
     if (ShapedType::isDynamic(dim) || dim == 0)
       return std::nullopt;
-    if (dim < 0 || bytes > kMaxBytes / uint64_t(dim)) {
+    if (dim < 0 || bytes > (uint64_t(1) << 48) / uint64_t(dim) ||
+        bytes * uint64_t(dim) > maxBytes) {
       std::string text;
       llvm::raw_string_ostream os(text);
-      os << "a tensor of shape " << type << ", beyond 2^48 bytes";
+      os << "a tensor of shape " << type << ", beyond 2^" << llvm::Log2_64(maxBytes) << " bytes";
       return text;
     }
     bytes *= uint64_t(dim);
@@ -355,9 +355,13 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node, int index) 
     // Attributes such as pads of 2^40 give shapes no memory holds, and their
     // byte counts would overflow later; refuse them here, naming the node.
     RankedTensorType type = values.getType(node.output(i));
-    if (std::optional<std::string> problem = oversizedTensor(type))
+    // A folded output is a constant the artifact may have to hold: no larger
+    // than the largest one an ONNX file can carry.
+    bool folded = static_cast<bool>(values.getConstant(node.output(i)));
+    if (std::optional<std::string> problem =
+            oversizedTensor(type, folded ? uint64_t(1) << 31 : uint64_t(1) << 48))
       return ctx.emitError() << "output " << i << " ('" << node.output(i) << "') would be "
-                             << *problem;
+                             << (folded ? "a constant: " : "") << *problem;
   }
   return success();
 }

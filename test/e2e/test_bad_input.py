@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import onnx
+import onnx.numpy_helper
 import pytest
 from onnx import TensorProto, helper
 
@@ -143,6 +144,28 @@ def test_attribute_values_out_of_range(smelt, tmp_path, node, reason):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     code, _, err = smelt("compile", save(model, tmp_path / "v.onnx"), "-o", tmp_path / "x.smelt")
     assert_clean_failure(code, err, reason)
+
+
+# Shapes and sizes given as constant inputs, which converters fold or build
+# at import: refused before anything that large is built.
+CONSTANT_SIZES = [
+    ("constant_of_shape", "ConstantOfShape", np.array([LARGE, 3], np.int64), 9,
+     "output 0 ('y') would be a constant: a tensor of shape tensor<1099511627776x3xf32>, "
+     "beyond 2^31 bytes"),
+    ("window", "HannWindow", np.array(-4, np.int64), 17, "size -4 is out of range (0 to 2^24)"),
+]
+
+
+@pytest.mark.parametrize("op,value,opset,reason", [case[1:] for case in CONSTANT_SIZES],
+                         ids=[case[0] for case in CONSTANT_SIZES])
+def test_constant_sizes_out_of_range(smelt, tmp_path, op, value, opset, reason):
+    graph = helper.make_graph(
+        [helper.make_node(op, ["s"], ["y"], name="n")], "sizes", [],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [onnx.numpy_helper.from_array(value, "s")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    code, _, err = smelt("compile", save(model, tmp_path / "c.onnx"), "-o", tmp_path / "x.smelt")
+    assert_clean_failure(code, err, f"{op} node 'n': {reason}")
 
 
 def test_roi_align_taps_out_of_range(smelt, tmp_path):
