@@ -260,10 +260,18 @@ LogicalResult resize(NodeContext &ctx, const ResizeOptions &options, ArrayRef<do
       scale = (double)out / in;
     } else {
       scale = scales[d];
-      out = (int64_t)std::floor(in * scale);
+      double scaled = std::floor(in * scale);
+      out = std::isfinite(scaled) && std::abs(scaled) < 9e18 ? (int64_t)scaled : -1;
     }
-    if (out <= 0 || scale <= 0) {
-      ctx.emitError() << "axis " << d << " would have " << out << " elements";
+    if (out <= 0 || !(scale > 0) || !std::isfinite(scale)) {
+      ctx.emitError() << "axis " << d << " would have " << out << " elements (scale " << scale
+                      << ")";
+      return failure();
+    }
+    // Each resized axis takes gather indices and weights built here.
+    if (out > (int64_t{1} << 24)) {
+      ctx.emitError() << "axis " << d << " would have " << out
+                      << " elements, beyond the 2^24 a resized axis may have";
       return failure();
     }
     double roiStart = roi.size() == (size_t)2 * rank ? roi[d] : 0;

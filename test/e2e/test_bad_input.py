@@ -168,6 +168,18 @@ def test_constant_sizes_out_of_range(smelt, tmp_path, op, value, opset, reason):
     assert_clean_failure(code, err, f"{op} node 'n': {reason}")
 
 
+def test_resize_sizes_out_of_range(smelt, tmp_path):
+    graph = helper.make_graph(
+        [helper.make_node("Resize", ["x", "", "", "sizes"], ["y"], name="up")], "resize",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [onnx.numpy_helper.from_array(np.array([1, 1, LARGE, 4], np.int64), "sizes")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    code, _, err = smelt("compile", save(model, tmp_path / "r.onnx"), "-o", tmp_path / "x.smelt")
+    assert_clean_failure(code, err, "Resize node 'up': axis 2 would have 1099511627776 elements, "
+                                    "beyond the 2^24 a resized axis may have")
+
+
 def test_roi_align_taps_out_of_range(smelt, tmp_path):
     node = helper.make_node("RoiAlign", ["x", "rois", "index"], ["y"], name="roi",
                             output_height=LARGE, sampling_ratio=2)
