@@ -353,10 +353,10 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node, int index) 
         values.isSequence(node.output(i)))
       continue;
     // Attributes such as pads of 2^40 give shapes no memory holds, and their
-    // byte counts would overflow later; refuse them here, naming the node.
-    RankedTensorType type = values.getType(node.output(i));
-    // A folded output is a constant the artifact may have to hold: no larger
+    // byte counts would overflow later; refuse them here, naming the node. A
+    // folded output is a constant the artifact may have to hold: no larger
     // than the largest one an ONNX file can carry.
+    RankedTensorType type = values.getType(node.output(i));
     bool folded = static_cast<bool>(values.getConstant(node.output(i)));
     if (std::optional<std::string> problem =
             oversizedTensor(type, folded ? uint64_t(1) << 31 : uint64_t(1) << 48))

@@ -25,13 +25,16 @@ LogicalResult checkNodeAgainstSchema(const onnx::NodeProto &node, int64_t opset,
     return success();
   const onnx::OpSchema *schema =
       onnx::OpSchemaRegistry::Schema(node.op_type(), static_cast<int>(opset), onnx::ONNX_DOMAIN);
-  if (!schema)
-    return success(); // Not an ONNX op of this opset: the converter lookup says so.
+  // Not an ONNX op of this opset: the converter lookup says so. A deprecated
+  // op (Upsample after opset 9) is left to its converter, which may take it.
+  if (!schema || schema->deprecated())
+    return success();
   // ONNX's message for a wrongly typed attribute names neither type.
   for (const onnx::AttributeProto &attribute : node.attribute()) {
     auto known = schema->attributes().find(attribute.name());
     if (known == schema->attributes().end() ||
-        attribute.type() == onnx::AttributeProto::UNDEFINED || attribute.type() == known->second.type)
+        attribute.type() == onnx::AttributeProto::UNDEFINED ||
+        attribute.type() == known->second.type)
       continue;
     return emitError(loc) << node.op_type() << " node '" << name << "': attribute '"
                           << attribute.name() << "' is "
