@@ -30,6 +30,19 @@ def save(model, path):
     return path
 
 
+def assert_node_refused(smelt, tmp_path, node, inputs, reason, opset=13, initializers=(),
+                        output_type=TensorProto.FLOAT):
+    """Compiles a model of `node` alone (graph inputs: {name: (type, shape)})
+    and checks that it is refused cleanly with `reason`."""
+    graph = helper.make_graph(
+        [node], "refused",
+        [helper.make_tensor_value_info(n, t, shape) for n, (t, shape) in inputs.items()],
+        [helper.make_tensor_value_info("y", output_type, None)], list(initializers))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    code, _, err = smelt("compile", save(model, tmp_path / "n.onnx"), "-o", tmp_path / "x.smelt")
+    assert_clean_failure(code, err, reason)
+
+
 def test_truncated_onnx(smelt, tmp_path):
     data = open(MODEL, "rb").read()
     path = tmp_path / "truncated.onnx"
@@ -99,12 +112,7 @@ SCHEMA_VIOLATIONS = [
 @pytest.mark.parametrize("node,reason", SCHEMA_VIOLATIONS,
                          ids=[node.name for node, _ in SCHEMA_VIOLATIONS])
 def test_node_against_schema(smelt, tmp_path, node, reason):
-    graph = helper.make_graph(
-        [node], "schema", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 2])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    code, _, err = smelt("compile", save(model, tmp_path / "n.onnx"), "-o", tmp_path / "x.smelt")
-    assert_clean_failure(code, err, reason)
+    assert_node_refused(smelt, tmp_path, node, {"x": (TensorProto.FLOAT, [2, 2])}, reason)
 
 
 # Attribute values that no model means, whose arithmetic would overflow or
@@ -134,16 +142,9 @@ BAD_VALUES = [
 @pytest.mark.parametrize("node,reason", [case[1:] for case in BAD_VALUES],
                          ids=[case[0] for case in BAD_VALUES])
 def test_attribute_values_out_of_range(smelt, tmp_path, node, reason):
-    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])]
-    initializers = []
-    if "w" in node.input:
-        initializers.append(helper.make_tensor("w", TensorProto.FLOAT, [1, 1, 2, 2], [1.0] * 4))
-    graph = helper.make_graph([node], "values", inputs,
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
-                              initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    code, _, err = smelt("compile", save(model, tmp_path / "v.onnx"), "-o", tmp_path / "x.smelt")
-    assert_clean_failure(code, err, reason)
+    weights = [helper.make_tensor("w", TensorProto.FLOAT, [1, 1, 2, 2], [1.0] * 4)]
+    assert_node_refused(smelt, tmp_path, node, {"x": (TensorProto.FLOAT, [1, 1, 4, 4])}, reason,
+                        initializers=weights if "w" in node.input else ())
 
 
 # Shapes and sizes given as constant inputs, which converters fold or build
@@ -159,39 +160,28 @@ CONSTANT_SIZES = [
 @pytest.mark.parametrize("op,value,opset,reason", [case[1:] for case in CONSTANT_SIZES],
                          ids=[case[0] for case in CONSTANT_SIZES])
 def test_constant_sizes_out_of_range(smelt, tmp_path, op, value, opset, reason):
-    graph = helper.make_graph(
-        [helper.make_node(op, ["s"], ["y"], name="n")], "sizes", [],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
-        [onnx.numpy_helper.from_array(value, "s")])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-    code, _, err = smelt("compile", save(model, tmp_path / "c.onnx"), "-o", tmp_path / "x.smelt")
-    assert_clean_failure(code, err, f"{op} node 'n': {reason}")
+    assert_node_refused(smelt, tmp_path, helper.make_node(op, ["s"], ["y"], name="n"), {},
+                        f"{op} node 'n': {reason}", opset=opset,
+                        initializers=[onnx.numpy_helper.from_array(value, "s")])
 
 
 def test_resize_sizes_out_of_range(smelt, tmp_path):
-    graph = helper.make_graph(
-        [helper.make_node("Resize", ["x", "", "", "sizes"], ["y"], name="up")], "resize",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
-        [onnx.numpy_helper.from_array(np.array([1, 1, LARGE, 4], np.int64), "sizes")])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    code, _, err = smelt("compile", save(model, tmp_path / "r.onnx"), "-o", tmp_path / "x.smelt")
-    assert_clean_failure(code, err, "Resize node 'up': axis 2 would have 1099511627776 elements, "
-                                    "beyond the 2^24 a resized axis may have")
+    assert_node_refused(
+        smelt, tmp_path, helper.make_node("Resize", ["x", "", "", "sizes"], ["y"], name="up"),
+        {"x": (TensorProto.FLOAT, [1, 1, 4, 4])},
+        "Resize node 'up': axis 2 would have 1099511627776 elements, "
+        "beyond the 2^24 a resized axis may have",
+        initializers=[onnx.numpy_helper.from_array(np.array([1, 1, LARGE, 4], np.int64), "sizes")])
 
 
 def test_roi_align_taps_out_of_range(smelt, tmp_path):
     node = helper.make_node("RoiAlign", ["x", "rois", "index"], ["y"], name="roi",
                             output_height=LARGE, sampling_ratio=2)
-    graph = helper.make_graph(
-        [node], "roi", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4]),
-                        helper.make_tensor_value_info("rois", TensorProto.FLOAT, [1, 4]),
-                        helper.make_tensor_value_info("index", TensorProto.INT64, [1])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)])
-    code, _, err = smelt("compile", save(model, tmp_path / "r.onnx"), "-o", tmp_path / "x.smelt")
-    assert_clean_failure(code, err, "RoiAlign node 'roi': output_height 1099511627776 with 2 "
-                                    "samples per bin is beyond 65536 samples along the height")
+    inputs = {"x": (TensorProto.FLOAT, [1, 1, 4, 4]), "rois": (TensorProto.FLOAT, [1, 4]),
+              "index": (TensorProto.INT64, [1])}
+    assert_node_refused(smelt, tmp_path, node, inputs,
+                        "RoiAlign node 'roi': output_height 1099511627776 with 2 "
+                        "samples per bin is beyond 65536 samples along the height", opset=16)
 
 
 def test_qlinearconv_scale_not_scalar(smelt, tmp_path):
@@ -199,15 +189,11 @@ def test_qlinearconv_scale_not_scalar(smelt, tmp_path):
     shapes = {"x": [1, 1, 4, 4], "xs": [2], "w": [1, 1, 1, 1], "ws": [1], "wz": [1]}
     types = {"x": TensorProto.UINT8, "xz": TensorProto.UINT8, "w": TensorProto.UINT8,
              "wz": TensorProto.UINT8, "yz": TensorProto.UINT8}
-    graph = helper.make_graph(
-        [helper.make_node("QLinearConv", names, ["y"], name="qconv")], "qconv",
-        [helper.make_tensor_value_info(n, types.get(n, TensorProto.FLOAT), shapes.get(n, []))
-         for n in names],
-        [helper.make_tensor_value_info("y", TensorProto.UINT8, None)])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    code, _, err = smelt("compile", save(model, tmp_path / "q.onnx"), "-o", tmp_path / "x.smelt")
-    assert_clean_failure(code, err, "QLinearConv node 'qconv': x_scale must be one value, "
-                                    "got 'tensor<2xf32>'")
+    assert_node_refused(
+        smelt, tmp_path, helper.make_node("QLinearConv", names, ["y"], name="qconv"),
+        {n: (types.get(n, TensorProto.FLOAT), shapes.get(n, [])) for n in names},
+        "QLinearConv node 'qconv': x_scale must be one value, got 'tensor<2xf32>'",
+        output_type=TensorProto.UINT8)
 
 
 def test_sequence_output(smelt, tmp_path):
