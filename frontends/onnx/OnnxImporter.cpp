@@ -13,6 +13,7 @@
 #include "frontends/onnx/TensorConversion.h"
 
 #include "dialects/graph/IR/GraphOps.h"
+#include "dialects/kernel/IR/StorageSize.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
@@ -80,10 +81,7 @@ int64_t firstOpset(StringRef opType) {
 /// Why a tensor of `type` is beyond `maxBytes` (a power of two, at most
 /// 2^48, so that no size computed here overflows), or nothing.
 std::optional<std::string> oversizedTensor(RankedTensorType type, uint64_t maxBytes) {
-  Type element = type.getElementType();
-  uint64_t elementBytes =
-      element.isIntOrFloat() ? std::max<uint64_t>(1, (element.getIntOrFloatBitWidth() + 7) / 8) : 8;
-  uint64_t bytes = elementBytes;
+  uint64_t bytes = elementStorageBytes(type.getElementType());
   for (int64_t dim : type.getShape()) {
     if (ShapedType::isDynamic(dim) || dim == 0)
       return std::nullopt;
